@@ -1,0 +1,101 @@
+"""Machine-readable pages: Atom feeds, the sitemap (or sitemap index) and robots.txt.
+
+Built with ElementTree rather than templates, so every value is escaped by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from typing import Iterable, Sequence
+
+from .model import Article, Site
+from .render import Page, output_path
+from .site import base_path
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
+
+
+def _timestamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00+08:00"
+
+
+def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Sequence[Article]) -> bytes:
+    """An Atom feed of the given articles (newest first) with their excerpts and full text."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": site.config.language})
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = site.absolute_url(page_url)
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    updated = max((a.last_modified for a in articles), default=site.build_date)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(updated)
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": site.absolute_url(feed_url)})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": site.absolute_url(page_url)})
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = site.config.title
+    for article in articles:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = site.absolute_url(article.url)
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = article.title
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": site.absolute_url(article.url)})
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = _timestamp(article.date)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(article.last_modified)
+        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": article.topic})
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = article.excerpt
+        ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = article.body_html
+    return _xml(feed)
+
+
+def feed_pages(site: Site) -> Iterable[Page]:
+    """The site's feed at /feed.xml and one per topic at /topics/<slug>/feed.xml."""
+    prefix = base_path(site.config)
+    count = site.config.feed_articles
+    yield Page(
+        "feed.xml",
+        atom_feed(site, site.config.title, f"{prefix}/feed.xml", f"{prefix}/", site.articles[:count]),
+    )
+    for topic in site.topics:
+        url = f"{topic.url}feed.xml"
+        articles = site.articles_of(topic)[:count]
+        yield Page(output_path(url, prefix), atom_feed(site, f"{topic.title} - {site.config.title}", url, topic.url, articles))
+
+
+def sitemap_pages(site: Site, pages: Sequence[Page]) -> list[Page]:
+    """sitemap.xml listing every page with a URL; a sitemap index past 50,000 URLs."""
+    prefix = base_path(site.config)
+    listed = [p for p in pages if p.url is not None]
+    chunks = [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [[]]
+    if len(chunks) == 1:
+        return [Page("sitemap.xml", _urlset(site, chunks[0]))]
+    ET.register_namespace("", SITEMAP)
+    index = ET.Element(f"{{{SITEMAP}}}sitemapindex")
+    result = []
+    for number, chunk in enumerate(chunks, start=1):
+        name = f"sitemap-{number}.xml"
+        result.append(Page(name, _urlset(site, chunk)))
+        entry = ET.SubElement(index, f"{{{SITEMAP}}}sitemap")
+        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = site.absolute_url(f"{prefix}/{name}")
+        ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = max(p.lastmod or site.build_date for p in chunk).isoformat()
+    return [Page("sitemap.xml", _xml(index)), *result]
+
+
+def _urlset(site: Site, pages: Sequence[Page]) -> bytes:
+    ET.register_namespace("", SITEMAP)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    for page in pages:
+        entry = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
+        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = site.absolute_url(page.url or "/")
+        ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = (page.lastmod or site.build_date).isoformat()
+    return _xml(urlset)
+
+
+def robots_page(site: Site) -> Page:
+    prefix = base_path(site.config)
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {site.absolute_url(prefix + '/sitemap.xml')}\n"
+    return Page("robots.txt", text.encode("utf-8"))
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

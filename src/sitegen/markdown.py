@@ -1,0 +1,265 @@
+"""Stage 3: render an article's Markdown body to safe HTML and to plain text for excerpts.
+
+`render_markdown()` is a pure function of the Markdown text, so its result can be cached by the
+text's hash and computed in worker processes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.state_inline import Scanned
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .text import is_wide, join_cjk_aware, text_sketch
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """An article body after rendering: sanitised HTML and the facts later stages need."""
+
+    html: str
+    text: str  # plain text of the body's paragraphs and list items, for excerpts and search
+    headings: tuple[Heading, ...]
+    links: tuple[str, ...]  # every link target as written, for link checks and .md rewriting
+    images: tuple[str, ...]
+    characters: int  # CJK characters plus Latin words: what a Chinese reader calls 字数
+    sketch: tuple[int, ...]  # near-copy fingerprint of the text, see text_sketch()
+
+
+def render_markdown(text: str) -> RenderedBody:
+    """Render Markdown to sanitised HTML plus the plain text, headings and links it contains."""
+    md = _markdown()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    html = sanitize_html(md.renderer.render(tokens, md.options, env))
+    headings, links, images, paragraphs = _collect(tokens)
+    plain = join_cjk_aware(paragraphs, sentence_end=True)
+    return RenderedBody(
+        html, plain, tuple(headings), tuple(links), tuple(images), count_characters(plain), text_sketch(plain)
+    )
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_anchor)
+    md.use(cjk_friendly_emphasis)
+    md.use(cjk_soft_breaks)
+    md.use(table_alignment_classes)
+    return md
+
+
+def heading_anchor(title: str) -> str:
+    """An id for a heading that keeps Chinese text readable: 一、个人账户 → 一个人账户."""
+    title = unicodedata.normalize("NFKC", title).strip().lower()
+    return re.sub(r"[^\w\-]+", "", re.sub(r"\s+", "-", title)) or "section"
+
+
+# --- CJK-friendly emphasis -------------------------------------------------------------------
+# CommonMark's flanking rules do not open or close `**` between Chinese punctuation and a Chinese
+# character (`**可以用。**广州`), leaving literal asterisks. Following the markdown-it
+# `cjk-friendly` proposal, a delimiter run next to a CJK character counts as flanking on both sides.
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and is_wide(char)
+
+
+class CjkFriendlyStateInline(StateInline):
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:  # noqa: N802 (markdown-it's name)
+        src, maximum = self.src, self.posMax
+        marker = src[start]
+        last = src[start - 1] if start > 0 else " "
+        position = start
+        while position < maximum and src[position] == marker:
+            position += 1
+        count = position - start
+        following = src[position] if position < maximum else " "
+
+        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(following))
+        if last_space or next_space:
+            return Scanned(not next_space, not last_space, count)
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        next_punct = isMdAsciiPunct(ord(following)) or isPunctChar(following)
+        left_flanking, right_flanking = last_punct, next_punct  # `_` inside words stays literal
+        if canSplitWord:
+            beside_cjk = _is_cjk(following) or _is_cjk(last)
+            left_flanking = left_flanking or beside_cjk or not next_punct
+            right_flanking = right_flanking or beside_cjk or not last_punct
+        return Scanned(left_flanking, right_flanking, count)
+
+
+def cjk_friendly_emphasis(md: MarkdownIt) -> None:
+    """Let `**…**` open and close next to Chinese punctuation, as the cjk-friendly plugin does."""
+    inline = md.inline
+
+    def parse(src: str, md: MarkdownIt, env: dict, tokens: list[Token]) -> list[Token]:
+        state = CjkFriendlyStateInline(src, md, env, tokens)
+        inline.tokenize(state)
+        for rule in inline.ruler2.getRules(""):
+            rule(state)
+        return state.tokens
+
+    inline.parse = parse  # type: ignore[method-assign]
+
+
+# --- soft line breaks between Chinese characters ----------------------------------------------
+
+
+def cjk_soft_breaks(md: MarkdownIt) -> None:
+    """Drop a soft line break between two wide characters: browsers would show it as a space."""
+    md.core.ruler.push("cjk_soft_breaks", _remove_cjk_soft_breaks)
+
+
+def _remove_cjk_soft_breaks(state: StateCore) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children = block.children
+        for index, token in enumerate(children):
+            if token.type != "softbreak":
+                continue
+            before = next((t.content for t in reversed(children[:index]) if t.content), "")
+            after = next((t.content for t in children[index + 1 :] if t.content), "")
+            if before and after and is_wide(before[-1]) and is_wide(after[0]):
+                token.type, token.content = "text", ""
+
+
+# --- table alignment as classes, so pages need no inline style (and pass a strict CSP) ---------
+
+
+def table_alignment_classes(md: MarkdownIt) -> None:
+    md.core.ruler.push("table_alignment_classes", _alignment_to_class)
+
+
+def _alignment_to_class(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and token.attrs.get("style"):
+            align = str(token.attrs.pop("style")).removeprefix("text-align:")
+            token.attrSet("class", f"align-{align}")
+
+
+# --- sanitising ----------------------------------------------------------------------------
+
+_ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
+    "ul", "ol", "li", "dl", "dt", "dd", "em", "strong", "b", "i", "u", "del", "s", "ins",
+    "sup", "sub", "mark", "small", "kbd", "abbr", "q", "cite", "span", "div",
+    "a", "img", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot",
+    "tr", "th", "td", "details", "summary", "section",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "li": {"id"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+    "abbr": {"title"},
+    "details": {"open"},
+}  # fmt: skip
+_ALLOWED_CLASSES = {
+    "th": {"align-left", "align-center", "align-right"},
+    "td": {"align-left", "align-center", "align-right"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "li": {"footnote-item"},
+    "sup": {"footnote-ref"},
+    "a": {"footnote-backref"},
+    "code": {f"language-{lang}" for lang in ("python", "json", "yaml", "toml", "bash", "text", "html", "css")},
+}
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        allowed_classes=_ALLOWED_CLASSES,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def sanitize_html(html: str) -> str:
+    """Keep the HTML an article may hold (see README); drop scripts, handlers and unsafe URLs."""
+    return _cleaner().clean(html)
+
+
+# --- facts for later stages -------------------------------------------------------------------
+
+
+def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], list[str]]:
+    headings: list[Heading] = []
+    links: list[str] = []
+    images: list[str] = []
+    paragraphs: list[str] = []
+    in_heading = 0
+    skip_depth = 0  # inside tables and footnotes, text is not part of the excerpt
+    for index, token in enumerate(tokens):
+        if token.type in ("table_open", "footnote_block_open"):
+            skip_depth += 1
+        elif token.type in ("table_close", "footnote_block_close"):
+            skip_depth -= 1
+        elif token.type == "heading_open":
+            in_heading = int(token.tag[1])
+        elif token.type == "heading_close":
+            in_heading = 0
+        if token.type != "inline":
+            continue
+        for child in token.children or []:
+            if child.type == "link_open":
+                links.append(str(child.attrs.get("href", "")))
+            elif child.type == "image":
+                images.append(str(child.attrs.get("src", "")))
+        if in_heading:
+            anchor = str(tokens[index - 1].attrs.get("id", ""))
+            headings.append(Heading(in_heading, anchor, inline_text(token.children or [])))
+        elif not skip_depth:
+            text = inline_text(token.children or [])
+            if text:
+                paragraphs.append(text)
+    return headings, links, images, paragraphs
+
+
+def inline_text(children: list[Token]) -> str:
+    """The plain text of an inline run: no Markdown or HTML syntax, no spaces between CJK characters."""
+    parts: list[str] = []
+    for token in children:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    text = "".join(parts)
+    # A line break becomes a space only between two narrow characters (English words).
+    text = re.sub(r"(?<=(.))\n(?=(.))", lambda m: "" if is_wide(m.group(1)) or is_wide(m.group(2)) else " ", text)
+    return re.sub(r"[ \t\n]+", " ", text).strip()
+
+
+def count_characters(text: str) -> int:
+    """字数: each CJK character counts one, each run of Latin letters or digits counts one."""
+    return sum(1 for c in text if is_wide(c) and c.isalnum()) + len(re.findall(r"[A-Za-z0-9]+", text))

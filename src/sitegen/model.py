@@ -1,0 +1,110 @@
+"""The site model: plain, frozen data that templates read. No file I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import SiteConfig
+from .markdown import Heading
+
+
+@dataclass(frozen=True)
+class Article:
+    """One published article with everything its page and its cards show."""
+
+    id: int
+    source_path: str
+    slug: str
+    url: str  # site-relative, e.g. /yibao/shenzhen-yibao-duanjiao/
+    title: str
+    date: dt.date
+    updated: dt.date | None
+    city: str
+    topic: str
+    tags: tuple[str, ...]
+    excerpt: str
+    body_html: str
+    headings: tuple[Heading, ...]
+    characters: int
+    disclaimer: str
+    draft: bool
+    aliases: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_modified(self) -> dt.date:
+        return self.updated or self.date
+
+    @property
+    def reading_minutes(self) -> int:
+        # Chinese readers manage roughly 400 characters a minute.
+        return max(1, round(self.characters / 400))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A topic, city or tag, with its articles newest first."""
+
+    kind: str  # "topic", "city" or "tag"
+    name: str
+    title: str
+    slug: str
+    url: str
+    description: str
+    article_ids: tuple[int, ...]
+    policy: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.article_ids)
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages are rendered from."""
+
+    config: SiteConfig
+    articles: tuple[Article, ...]  # newest first; Article.id is the position here
+    topics: tuple[Term, ...]  # most articles first
+    cities: tuple[Term, ...]
+    tags: tuple[Term, ...]
+    related: tuple[tuple[int, ...], ...]  # by Article.id, best first
+    hot_searches: tuple[Link, ...]
+    build_date: dt.date
+    search: bool = True
+
+    def __post_init__(self) -> None:
+        lookup = {(t.kind, t.name): t for t in (*self.topics, *self.cities, *self.tags)}
+        object.__setattr__(self, "_terms", lookup)
+
+    def term(self, kind: str, name: str) -> Term:
+        return self._terms[(kind, name)]  # type: ignore[attr-defined]
+
+    def topic_of(self, article: Article) -> Term:
+        return self.term("topic", article.topic)
+
+    def city_of(self, article: Article) -> Term:
+        return self.term("city", article.city)
+
+    def tags_of(self, article: Article) -> list[Term]:
+        return [self.term("tag", tag) for tag in article.tags]
+
+    def related_to(self, article: Article) -> list[Article]:
+        return [self.articles[i] for i in self.related[article.id]]
+
+    def articles_of(self, term: Term) -> list[Article]:
+        return [self.articles[i] for i in term.article_ids]
+
+    def absolute_url(self, url: str) -> str:
+        """`url` is already site-absolute (it carries the base path); prefix scheme and host."""
+        parts = urlsplit(self.config.base_url)
+        return f"{parts.scheme}://{parts.netloc}{url}"

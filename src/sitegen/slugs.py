@@ -1,0 +1,41 @@
+"""URL slugs for Chinese names: 医保 → yibao, 深圳 → shenzhen, HPV疫苗 → hpv-yimiao."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+_SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def is_safe_slug(slug: str) -> bool:
+    """A slug that is one URL path segment: lowercase ASCII letters and digits joined by hyphens."""
+    return bool(_SAFE_SLUG.fullmatch(slug))
+
+
+@lru_cache(maxsize=65536)
+def slugify(text: str) -> str:
+    """Turn a name into a URL segment: Chinese runs become toneless pinyin, other words lowercase ASCII.
+
+    The syllables of one Chinese run are joined without a hyphen (医保 → yibao), so the slug reads
+    like the word a Chinese reader would type; runs of different scripts are joined by hyphens.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    parts: list[str] = []
+    position = 0
+    for han in _HAN.finditer(text):
+        parts.extend(_ascii_words(text[position : han.start()]))
+        parts.append("".join(lazy_pinyin(han.group(), style=Style.NORMAL, v_to_u=False)).replace("ü", "v"))
+        position = han.end()
+    parts.extend(_ascii_words(text[position:]))
+    return "-".join(p for p in parts if p)
+
+
+def _ascii_words(text: str) -> list[str]:
+    # Accents are folded (é → e); anything that is still not [a-z0-9] separates words.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", folded)

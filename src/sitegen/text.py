@@ -1,0 +1,118 @@
+"""Plain-text helpers that treat Chinese as a first-class language: width, joining and excerpts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+SENTENCE_ENDS = "。!?;!?;"
+_CLOSING = "”’」』)】》\"')"
+ELLIPSIS = "…"
+
+
+@lru_cache(maxsize=4096)
+def is_wide(char: str) -> bool:
+    """True for CJK characters and full-width punctuation, false for emoji and Latin text."""
+    if ord(char) < 0x1100:
+        return False
+    if unicodedata.east_asian_width(char) in ("F", "H"):
+        return True
+    if unicodedata.east_asian_width(char) == "W":
+        return not _is_emoji(char)
+    return "HANGUL" in unicodedata.name(char, "")
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF
+
+
+def join_cjk_aware(blocks: list[str], sentence_end: bool = False) -> str:
+    """Join text blocks into one run: no space beside Chinese, one space between Latin words.
+
+    With `sentence_end`, a block that does not end a sentence (a list item, say) gets a 。 so
+    that excerpts do not run two items together.
+    """
+    result = ""
+    for block in blocks:
+        block = block.strip()
+        if not block:
+            continue
+        if result:
+            last = result[-1]
+            if sentence_end and last not in SENTENCE_ENDS + _CLOSING + ".:,,:":
+                result += "。" if is_wide(last) else "."
+                last = result[-1]
+            if not is_wide(last) and not is_wide(block[0]):
+                result += " "
+        result += block
+    return result
+
+
+def make_excerpt(text: str, limit: int) -> str:
+    """Cut plain text at the last sentence end within `limit` characters, marking a cut with "…".
+
+    Falls back to the last comma, then to a hard cut, when no sentence ends early enough.
+    """
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    cut = _last_boundary(window, SENTENCE_ENDS)
+    if cut >= limit // 3:
+        return text[:cut].rstrip() + ELLIPSIS
+    cut = _last_boundary(window, ",,、:: ")
+    if cut >= limit // 2:
+        return text[:cut].rstrip(",,、:: ") + ELLIPSIS
+    return text[:limit].rstrip() + ELLIPSIS
+
+
+def _last_boundary(window: str, marks: str) -> int:
+    """Index just past the last mark (and any closing quote after it) in `window`, or -1."""
+    best = -1
+    for index, char in enumerate(window):
+        if char in marks:
+            end = index + 1
+            while end < len(window) and window[end] in _CLOSING:
+                end += 1
+            best = end
+    return best
+
+
+def title_key(title: str) -> str:
+    """A title with width, case, spaces and punctuation folded, to spot the same title twice."""
+    folded = unicodedata.normalize("NFKC", title).lower()
+    return re.sub(r"[\W_]+", "", folded)
+
+
+SKETCH_SIZE = 32
+_SHINGLE = 4
+
+
+def text_sketch(text: str) -> tuple[int, ...]:
+    """A bottom-k MinHash sketch of the text's 4-character shingles, for near-copy detection."""
+    folded = re.sub(r"\W+", "", unicodedata.normalize("NFKC", text).lower())
+    if len(folded) < _SHINGLE:
+        return ()
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    mixed = np.zeros(len(codes) - _SHINGLE + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(_SHINGLE):
+            mixed = mixed * np.uint64(0x100000001B3) + codes[offset : offset + len(mixed)]
+        mixed ^= mixed >> np.uint64(33)
+        mixed *= np.uint64(0xFF51AFD7ED558CCD)
+        mixed ^= mixed >> np.uint64(33)
+    return tuple(int(v) for v in np.unique(mixed)[:SKETCH_SIZE])
+
+
+def sketch_similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two texts from their bottom-k sketches."""
+    if not first or not second:
+        return 0.0
+    k = min(SKETCH_SIZE, len(first), len(second))
+    union = sorted(set(first) | set(second))[:k]
+    shared = set(first) & set(second)
+    return sum(1 for value in union if value in shared) / k
