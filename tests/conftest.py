@@ -1,0 +1,47 @@
+"""Shared test helpers: fixture sites copied into tmp_path and built there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitegen.build import BuildOptions, BuildResult, build
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TODAY = dt.date(2026, 11, 24)
+
+
+def make_site(tmp_path: Path, name: str = "basic") -> Path:
+    """Copy fixture site `name` into tmp_path; it gets the default theme unless it has its own."""
+    site = tmp_path / name
+    shutil.copytree(FIXTURES / name, site)
+    for part in ("layouts", "static"):
+        if not (site / part).exists():
+            shutil.copytree(REPO / part, site / part)
+    return site
+
+
+def build_site(site: Path, **options) -> BuildResult:
+    options.setdefault("today", TODAY)
+    return build(BuildOptions(site_dir=site, **options))
+
+
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture
+def basic_site(tmp_path: Path) -> Path:
+    return make_site(tmp_path, "basic")
+
+
+@pytest.fixture
+def built_basic(basic_site: Path) -> Path:
+    """The basic fixture site, built; returns its output folder."""
+    build_site(basic_site)
+    return basic_site / "public"
