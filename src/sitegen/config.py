@@ -54,9 +54,9 @@ class Disclaimer(_Strict):
 class RelatedWeights(_Strict):
     """Weights of the related-articles score, like the indices of Hugo's `related` config."""
 
-    tags: float = Field(default=1.0, ge=0, description="per shared tag, times the tag's rarity")
-    topic: float = Field(default=2.5, ge=0)
-    city: float = Field(default=1.5, ge=0)
+    tags: float = Field(default=2.0, ge=0, description="times the rarity-weighted share of tags in common")
+    topic: float = Field(default=3.0, ge=0)
+    city: float = Field(default=2.0, ge=0)
     date: float = Field(default=0.5, ge=0, description="full weight the same day, halved every half_life_days")
     half_life_days: float = Field(default=180.0, gt=0)
 

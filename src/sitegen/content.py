@@ -18,7 +18,7 @@ from .slugs import is_safe_slug, slugify
 
 CONTENT_DIR = "content"
 MAX_TITLE_LENGTH = 200
-_TAG_SEPARATORS = re.compile(r"[,,、;;]")
+_TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -239,7 +239,8 @@ def describe_field_error(error: dict) -> str:
     if kind in ("list_type",):
         return f"{where}: 应为列表,例如 {field_name}: [甲, 乙];当前为 {_show(error['input'])}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}(当前为 {_show(error['input'])})"
+    shown = _show(error["input"])
+    return f"{where}: {message}" if shown in message else f"{where}: {message}(当前为 {shown})"
 
 
 def _show(value: Any) -> str:

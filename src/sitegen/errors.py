@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One problem found in a site's input, printed as `file:line: message`."""
 
@@ -18,10 +18,14 @@ class Problem:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}"
 
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path, self.line or 0, self.message)
+
 
 class SiteError(Exception):
     """The site cannot be built; carries every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem] | Problem):
-        self.problems = sorted(problems) if isinstance(problems, list) else [problems]
+        self.problems = sorted(problems, key=lambda p: p.sort_key) if isinstance(problems, list) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .text import is_wide, join_cjk_aware, text_sketch
+from .text import is_wide, join_cjk_aware, joins_without_space, text_sketch
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def _remove_cjk_soft_breaks(state: StateCore) -> None:
                 continue
             before = next((t.content for t in reversed(children[:index]) if t.content), "")
             after = next((t.content for t in children[index + 1 :] if t.content), "")
-            if before and after and is_wide(before[-1]) and is_wide(after[0]):
+            if before and after and joins_without_space(before[-1], after[0]):
                 token.type, token.content = "text", ""
 
 
@@ -256,7 +256,7 @@ def inline_text(children: list[Token]) -> str:
             parts.append("\n")
     text = "".join(parts)
     # A line break becomes a space only between two narrow characters (English words).
-    text = re.sub(r"(?<=(.))\n(?=(.))", lambda m: "" if is_wide(m.group(1)) or is_wide(m.group(2)) else " ", text)
+    text = re.sub(r"(?<=(.))\n(?=(.))", lambda m: "" if joins_without_space(m.group(1), m.group(2)) else " ", text)
     return re.sub(r"[ \t\n]+", " ", text).strip()
 
 

@@ -11,6 +11,13 @@ from .config import SiteConfig
 from .markdown import Heading
 
 
+class Params(dict):
+    """Front-matter keys the schema does not know; a missing key reads as empty, as in Hugo."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 @dataclass(frozen=True)
 class Article:
     """One published article with everything its page and its cards show."""
@@ -32,7 +39,7 @@ class Article:
     disclaimer: str
     draft: bool
     aliases: tuple[str, ...]
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Params = field(default_factory=Params)
 
     @property
     def last_modified(self) -> dt.date:

@@ -18,7 +18,7 @@ from .config import SiteConfig, TermSettings
 from .content import ArticleSource
 from .errors import Problem
 from .markdown import RenderedBody
-from .model import Article, Link, Site, Term
+from .model import Article, Link, Params, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import slugify
 from .text import make_excerpt
@@ -97,7 +97,7 @@ def build_site(
                 disclaimer=_disclaimer(config, fm.topic, fm.city),
                 draft=fm.draft,
                 aliases=tuple(fm.aliases),
-                params=source.params,
+                params=Params(source.params),
             )
         )
     kept_bodies = [bodies[order[i]] for i in range(len(order))]

@@ -8,9 +8,10 @@ from functools import lru_cache
 
 import numpy as np
 
-SENTENCE_ENDS = "。!?;!?;"
-_CLOSING = "”’」』)】》\"')"
+SENTENCE_ENDS = "\u3002\uff01\uff1f\uff1b!?;"  # 。！？； and their ASCII forms
+_CLOSING = "\u201d\u2019\u300d\u300f\uff09\u3011\u300b\"')"  # closing quotes and brackets
 ELLIPSIS = "…"
+_PAUSES = "\uff0c\u3001\uff1a,:."  # ，、： and ASCII forms: where a sentence may pause
 
 
 @lru_cache(maxsize=4096)
@@ -23,6 +24,20 @@ def is_wide(char: str) -> bool:
     if unicodedata.east_asian_width(char) == "W":
         return not _is_emoji(char)
     return "HANGUL" in unicodedata.name(char, "")
+
+
+def joins_without_space(before: str, after: str) -> bool:
+    """Whether a line break between these two characters should vanish rather than become a space.
+
+    True between wide characters, and between a wide character and ASCII punctuation, which
+    Chinese authors often type (`不会清零,` + newline + `仍然`).
+    """
+    if is_wide(before) and is_wide(after):
+        return True
+    return (is_wide(before) and after in _ASCII_PUNCTUATION) or (is_wide(after) and before in _ASCII_PUNCTUATION)
+
+
+_ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 def _is_emoji(char: str) -> bool:
@@ -43,8 +58,8 @@ def join_cjk_aware(blocks: list[str], sentence_end: bool = False) -> str:
             continue
         if result:
             last = result[-1]
-            if sentence_end and last not in SENTENCE_ENDS + _CLOSING + ".:,,:":
-                result += "。" if is_wide(last) else "."
+            if sentence_end and last not in SENTENCE_ENDS + _CLOSING + _PAUSES:
+                result += "。" if any(is_wide(c) for c in result[-20:]) else "."
                 last = result[-1]
             if not is_wide(last) and not is_wide(block[0]):
                 result += " "
@@ -64,9 +79,9 @@ def make_excerpt(text: str, limit: int) -> str:
     cut = _last_boundary(window, SENTENCE_ENDS)
     if cut >= limit // 3:
         return text[:cut].rstrip() + ELLIPSIS
-    cut = _last_boundary(window, ",,、:: ")
+    cut = _last_boundary(window, _PAUSES + " ")
     if cut >= limit // 2:
-        return text[:cut].rstrip(",,、:: ") + ELLIPSIS
+        return text[:cut].rstrip(_PAUSES + " ") + ELLIPSIS
     return text[:limit].rstrip() + ELLIPSIS
 
 

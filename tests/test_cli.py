@@ -1,0 +1,51 @@
+"""The `sitegen build` command as an author runs it: exit status and messages, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sitegen.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_build_succeeds_and_summarises(basic_site: Path) -> None:
+    result = run("build", "--site", str(basic_site), "--profile")
+    assert result.exit_code == 0, result.output
+    assert "6 篇文章" in result.output
+    assert "页/秒" in result.output
+    assert "markdown" in result.output  # --profile prints the stages
+    assert (basic_site / "public/index.html").exists()
+
+
+def test_build_to_another_folder(basic_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere"
+    result = run("build", "--site", str(basic_site), "--out", str(out), "--base-url", "https://preview.example.net")
+    assert result.exit_code == 0, result.output
+    assert "https://preview.example.net/" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_bad_input_prints_one_line_per_problem(basic_site: Path) -> None:
+    (basic_site / "content/yibao/x.md").write_text("---\ntitle: ''\ndate: 2025-02-30\ncity: 深圳\ntopic: 医保\ntags: 5\n---\n", encoding="utf-8")
+    (basic_site / "content/yibao/y.md").write_bytes("---\ntitle: 编码\n---\n".encode("gbk"))
+    result = CliRunner().invoke(main, ["build", "--site", str(basic_site)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [l for l in result.output.splitlines() if l.startswith("错误 ")]
+    assert lines == [
+        "错误 content/yibao/x.md:2: title: 不能为空",
+        "错误 content/yibao/x.md:3: date: 2025-02-30 不是存在的日期",
+        "错误 content/yibao/x.md:6: tags: 应为标签列表,例如 tags: [医保, 报销](当前为 5)",
+        "错误 content/yibao/y.md:2: 不是 UTF-8 编码的文本;请用 UTF-8 保存此文件",
+    ]
+    assert "上一次的输出保持不变" in result.output
+
+
+def test_missing_site_toml(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--site", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "site.toml" in result.output and "Traceback" not in result.output

@@ -1,0 +1,104 @@
+"""相关推荐 ranking: the order a health-site reader expects, and the rules it never breaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sitegen.config import RelatedSettings
+from sitegen.related import RelatedInput, related_articles
+from sitegen.text import text_sketch
+
+DAY = dt.date(2026, 6, 1).toordinal()
+
+
+def article(title, topic, city, tags, days_ago=0, body=None) -> RelatedInput:
+    return RelatedInput(title, topic, city, tuple(tags), DAY - days_ago, text_sketch(body or title * 4))
+
+
+def rank(articles, count=10):
+    return related_articles(articles, RelatedSettings(count=count))
+
+
+def test_same_city_and_topic_first_then_topic_with_tags_then_city() -> None:
+    articles = [
+        article("深圳医保断缴后个人账户还能用吗", "医保", "深圳", ["个人账户", "断缴"]),
+        article("深圳门诊统筹怎么报销", "医保", "深圳", ["门诊统筹"], days_ago=300),
+        article("广州医保个人账户可以给家人用吗", "医保", "广州", ["个人账户", "家庭共济"], days_ago=10),
+        article("深圳哪家医院看儿科好", "就医指南", "深圳", ["儿童医院"], days_ago=5),
+        article("孩子湿疹怎么护理", "儿童健康", "全国", ["湿疹"], days_ago=1),
+        article("上海社保缴费基数", "社保", "上海", ["社保缴费基数"], days_ago=2),
+    ]
+    titles = [articles[i].title for i in rank(articles)[0]]
+    assert titles == ["深圳门诊统筹怎么报销", "广州医保个人账户可以给家人用吗", "深圳哪家医院看儿科好"]
+
+
+def test_rare_shared_tag_weighs_more_than_common_one() -> None:
+    common = [article(f"医保文章{i}", "医保", f"城市{i}", ["报销", f"独有{i}"], days_ago=i) for i in range(20)]
+    base = article("目标文章", "医保", "成都", ["报销", "罕见标签"])
+    rare = article("共享罕见标签", "医保", "重庆", ["罕见标签"], days_ago=400)
+    articles = [base, rare, *common]
+    assert rank(articles, count=1)[0] == [1]
+
+
+def test_never_itself_never_same_title_never_near_copy() -> None:
+    body = "医保账户上的余额用完以后,门诊费用需要自己支付,住院费用仍然可以按规定由统筹基金报销。" * 3
+    articles = [
+        article("医保账户上余额用完了怎么办", "医保", "深圳", ["医保卡"], body=body),
+        article("医保卡余额用完了以后怎么办", "医保", "深圳", ["医保卡"], body=body.replace("以后", "之后")),
+        article("医保账户上余额用完了怎么办?", "医保", "深圳", ["医保卡"], days_ago=3, body="完全不同的内容" * 10),
+        article("深圳医保卡丢了怎么补办", "医保", "深圳", ["医保卡"], days_ago=4, body="补办医保卡可以在线办理" * 5),
+        article("深圳医保卡丢了怎么补办", "医保", "深圳", ["医保卡"], days_ago=5, body="线下网点也能补办医保卡" * 5),
+    ]
+    related = rank(articles)
+    assert 0 not in related[0]
+    assert 1 not in related[0]  # near-copy of the article's body
+    assert 2 not in related[0]  # same title, punctuation aside
+    assert related[0] == [3]  # the two 补办 articles share a title: only the better one is shown
+    for index, chosen in enumerate(related):
+        assert index not in chosen
+        titles = [articles[i].title for i in chosen]
+        assert len(titles) == len(set(titles))
+
+
+def test_fewer_than_count_only_when_fewer_are_related() -> None:
+    articles = [article(f"医保文章{i}", "医保", "深圳", [], days_ago=i) for i in range(15)]
+    articles.append(article("无关文章", "体检", "西安", ["入职体检"]))
+    related = rank(articles, count=10)
+    assert all(len(r) == 10 for r in related[:15])
+    assert related[15] == []  # shares no tag, topic or city with anything
+
+
+def test_date_breaks_ties_towards_the_nearest_article() -> None:
+    articles = [article("基准", "医保", "深圳", [], days_ago=100)]
+    articles += [article(f"第{i}篇", "医保", "深圳", [], days_ago=100 + d) for i, d in enumerate([50, -3, 7, -200])]
+    assert rank(articles, count=2)[0] == [2, 3]
+
+
+def test_deterministic_whatever_the_input_order() -> None:
+    rng = random.Random(7)
+    topics, cities, tags = ["医保", "社保", "体检"], ["深圳", "广州", "全国"], [f"标签{i}" for i in range(12)]
+    articles = [
+        article(f"文章{i}", rng.choice(topics), rng.choice(cities), rng.sample(tags, 3), days_ago=rng.randrange(500))
+        for i in range(200)
+    ]
+    first = rank(articles)
+    assert first == rank(list(articles))
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    shuffled = rank([articles[i] for i in order])
+    by_title = {articles[i].title: [articles[j].title for j in first[i]] for i in range(len(articles))}
+    for position, original in enumerate(order):
+        titles = [articles[order[j]].title for j in shuffled[position]]
+        scores_equal = titles == by_title[articles[original].title]
+        assert scores_equal or sorted(titles) == sorted(by_title[articles[original].title])
+
+
+def test_a_large_topic_gets_full_lists() -> None:
+    # Speed is measured in benchmarks/, not here; this checks a big topic ranks completely.
+    articles = [
+        article(f"文章{i}", "医保", f"城市{i % 40}", [f"标签{i % 50}", f"标签{(i * 7) % 50}"], days_ago=i % 700)
+        for i in range(3000)
+    ]
+    related = rank(articles, count=6)
+    assert all(len(r) == 6 and i not in r for i, r in enumerate(related))

@@ -1,0 +1,45 @@
+"""Excerpts, CJK-aware joining and near-copy sketches."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitegen.text import join_cjk_aware, make_excerpt, sketch_similarity, text_sketch, title_key
+
+LONG = "深圳医保断缴后,个人账户余额可以继续使用。统筹基金待遇从断缴次月起暂停。补缴后待遇可以恢复,但等待期内的费用不能报销。"
+
+EXCERPTS = [
+    ("短句。", 50, "短句。"),
+    (LONG, 40, "深圳医保断缴后,个人账户余额可以继续使用。统筹基金待遇从断缴次月起暂停。…"),
+    (LONG, 25, "深圳医保断缴后,个人账户余额可以继续使用。…"),
+    ("这一句非常长没有任何句号也没有逗号一直写下去直到超过长度限制为止还在写", 20, "这一句非常长没有任何句号也没有逗号一直写…"),
+    ("第一部分很长很长很长很长,第二部分也很长很长很长很长很长很长", 20, "第一部分很长很长很长很长…"),
+    ("他说:“可以用。”然后离开了这里再也没有回来过了,一直都没有", 16, "他说:“可以用。”…"),
+]
+
+
+@pytest.mark.parametrize("text, limit, expected", EXCERPTS)
+def test_excerpt(text: str, limit: int, expected: str) -> None:
+    excerpt = make_excerpt(text, limit)
+    assert excerpt == expected
+    assert len(excerpt) <= limit + 1
+
+
+def test_join_without_spaces_between_chinese() -> None:
+    assert join_cjk_aware(["第一段", "第二段"], sentence_end=True) == "第一段。第二段"
+    assert join_cjk_aware(["English", "words"]) == "English words"
+    assert join_cjk_aware(["已结束。", "下一段"]) == "已结束。下一段"
+
+
+def test_title_key_folds_width_and_punctuation() -> None:
+    assert title_key("医保卡余额用完了怎么办?") == title_key("医保卡余额用完了怎么办\uff1f")
+    assert title_key("ＨＰＶ疫苗") == title_key("hpv疫苗")
+
+
+def test_sketch_finds_near_copies_only() -> None:
+    original = LONG * 3
+    edited = original.replace("可以继续使用", "仍可继续使用")
+    other = "孩子湿疹反复发作,应先找出诱因,保持皮肤湿润,必要时在医生指导下使用外用药物。" * 3
+    assert sketch_similarity(text_sketch(original), text_sketch(edited)) >= 0.6
+    assert sketch_similarity(text_sketch(original), text_sketch(other)) < 0.2
+    assert text_sketch(original) == text_sketch(original)  # deterministic across runs
