@@ -102,3 +102,83 @@ def test_a_large_topic_gets_full_lists() -> None:
     ]
     related = rank(articles, count=6)
     assert all(len(r) == 6 and i not in r for i, r in enumerate(related))
+
+
+def brute_force(articles, settings: RelatedSettings) -> list[list[int]]:
+    """Score every pair: the reference the indexed ranking must match exactly."""
+    import math
+
+    from sitegen.related import NATIONWIDE
+    from sitegen.text import sketch_similarity, title_key
+
+    w, n = settings.weights, len(articles)
+    frequency = {}
+    for a in articles:
+        for tag in a.tags:
+            frequency[tag] = frequency.get(tag, 0) + 1
+    idf = {tag: math.log1p(n / f) for tag, f in frequency.items()}
+    result = []
+    for i, a in enumerate(articles):
+        total = sum(idf[t] for t in a.tags)
+        scored = []
+        for j, b in enumerate(articles):
+            if i == j:
+                continue
+            shared = set(a.tags) & set(b.tags)
+            same_topic = a.topic == b.topic
+            same_city = a.city == b.city and a.city != NATIONWIDE
+            if not (shared or same_topic or same_city):
+                continue
+            share = sum(idf[t] for t in shared) / total if total else 0.0
+            score = round(
+                w.topic * same_topic + w.city * same_city + w.tags * share
+                + w.date * 2 ** (-abs(a.day - b.day) / w.half_life_days),
+                9,
+            )
+            scored.append((-score, -b.day, j))
+        scored.sort()
+        chosen, seen = [], {title_key(a.title)}
+        for _, _, j in scored:
+            b = articles[j]
+            if title_key(b.title) in seen or sketch_similarity(a.sketch, b.sketch) >= 0.6:
+                continue
+            seen.add(title_key(b.title))
+            chosen.append(j)
+            if len(chosen) == settings.count:
+                break
+        result.append(chosen)
+    return result
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "seed, weights",
+    [
+        (1, {}),
+        (2, {"tags": 5.0, "topic": 0.5, "city": 0.5}),
+        (3, {"tags": 0.0}),
+        (4, {"date": 4.0, "half_life_days": 30}),
+        (5, {"city": 6.0}),
+        (6, {"topic": 0.0, "city": 0.0}),
+    ],
+)
+def test_indexed_ranking_equals_scoring_every_pair(seed: int, weights: dict, monkeypatch) -> None:
+    from sitegen import related
+    from sitegen.config import RelatedWeights
+
+    monkeypatch.setattr(related, "_PARALLEL_THRESHOLD", 100)  # exercise the process pool too
+    rng = random.Random(seed)
+    topics = ["医保", "社保", "体检", "用药"]
+    cities = ["深圳", "广州", "上海", "全国", "成都"]
+    pools = {t: [f"{t}{i}" for i in range(8)] + ["共享标签"] for t in topics}
+    articles = []
+    for i in range(400):
+        topic = rng.choice(topics)
+        tags = rng.sample(pools[topic], rng.randint(0, 4))
+        title = f"标题{rng.randrange(380)}"  # some titles repeat
+        articles.append(article(title, topic, rng.choice(cities), tags, days_ago=rng.randrange(900), body=f"正文{i}" * 5))
+    settings = RelatedSettings(count=rng.choice([3, 6, 10]), weights=RelatedWeights(**weights))
+    assert related_articles(articles, settings) == brute_force(articles, settings)
+    assert related_articles(articles, settings, jobs=2) == related_articles(articles, settings)

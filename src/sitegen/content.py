@@ -21,7 +21,7 @@ MAX_TITLE_LENGTH = 200
 _TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: 10x faster
     """SafeLoader that leaves dates as text, so the schema (not PyYAML) judges `2025-02-30`."""
 
 

@@ -4,14 +4,18 @@ score(a, b) = w_tags · (rarity-weighted share of a's tags that b also has)
             + w_topic · [same topic] + w_city · [same city, 全国 excepted]
             + w_date · ½^(|days apart| / half-life)
 
-Only articles that share a tag, the topic or the city are related. Candidates come from the tag
-postings and from walks outward in date order through the article's topic and city groups, so the
-cost follows the postings an article touches, never the number of article pairs.
+Only articles that share a tag, the topic or the city are related. The ranking is exact, and it
+never compares all pairs: candidates are taken class by class (same topic and city, same topic,
+same city, tags only), best class first, and a class is searched only as far as it can still beat
+the current k-th best score. Within a class, articles sharing many tags are found through the
+postings of the article's rarest tags (prefix filtering), the rest by walking the class outward in
+date order. The result is the same as scoring every pair.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,6 +27,8 @@ from .text import sketch_similarity, title_key
 
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
+_EPSILON = 1e-9
+_PARALLEL_THRESHOLD = 4000  # below this many articles a process pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -34,82 +40,196 @@ class RelatedInput:
     city: str
     tags: tuple[str, ...]
     day: int  # date as a proleptic ordinal
-    sketch: tuple[int, ...]  # bottom-k shingle sketch of the body, see text_sketch()
+    sketch: tuple[int, ...]  # bottom-k shingle sketch of the body, see text.text_sketch()
 
 
-def related_articles(articles: Sequence[RelatedInput], settings: RelatedSettings) -> list[list[int]]:
+def related_articles(articles: Sequence[RelatedInput], settings: RelatedSettings, jobs: int = 1) -> list[list[int]]:
     """For every article, the indices of its `settings.count` most related articles, best first."""
     if settings.count == 0 or not articles:
         return [[] for _ in articles]
-    return _Ranker(articles, settings).rank_all()
+    ranker = _Ranker(articles, settings)
+    topics = list(ranker.by_topic)
+    if jobs <= 1 or len(articles) < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
+        return ranker.rank_topics(topics)
+    return _rank_in_processes(ranker, topics, jobs)
+
+
+def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> list[list[int]]:
+    # Workers are forked, so they share the index with this process instead of receiving a copy.
+    import multiprocessing
+
+    global _FORKED_RANKER
+    _FORKED_RANKER = ranker
+    by_size = sorted(topics, key=lambda t: -len(ranker.by_topic[t].members))
+    shares: list[list[int]] = [[] for _ in range(jobs * 4)]
+    for number, topic in enumerate(by_size):  # deal topics out largest first, like cards
+        shares[number % len(shares)].append(topic)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_rank_share, [s for s in shares if s])
+    finally:
+        _FORKED_RANKER = None
+    result: list[list[int]] = [[] for _ in ranker.articles]
+    for part in parts:
+        for index, lists in part.items():
+            result[index] = lists
+    return result
+
+
+_FORKED_RANKER: "_Ranker | None" = None
+
+
+def _rank_share(topics: list[int]) -> dict[int, list[int]]:
+    assert _FORKED_RANKER is not None
+    lists = _FORKED_RANKER.rank_topics(topics)
+    return {index: lists[index] for topic in topics for index in _FORKED_RANKER.by_topic[topic].members.tolist()}
+
+
+class _Group:
+    """Members of one topic, city or (topic, city), in date order, with each member's position."""
+
+    __slots__ = ("members", "days")
+
+    def __init__(self, members: list[int], day: np.ndarray):
+        members.sort(key=lambda i: (int(day[i]), i))
+        self.members = np.asarray(members, dtype=np.int64)
+        self.days = day[self.members]
 
 
 class _Ranker:
     def __init__(self, articles: Sequence[RelatedInput], settings: RelatedSettings):
         self.articles = articles
         self.count = settings.count
-        self.weights = settings.weights
+        self.w = settings.weights
         n = len(articles)
         tag_ids: dict[str, int] = {}
-        postings: list[list[int]] = []
-        self.article_tags: list[tuple[int, ...]] = []
-        for index, article in enumerate(articles):
-            ids = []
-            for tag in article.tags:
-                tag_id = tag_ids.setdefault(tag, len(tag_ids))
-                if tag_id == len(postings):
-                    postings.append([])
-                postings[tag_id].append(index)
-                ids.append(tag_id)
-            self.article_tags.append(tuple(ids))
-        self.postings = [np.asarray(p, dtype=np.int64) for p in postings]
+        rows = [[tag_ids.setdefault(t, len(tag_ids)) for t in a.tags] for a in articles]
+        width = max((len(r) for r in rows), default=0) or 1
+        self.tag_matrix = np.full((n, width), -1, dtype=np.int64)
+        for index, row in enumerate(rows):
+            self.tag_matrix[index, : len(row)] = row
+        frequency = np.bincount(self.tag_matrix[self.tag_matrix >= 0], minlength=len(tag_ids))
         # A rare tag says more about two articles than one on every page (inverse document frequency).
-        self.idf = np.array([math.log(1 + n / len(p)) for p in postings], dtype=np.float64)
+        self.idf = np.log1p(n / np.maximum(frequency, 1)) if len(tag_ids) else np.zeros(1)
+        self.idf_matrix = np.where(self.tag_matrix >= 0, self.idf[np.maximum(self.tag_matrix, 0)], 0.0)
+        self.tag_total = self.idf_matrix.sum(axis=1)
+        postings: list[list[int]] = [[] for _ in tag_ids]
+        for index, row in enumerate(rows):
+            for tag in row:
+                postings[tag].append(index)
+        self.postings = [np.asarray(p, dtype=np.int64) for p in postings]
         self.topic = _codes([a.topic for a in articles])
         self.city = _codes([a.city if a.city != NATIONWIDE else f"\0{i}" for i, a in enumerate(articles)])
         self.day = np.array([a.day for a in articles], dtype=np.int64)
+        span = int(self.day.max() - self.day.min()) + 1 if n else 1
+        # w_date · ½^(days / half-life) for every possible gap, looked up instead of computed per pair.
+        self.closeness = self.w.date * np.exp2(-np.arange(span) / self.w.half_life_days)
         self.title_key = [title_key(a.title) for a in articles]
-        self.groups = {
-            "topic_city": _date_ordered_groups(zip(self.topic.tolist(), self.city.tolist()), self.day),
-            "topic": _date_ordered_groups(self.topic.tolist(), self.day),
-            "city": _date_ordered_groups(self.city.tolist(), self.day),
-        }
+        self.sketch_sets = [frozenset(a.sketch) for a in articles]
+        self.by_topic_city = self._groups(zip(self.topic.tolist(), self.city.tolist()))
+        self.by_topic = self._groups(self.topic.tolist())
+        self.by_city = self._groups(self.city.tolist())
 
-    def rank_all(self) -> list[list[int]]:
-        return [self.rank(index) for index in range(len(self.articles))]
+    def _groups(self, keys) -> dict:
+        grouped: dict = defaultdict(list)
+        for index, key in enumerate(keys):
+            grouped[key].append(index)
+        return {key: _Group(members, self.day) for key, members in grouped.items()}
 
-    def rank(self, a: int) -> list[int]:
-        w = self.weights
-        tags = self.article_tags[a]
-        tag_total = float(self.idf[list(tags)].sum()) if tags else 0.0
-        tagged: dict[int, float] = {}
-        if tags:
-            lists = [self.postings[t] for t in tags]
-            members = np.concatenate(lists)
-            shares = np.repeat(self.idf[list(tags)] / tag_total, [len(p) for p in lists])
-            unique, inverse = np.unique(members, return_inverse=True)
-            tagged = dict(zip(unique.tolist(), np.bincount(inverse, weights=shares).tolist()))
-        candidates = set(tagged)
-        topic, city = int(self.topic[a]), int(self.city[a])
-        candidates.update(self._nearest(a, "topic_city", (topic, city), tagged, lambda b: True))
-        candidates.update(self._nearest(a, "topic", topic, tagged, lambda b: self.city[b] != city))
-        candidates.update(self._nearest(a, "city", city, tagged, lambda b: self.topic[b] != topic))
-        candidates.discard(a)
-        if not candidates:
-            return []
-        ids = np.fromiter(sorted(candidates), dtype=np.int64)
-        share = np.fromiter((tagged.get(b, 0.0) for b in ids.tolist()), dtype=np.float64, count=len(ids))
-        score = (
-            w.tags * share
-            + w.topic * (self.topic[ids] == topic)
-            + w.city * (self.city[ids] == city)
-            + w.date * np.exp2(-np.abs(self.day[ids] - self.day[a]) / w.half_life_days)
-        )
-        # Deterministic order: score, then newer first, then input order.
-        order = np.lexsort((ids, -self.day[ids], -np.round(score, 9)))
+    # --- ranking many articles at once -----------------------------------------------------
+
+    def rank_topics(self, topics: list[int]) -> list[list[int]]:
+        """Lists for every article of the given topics (others are left empty).
+
+        Most articles are settled in bulk: scored against their own (topic, city) group, then
+        against their whole topic, as one matrix each; a row is final when its k-th best score
+        beats anything outside the candidates. The few rows left are ranked one by one.
+        """
+        w = self.w
+        results: list[list[int] | None] = [None] * len(self.articles)
+        outside_group = max(w.topic, w.city) + w.tags + w.date
+        outside_topic = w.city + w.tags + w.date
+        topic_set = set(topics)
+        for (topic, _), group in self.by_topic_city.items():
+            if topic in topic_set:
+                self._settle_rows(group.members, group.members, outside_group, results)
+        for topic in topics:
+            members = self.by_topic[topic].members
+            rows = np.asarray([m for m in members.tolist() if results[m] is None], dtype=np.int64)
+            for start in range(0, len(rows), 512):
+                self._settle_rows(rows[start : start + 512], members, outside_topic, results)
+        for topic in topics:
+            for a in self.by_topic[topic].members.tolist():
+                if results[a] is None:
+                    results[a] = self.rank(a)
+        return [r if r is not None else [] for r in results]
+
+    def _settle_rows(self, rows: np.ndarray, candidates: np.ndarray, outside: float, results: list) -> None:
+        """Rank `rows` among `candidates` in one matrix; keep the rows no outside article can join."""
+        w = self.w
+        wanted = self.count + 2
+        extra = 6  # columns kept beyond `wanted`, to see ties at the cut
+        if len(rows) == 0 or len(candidates) - 1 < wanted:
+            return
+        scores = self._score_matrix(rows, candidates)
+        columns = min(wanted + extra, len(candidates))
+        top = np.argpartition(-scores, columns - 1, axis=1)[:, :columns]
+        # Rounded, so that equal scores reached by different sums compare equal (as in _scores()).
+        top_scores = np.round(np.take_along_axis(scores, top, axis=1), 9)
+        top_ids = candidates[top]
+        order = np.lexsort((top_ids, -self.day[top_ids], -top_scores), axis=1)
+        top_ids = np.take_along_axis(top_ids, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        kth = top_scores[:, wanted - 1]
+        at_least_kth = (scores >= (kth - 2e-9)[:, None]).sum(axis=1)
+        settled = (kth > outside + _EPSILON) & (at_least_kth <= columns) & np.isfinite(kth)
+        for row in np.flatnonzero(settled).tolist():
+            a = int(rows[row])
+            chosen = self._filter(a, top_ids[row, :wanted].tolist())
+            if len(chosen) == self.count:
+                results[a] = chosen
+
+    def _score_matrix(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Scores of every (row, candidate) pair, -inf where unrelated or the same article.
+
+        Written with in-place operations: this matrix is the bulk of the ranking's work.
+        """
+        w = self.w
+        row_tags = self.tag_matrix[rows]
+        used = np.unique(row_tags[row_tags >= 0])
+        totals = self.tag_total[rows]
+        same_topic = self.topic[rows][:, None] == self.topic[candidates][None, :]
+        same_city = self.city[rows][:, None] == self.city[candidates][None, :]
+        related = same_topic | same_city
+        if used.size and w.tags > 0:
+            row_weights = self.idf_matrix[rows] * (w.tags / np.where(totals > 0, totals, 1.0))[:, None]
+            scores = self._incidence(rows, used, row_weights) @ self._incidence(candidates, used, None).T
+            related |= scores > 0
+        else:
+            scores = np.zeros((len(rows), len(candidates)))
+        scores += w.topic * same_topic
+        scores += w.city * same_city
+        gap = self.day[rows][:, None] - self.day[candidates][None, :]
+        np.abs(gap, out=gap)
+        scores += self.closeness[gap]
+        scores[~related | (rows[:, None] == candidates[None, :])] = -np.inf
+        return scores
+
+    def _incidence(self, ids: np.ndarray, used: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """Matrix of which of the `used` tags each article has (or the given weights there)."""
+        tags = self.tag_matrix[ids]
+        column = np.minimum(np.searchsorted(used, np.maximum(tags, 0)), len(used) - 1)
+        valid = (tags >= 0) & (used[column] == tags)
+        matrix = np.zeros((len(ids), len(used)))
+        row = np.broadcast_to(np.arange(len(ids))[:, None], tags.shape)
+        matrix[row[valid], column[valid]] = 1.0 if weights is None else weights[valid]
+        return matrix
+
+    def _filter(self, a: int, ranked: list[int]) -> list[int]:
+        """Drop repeated titles and near-copies of `a`, keeping the order; stop at `count`."""
         chosen: list[int] = []
         seen_titles = {self.title_key[a]}
-        for b in ids[order].tolist():
+        for b in ranked:
             if self.title_key[b] in seen_titles or self._near_copy(a, b):
                 continue
             seen_titles.add(self.title_key[b])
@@ -118,46 +238,154 @@ class _Ranker:
                 break
         return chosen
 
-    def _nearest(self, a: int, kind: str, key, tagged: dict[int, float], in_class) -> list[int]:
-        """The articles of a's group nearest in date that share no tag with a and are in the class.
+    # --- ranking one article ---------------------------------------------------------------
 
-        Those are the best candidates among their class with no tag in common, since their score
-        differs only by date; articles sharing a tag are candidates through the postings already.
+    def rank(self, a: int) -> list[int]:
+        """The best `count` articles for `a`, skipping itself, repeated titles and near-copies."""
+        wanted = self.count + 4
+        while True:
+            ranked, exhausted = self._top(a, wanted)
+            chosen = self._filter(a, ranked)
+            if len(chosen) == self.count or exhausted:
+                return chosen
+            wanted *= 2
+
+    def _top(self, a: int, k: int) -> tuple[list[int], bool]:
+        """The k highest-scoring related articles of `a`, and whether fewer than k exist."""
+        w = self.w
+        topic, city = int(self.topic[a]), int(self.city[a])
+        found = _Found(k)
+        tags = self.tag_matrix[a][self.tag_matrix[a] >= 0]
+        tag_idf = self.idf[tags]
+        order = np.argsort(-tag_idf, kind="stable")
+        tags, tag_idf = tags[order], tag_idf[order]
+        total = float(self.tag_total[a])
+
+        same_topic = lambda c: self.topic[c] == topic  # noqa: E731
+        same_city = lambda c: self.city[c] == city  # noqa: E731
+        classes = [
+            (w.topic + w.city, self.by_topic_city.get((topic, city)), lambda c: same_topic(c) & same_city(c)),
+            (w.topic, self.by_topic.get(topic), lambda c: same_topic(c) & ~same_city(c)),
+            (w.city, self.by_city.get(city), lambda c: ~same_topic(c) & same_city(c)),
+            (0.0, None, lambda c: ~same_topic(c) & ~same_city(c)),
+        ]
+        # Search the class with the larger bonus first: it sets the bar the others must clear.
+        classes.sort(key=lambda item: -item[0])
+        for bonus, group, in_class in classes:
+            if found.threshold() > bonus + w.tags + w.date + _EPSILON:
+                continue
+            # Articles whose tag share could still lift them over the bar, via the rarest tags.
+            share_needed = (found.threshold() - bonus - w.date) / w.tags if w.tags > 0 else math.inf
+            by_tags = np.empty(0, dtype=np.int64)
+            if tags.size and total > 0 and share_needed < 1:
+                prefix = _prefix_length(tag_idf, total, share_needed)
+                by_tags = np.unique(np.concatenate([self.postings[t] for t in tags[:prefix]]))
+                by_tags = by_tags[(by_tags != a) & in_class(by_tags)]
+                found.add(by_tags, self._scores(a, by_tags, tags, total, bonus))
+            if group is not None:
+                self._walk_by_date(a, group, in_class, bonus, tags, total, max(share_needed, 0.0), by_tags, found)
+        return found.ranked(self.day), found.size < k
+
+    def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: "_Found") -> None:
+        """Score the class's articles nearest in date until none left could beat the k-th best.
+
+        Articles sharing more than `share_cap` of the tags were scored through the postings already;
+        every other one scores at most bonus + w_tags·share_cap + w_date·decay(days apart).
         """
-        members, positions = self.groups[kind][key]
-        start = positions[a]
-        found: list[int] = []
-        left, right = start - 1, start + 1
-        wanted = self.count + 2  # a little slack for duplicates and near-copies dropped later
-        day = self.day[a]
-        while len(found) < wanted and (left >= 0 or right < len(members)):
-            take_left = right >= len(members) or (
-                left >= 0 and day - self.day[members[left]] <= self.day[members[right]] - day
-            )
-            b = members[left] if take_left else members[right]
-            if take_left:
-                left -= 1
-            else:
-                right += 1
-            if b not in tagged and in_class(b):
-                found.append(b)
-        return found
+        w = self.w
+        position = int(np.searchsorted(group.days, self.day[a], side="left"))
+        left, right = position - 1, position
+        day = int(self.day[a])
+        batch = 32
+        while left >= 0 or right < len(group.members):
+            taken_left = group.members[max(0, left - batch + 1) : left + 1][::-1] if left >= 0 else group.members[:0]
+            taken_right = group.members[right : right + batch]
+            left -= len(taken_left)
+            right += len(taken_right)
+            batch_ids = np.concatenate([taken_left, taken_right])
+            batch_ids = batch_ids[(batch_ids != a) & in_class(batch_ids)]
+            if batch_ids.size and scored.size:
+                batch_ids = batch_ids[~np.isin(batch_ids, scored, assume_unique=True)]
+            if batch_ids.size:
+                found.add(batch_ids, self._scores(a, batch_ids, tags, total, bonus))
+            nearest_left = day - int(group.days[left]) if left >= 0 else math.inf
+            nearest_right = int(group.days[right]) - day if right < len(group.members) else math.inf
+            gap = min(nearest_left, nearest_right)
+            if gap == math.inf:
+                break
+            best_left = bonus + w.tags * share_cap + float(self.closeness[min(int(gap), len(self.closeness) - 1)])
+            if found.full() and best_left < found.threshold() - _EPSILON:
+                break
+            batch = min(batch * 2, 4096)
+
+    def _scores(self, a: int, candidates: np.ndarray, tags: np.ndarray, total: float, bonus: float) -> np.ndarray:
+        w = self.w
+        if tags.size and total > 0:
+            shared = np.isin(self.tag_matrix[candidates], tags) & (self.tag_matrix[candidates] >= 0)
+            share = (self.idf_matrix[candidates] * shared).sum(axis=1) / total
+        else:
+            share = np.zeros(len(candidates))
+        closeness = self.closeness[np.abs(self.day[candidates] - self.day[a])]
+        # Scores are rounded so that equal scores compare equal whatever the order of additions.
+        return np.round(bonus + w.tags * share + closeness, 9)
 
     def _near_copy(self, a: int, b: int) -> bool:
+        # Near-copies share most sketch values; the set test rules out nearly every pair cheaply.
+        first, second = self.sketch_sets[a], self.sketch_sets[b]
+        if len(first & second) < NEAR_COPY_SIMILARITY * min(len(first), len(second)) - 1:
+            return False
         return sketch_similarity(self.articles[a].sketch, self.articles[b].sketch) >= NEAR_COPY_SIMILARITY
+
+
+class _Found:
+    """The candidates scored so far for one article (each once), with the k-th best score."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self.ids: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.size = 0
+        self._threshold = -math.inf
+
+    def full(self) -> bool:
+        return self.size >= self.k
+
+    def threshold(self) -> float:
+        return self._threshold
+
+    def add(self, candidates: np.ndarray, scores: np.ndarray) -> None:
+        if not len(candidates):
+            return
+        self.ids.append(candidates)
+        self.scores.append(scores)
+        self.size += len(candidates)
+        if self.size >= self.k:
+            values = np.concatenate(self.scores)
+            self._threshold = float(np.partition(values, self.size - self.k)[self.size - self.k])
+
+    def ranked(self, day: np.ndarray) -> list[int]:
+        """Best first; ties go to the newer article, then to the earlier one in input order."""
+        if not self.ids:
+            return []
+        ids, scores = np.concatenate(self.ids), np.concatenate(self.scores)
+        if self.size > self.k:
+            keep = scores >= self._threshold
+            ids, scores = ids[keep], scores[keep]
+        order = np.lexsort((ids, -day[ids], -scores))
+        return ids[order][: self.k].tolist()
+
+
+def _prefix_length(tag_idf: np.ndarray, total: float, share_needed: float) -> int:
+    """How many of the rarest tags an article must share one of, to have a share above share_needed.
+
+    An article sharing none of the first p tags has a share of at most 1 - mass(p)/total.
+    """
+    if share_needed <= 0:
+        return len(tag_idf)
+    mass = np.cumsum(tag_idf) / total
+    return int(min(len(tag_idf), np.searchsorted(mass, 1 - share_needed - _EPSILON, side="left") + 1))
 
 
 def _codes(values: list) -> np.ndarray:
     table: dict = {}
     return np.array([table.setdefault(v, len(table)) for v in values], dtype=np.int64)
-
-
-def _date_ordered_groups(keys, day: np.ndarray) -> dict:
-    grouped: dict = defaultdict(list)
-    for index, key in enumerate(keys):
-        grouped[key].append(index)
-    result = {}
-    for key, members in grouped.items():
-        members.sort(key=lambda i: (int(day[i]), i))
-        result[key] = (members, {m: p for p, m in enumerate(members)})
-    return result
