@@ -1,0 +1,575 @@
+"""`sitegen serve` without a browser: HTTP answers, the event stream, watching, rebuilding, Ctrl-C."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from conftest import TODAY, make_site
+
+import sitegen.serve as serve_module
+from sitegen.build import BuildOptions
+from sitegen.serve import (
+    DevServer,
+    ServeEvent,
+    ServeOptions,
+    content_type,
+    describe_changes,
+    inject_reload_script,
+    is_css_only,
+    is_watched_change,
+    resolve_request_path,
+)
+
+SECRET = "TOP-SECRET-do-not-serve"
+ARTICLE = Path("content/yibao/shenzhen-menzhen.md")
+ARTICLE_URL = "/yibao/shenzhen-menzhen/"
+
+
+class Running:
+    """A DevServer on a free port, rebuilding in a background thread; its events are recorded."""
+
+    def __init__(self, site: Path, **build_options):
+        self.site = site
+        self.events: list[ServeEvent] = []
+        self._changed = threading.Condition()
+        options = ServeOptions(build=BuildOptions(site_dir=site, today=TODAY, **build_options), port=0)
+        self.server = DevServer(options, self._record)
+
+    def _record(self, event: ServeEvent) -> None:
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.url.rsplit(":", 1)[1])
+
+    def of_kind(self, *kinds: str) -> list[ServeEvent]:
+        with self._changed:
+            return [e for e in self.events if e.kind in kinds]
+
+    def wait_for(self, predicate: Callable[[list[ServeEvent]], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            # Woken by each event, and every 50 ms for conditions that are not events.
+            while not predicate(self.events):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"timed out; events so far: {[e.message for e in self.events]}")
+                self._changed.wait(0.05)
+
+    def wait_for_builds(self, count: int, timeout: float = 10.0) -> None:
+        """Until `count` builds (good or failed) have finished, the first one included."""
+        self.wait_for(lambda events: sum(e.kind in ("built", "failed") for e in events) >= count, timeout)
+
+
+@contextmanager
+def running(site: Path, **build_options) -> Iterator[Running]:
+    run = Running(site, **build_options)
+    run.server.start()
+    thread = threading.Thread(target=run.server.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield run
+    finally:
+        run.server.stop()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def request(port: int, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Send `target` exactly as given (no client-side normalising) and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"{method} ".encode() + target.encode("latin-1") + b" HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return status, headers, body
+
+
+class EventStream:
+    """A minimal Server-Sent Events reader over http.client."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.conn.request("GET", "/__sitegen__/events")
+        self.response = self.conn.getresponse()
+
+    def next(self) -> tuple[str, dict] | None:
+        event, data = "message", []
+        while True:
+            line = self.response.fp.readline()
+            if not line:
+                return None
+            line = line.decode("utf-8").rstrip("\n")
+            if not line:
+                if data:
+                    return event, json.loads("\n".join(data))
+                continue
+            name, _, value = line.partition(":")
+            if name == "event":
+                event = value.strip()
+            elif name == "data":
+                data.append(value.strip())
+
+    def next_named(self, name: str) -> dict:
+        while (item := self.next()) is not None:
+            if item[0] == name:
+                return item[1]
+        raise AssertionError(f"stream ended before a {name!r} event")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def edit(site: Path, relative: Path | str, old: str, new: str) -> None:
+    path = site / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# A read-only server shared by the HTTP tests
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Iterator[Running]:
+    root = tmp_path_factory.mktemp("serve-http")
+    site = make_site(root, "basic")
+    (root / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (site / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (site / "static" / "资料").mkdir()
+    (site / "static" / "资料" / "说明.txt").write_text("中文路径的文件\n", encoding="utf-8")
+    (site / "static" / "data.json").write_text('{"ok": true}\n', encoding="utf-8")
+    with running(site) as run:
+        yield run
+
+
+@pytest.mark.parametrize(
+    "target, expected_type",
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/css/site.css", "text/css; charset=utf-8"),
+        ("/js/search.js", "text/javascript; charset=utf-8"),
+        ("/feed.xml", "application/xml; charset=utf-8"),
+        ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/data.json", "application/json; charset=utf-8"),
+        ("/favicon.svg", "image/svg+xml; charset=utf-8"),
+        ("/__sitegen__/reload.js", "text/javascript; charset=utf-8"),
+    ],
+)
+def test_content_types_and_no_store(shared: Running, target: str, expected_type: str) -> None:
+    status, headers, body = request(shared.port, target)
+    assert status == 200
+    assert headers["content-type"] == expected_type
+    assert headers["cache-control"] == "no-store"
+    assert int(headers["content-length"]) == len(body)
+
+
+def test_pretty_urls(shared: Running) -> None:
+    on_disk = (shared.site / "public" / "topics" / "yibao" / "index.html").read_bytes()
+    status, _, body = request(shared.port, "/topics/yibao/")
+    assert status == 200
+    assert body.replace(re.search(rb'<script src="/__sitegen__/reload.js"[^>]*></script>\n', body).group(0), b"") == on_disk
+    status, headers, _ = request(shared.port, "/topics/yibao")
+    assert status == 301 and headers["location"] == "/topics/yibao/"
+    status, headers, _ = request(shared.port, "/topics/yibao?page=2")
+    assert status == 301 and headers["location"] == "/topics/yibao/?page=2"
+    status, _, _ = request(shared.port, "/css/site.css?v=123")
+    assert status == 200
+
+
+def test_percent_encoded_chinese_path(shared: Running) -> None:
+    status, headers, body = request(shared.port, "/%E8%B5%84%E6%96%99/%E8%AF%B4%E6%98%8E.txt")
+    assert status == 200
+    assert body.decode("utf-8") == "中文路径的文件\n"
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_missing_page_is_404_with_the_sites_404_page(shared: Running) -> None:
+    for target in ("/no/such/page/", "/no-such.css", "/css/site.css/"):
+        status, headers, body = request(shared.port, target)
+        assert status == 404, target
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert "页面不存在".encode() in body
+        assert b"/__sitegen__/reload.js" in body  # so a 404 tab also reloads when the page appears
+    status, headers, body = request(shared.port, "/no/such/page/", method="HEAD")
+    assert status == 404 and body == b"" and int(headers["content-length"]) > 0
+
+
+TRAVERSALS = [
+    "/../secret.txt",
+    "/../../secret.txt",
+    "/css/../../secret.txt",
+    "/./../secret.txt",
+    "//../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/%2E%2E/secret.txt",
+    "/.%2e/secret.txt",
+    "/..%2fsecret.txt",
+    "/..%2f..%2fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/css%2f..%2f..%2fsecret.txt",
+    "/..\\secret.txt",
+    "/..%5csecret.txt",
+    "/%5c..%5c..%5csecret.txt",
+    "/..%255csecret.txt",
+    "/%252e%252e/secret.txt",
+    "/secret.txt%00.html",
+    "/%00../secret.txt",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/" + os.sep.join(["..", "secret.txt"]),
+]
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_path_traversal_is_refused(shared: Running, target: str) -> None:
+    status, _, body = request(shared.port, target)
+    assert status in (403, 404)
+    assert SECRET.encode() not in body
+
+
+def test_raw_nul_and_absolute_targets_are_refused(shared: Running) -> None:
+    with socket.create_connection(("127.0.0.1", shared.port), timeout=10) as sock:
+        sock.sendall(b"GET /..\x00/secret.txt HTTP/1.0\r\n\r\n")
+        answer = sock.recv(65536)
+    assert answer.split()[1] in (b"400", b"403", b"404")
+    assert SECRET.encode() not in answer
+    status, _, body = request(shared.port, str(shared.site / "secret.txt"))
+    assert status in (403, 404) and SECRET.encode() not in body
+
+
+def test_resolve_request_path_never_leaves_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "index.html").write_text("a")
+    (tmp_path / "secret.txt").write_text(SECRET)
+    (out / "link").symlink_to(tmp_path / "secret.txt")
+    (out / "dirlink").symlink_to(tmp_path)
+    for target in TRAVERSALS + ["/link", "/dirlink/secret.txt"]:
+        assert resolve_request_path(out, target).status in (403, 404), target
+    assert resolve_request_path(out, "/a/").file == out.resolve() / "a" / "index.html"
+    assert resolve_request_path(out, "/a").location == "/a/"
+    assert resolve_request_path(out, "//a").location == "/a/"  # never //host: no open redirect
+
+
+def test_base_url_path_is_served_under_its_prefix(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    (out / "x").mkdir(parents=True)
+    (out / "index.html").write_text("home")
+    (out / "x" / "index.html").write_text("x")
+    assert resolve_request_path(out, "/", "/health").location == "/health/"
+    assert resolve_request_path(out, "/health", "/health").location == "/health/"
+    assert resolve_request_path(out, "/health/", "/health").file == out.resolve() / "index.html"
+    assert resolve_request_path(out, "/health/x/", "/health").file == out.resolve() / "x" / "index.html"
+    assert resolve_request_path(out, "/x/", "/health").status == 404
+
+
+def test_helpers() -> None:
+    assert content_type(Path("a.HTML")) == "text/html; charset=utf-8"
+    assert content_type(Path("a.png")) == "image/png"
+    page = b"<html><body><p>x</p></BODY>\n</html>"
+    assert inject_reload_script(page, "t-1") == b'<html><body><p>x</p><script src="/__sitegen__/reload.js" data-build="t-1"></script>\n</BODY>\n</html>'
+    assert inject_reload_script(b"<p>no body", "t").endswith(b"</script>\n")
+    assert is_css_only(["static/css/site.css", "static/print.CSS"])
+    assert not is_css_only(["static/css/site.css", "layouts/base.html"])
+    assert not is_css_only(["static/js/search.js"]) and not is_css_only([])
+
+
+def test_watch_filter(tmp_path: Path) -> None:
+    site, out = tmp_path / "site", tmp_path / "site" / "public"
+    watched = ["site.toml", "content/yibao/a.md", "layouts/base.html", "static/css/site.css", "content", "static/img/新图.png"]
+    ignored = [
+        "public/index.html",
+        ".sitegen-cache/x.json",
+        ".sitegen-staging-public-1234/index.html",
+        "content/yibao/.a.md.swp",
+        "content/yibao/a.md.swp",
+        "content/yibao/a.md~",
+        "content/yibao/.#a.md",
+        "content/yibao/#a.md#",
+        "content/yibao/4913",
+        "layouts/.git/HEAD",
+        "README.md",
+        "scripts/x.py",
+        "site.toml.bak~",
+    ]
+    for relative in watched:
+        assert is_watched_change(str(site / relative), site, out), relative
+    for relative in ignored:
+        assert not is_watched_change(str(site / relative), site, out), relative
+    assert not is_watched_change(str(tmp_path / "elsewhere" / "site.toml"), site, out)
+    elsewhere = tmp_path / "out"
+    assert not is_watched_change(str(elsewhere / "x.html"), site, elsewhere)
+
+
+def test_describe_changes_drops_files_that_came_and_went(tmp_path: Path) -> None:
+    import watchfiles
+
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "site.css").write_text("a")
+    changes = {
+        (watchfiles.Change.added, str(tmp_path / "static" / "sedX1234")),
+        (watchfiles.Change.deleted, str(tmp_path / "static" / "sedX1234")),
+        (watchfiles.Change.added, str(tmp_path / "static" / "site.css")),
+    }
+    assert describe_changes(changes, tmp_path) == ("static/site.css",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebuilding
+
+
+def test_built_files_never_hold_the_reload_script(shared: Running) -> None:
+    pages = list((shared.site / "public").rglob("*.html"))
+    assert pages
+    for page in pages:
+        assert "__sitegen__" not in page.read_text(encoding="utf-8"), page
+    _, _, body = request(shared.port, ARTICLE_URL)
+    assert body.count(b"/__sitegen__/reload.js") == 1
+
+
+def test_event_stream_reload_errors_and_recovery(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site) as run:
+        stream = EventStream(run.port)
+        assert stream.response.getheader("Content-Type") == "text/event-stream; charset=utf-8"
+        hello = stream.next_named("hello")
+        assert hello["problems"] == []
+
+        edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")
+        reload = stream.next_named("reload")
+        assert reload["build"] != hello["build"]
+        _, _, body = request(run.port, ARTICLE_URL)
+        assert "需要先绑定家庭医生" in body.decode()
+        assert f'data-build="{reload["build"]}"'.encode() in body
+
+        edit(site, ARTICLE, "title: 深圳门诊统筹怎么报销", "title: [深圳门诊统筹")
+        problems = stream.next_named("problems")["problems"]
+        assert [p["path"] for p in problems] == [ARTICLE.as_posix()]
+        assert problems[0]["line"] == 3 and problems[0]["message"]
+        # The last good site is still served, and a tab connecting now learns of the problem.
+        status, _, body = request(run.port, ARTICLE_URL)
+        assert status == 200 and "需要先绑定家庭医生" in body.decode()
+        late = EventStream(run.port)
+        assert late.next_named("hello")["problems"] == problems
+        late.close()
+        failed = run.of_kind("failed")
+        assert len(failed) == 1 and failed[0].problems[0].path == ARTICLE.as_posix()
+
+        edit(site, ARTICLE, "title: [深圳门诊统筹", "title: 深圳门诊统筹已修正")
+        stream.next_named("reload")
+        _, _, body = request(run.port, ARTICLE_URL)
+        assert "深圳门诊统筹已修正" in body.decode()
+        stream.close()
+        built = run.of_kind("built")
+        assert built[-1].changes == (ARTICLE.as_posix(),)
+        assert "用时" in built[-1].message and ARTICLE.as_posix() in built[-1].message
+
+
+def test_css_only_change_swaps_stylesheets_and_others_reload(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site) as run:
+        stream = EventStream(run.port)
+        stream.next_named("hello")
+        edit(site, "static/css/site.css", ".article-body { font-size: 17px; }", ".article-body { font-size: 19px; }")
+        assert stream.next()[0] == "css"
+        assert run.of_kind("built")[-1].css_only
+        _, _, body = request(run.port, "/css/site.css")
+        assert b"font-size: 19px" in body
+        edit(site, "layouts/base.html", "跳到正文", "跳到正文内容")
+        assert stream.next()[0] == "reload"
+        stream.close()
+
+
+def test_a_burst_of_changes_gives_one_rebuild_and_temp_files_are_ignored(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site) as run:
+        run.wait_for_builds(1)
+        touched = sorted((site / "content").rglob("*.md")) + sorted((site / "layouts").rglob("*.html"))
+        assert len(touched) >= 20
+        # Like `git checkout`: many files rewritten at once, plus an editor's swap and backup files.
+        for path in touched:
+            path.write_bytes(path.read_bytes() + b"\n")
+        for junk in ("content/yibao/4913", "content/yibao/.shenzhen-menzhen.md.swp", "content/yibao/shenzhen-menzhen.md~", "content/yibao/.#x.md"):
+            (site / junk).write_text("junk")
+        run.wait_for_builds(2)
+        edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")  # a later, separate save
+        run.wait_for_builds(3)
+        builds = run.of_kind("built", "failed")
+        assert len(builds) == 3, [b.message for b in builds]
+        assert set(builds[1].changes) == {p.relative_to(site).as_posix() for p in touched}
+        assert builds[2].changes == (ARTICLE.as_posix(),)
+
+
+def test_changes_to_site_toml_are_seen_even_when_saved_by_rename(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site) as run:
+        run.wait_for_builds(1)
+        for title in ("改名一", "改名二"):  # the second save proves the watch survived the first
+            text = (site / "site.toml").read_text(encoding="utf-8")
+            new = re.sub(r'^title = ".*"$', f'title = "{title}"', text, count=1, flags=re.M)
+            temporary = site / "site.toml.tmp-save"
+            temporary.write_text(new, encoding="utf-8")
+            os.replace(temporary, site / "site.toml")
+            run.wait_for(lambda events: any(title in e.message for e in events) or f"<title>{title}</title>" in (site / "public" / "index.html").read_text(encoding="utf-8"))
+        assert "site.toml" in run.of_kind("built")[-1].changes
+
+
+def test_unexpected_exception_in_build_is_reported_not_fatal(tmp_path: Path, monkeypatch) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site) as run:
+        real_build = serve_module.build
+
+        def broken(options):
+            raise RuntimeError("boom in a stage")
+
+        monkeypatch.setattr(serve_module, "build", broken)
+        stream = EventStream(run.port)
+        stream.next_named("hello")
+        edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")
+        problems = stream.next_named("problems")["problems"]
+        assert "RuntimeError" in problems[0]["message"] and "boom in a stage" in problems[0]["message"]
+        assert "RuntimeError" in run.of_kind("failed")[-1].problems[0].message
+        assert request(run.port, ARTICLE_URL)[0] == 200
+        monkeypatch.setattr(serve_module, "build", real_build)
+        edit(site, ARTICLE, "需要先绑定家庭医生", "需要先绑定社区医生")
+        stream.next_named("reload")
+        stream.close()
+
+
+def test_interrupted_rebuild_leaves_no_staging_folder(tmp_path: Path, monkeypatch) -> None:
+    site = make_site(tmp_path, "basic")
+    run = Running(site)
+    run.server.start()
+    try:
+        def interrupted(options):
+            (site / ".sitegen-staging-public-deadbeef").mkdir()
+            (site / "public").rename(site / ".sitegen-retired-public-deadbeef")
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(serve_module, "build", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run.server.rebuild([])
+    finally:
+        run.server.stop()
+    assert not list(site.glob(".sitegen-*"))
+    assert (site / "public" / "index.html").is_file()  # the output moved aside is put back
+
+
+def test_event_streams_end_when_the_server_stops(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    run = Running(site)
+    run.server.start()
+    streams = [EventStream(run.port) for _ in range(3)]
+    for stream in streams:
+        stream.next_named("hello")
+    run.wait_for(lambda events: run.server.hub.clients == 3)
+    started = time.monotonic()
+    run.server.stop()
+    for stream in streams:
+        assert stream.next() is None  # the stream closed
+        stream.close()
+    assert time.monotonic() - started < 5
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", run.port), timeout=2)
+
+
+def test_first_build_broken_still_serves_with_problems(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    edit(site, ARTICLE, "title: 深圳门诊统筹怎么报销", "title: [坏了")
+    with running(site) as run:
+        assert run.of_kind("failed") and run.of_kind("ready")
+        status, _, body = request(run.port, "/")
+        assert status == 404 and b"/__sitegen__/reload.js" in body  # so the overlay can show
+        stream = EventStream(run.port)
+        assert stream.next_named("hello")["problems"][0]["path"] == ARTICLE.as_posix()
+        edit(site, ARTICLE, "title: [坏了", "title: 好了")
+        stream.next_named("reload")
+        stream.close()
+        assert request(run.port, "/")[0] == 200
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = DevServer(ServeOptions(build=BuildOptions(site_dir=site), port=port))
+        with pytest.raises(serve_module.ServeError, match=str(port)):
+            server.start()
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def test_cli_serve_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen.cli", "serve", "--port", "0"],
+        cwd=site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        # A shell's background jobs start with SIGINT ignored; a terminal's Ctrl-C does not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def line_with(text: str) -> str:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if text in line:
+                return line
+        process.kill()
+        raise AssertionError(f"no line with {text!r}; stderr: {process.stderr.read()}")
+
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line_with("预览地址")).group(0)
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        status, _, body = request(port, ARTICLE_URL)
+        assert status == 200 and b"/__sitegen__/reload.js" in body
+        edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")
+        rebuilt = line_with("已重新生成")
+        assert ARTICLE.as_posix() in rebuilt and "秒" in rebuilt
+        assert "需要先绑定家庭医生" in request(port, ARTICLE_URL)[2].decode()
+        stream = EventStream(port)  # an open event stream must not hold up the exit
+        stream.next_named("hello")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        finally:
+            process.kill()
+    stderr = process.stderr.read()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert not list(site.glob(".sitegen-*"))
+    assert not list(tmp_path.glob(".sitegen-*"))
