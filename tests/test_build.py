@@ -199,7 +199,7 @@ def test_bad_content_reports_every_file_and_keeps_the_old_output(built_basic: Pa
     assert "2025-02-30" in str(raised.value)
     after = {p: p.read_bytes() for p in built_basic.rglob("*") if p.is_file()}
     assert after == before
-    assert not list(basic_site.glob(".sitegen-*"))
+    assert not list(basic_site.glob(".sitegen-staging-*")) and not list(basic_site.glob(".sitegen-retired-*"))
 
 
 def test_two_articles_with_one_url_is_an_error_naming_both(basic_site: Path) -> None:

@@ -1,29 +1,39 @@
 """The build pipeline, top to bottom in one function: `build()`.
 
-config → content → Markdown → site model → pages → output. Each stage lives in its own module,
-takes plain data and gives plain data; none reaches back into an earlier one. All problems of a
-stage are collected before the build stops, so an author sees every mistake at once.
+config → content → Markdown → site model → page plan → pages → output. Each stage lives in its
+own module, takes plain data and gives plain data; none reaches back into an earlier one. All
+problems of a stage are collected before the build stops, so an author sees every mistake at once.
+
+The build cache (cache.py) lets every stage skip work whose inputs did not change, and the
+expensive stages run on every core (workers.py); the output is byte for byte the same either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import pickle
+import shutil
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
-from .config import load_config
-from .content import load_content
+from .cache import CACHE_DIR, BuildCache, OutputRecord, forget_build, last_build, remember_build
+from .config import CONFIG_FILE, RelatedSettings, load_config
+from .content import find_article_files, load_content, stat_key
 from .errors import Problem, SiteError
-from .feeds import feed_pages, robots_page, sitemap_pages
-from .markdown import render_markdown
-from .output import check_output_folder, write_site
-from .render import LAYOUTS_DIR, PageRenderer
+from .feeds import robots_page, sitemap_pages
+from .markdown import render_bodies
+from .output import StagedOutput, check_output_folder
+from .related import RelatedInput, related_articles
+from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages
 from .site import build_site
+from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
 
@@ -37,6 +47,9 @@ class BuildOptions:
     base_url: str | None = None
     search: bool | None = None  # None: as site.toml says
     today: dt.date | None = None
+    jobs: int | None = None  # None: every core
+    cache: bool = True  # keep .sitegen-cache/ for fast rebuilds
+    on_progress: Callable[[int, int], None] | None = None  # (pages done, pages to render)
 
     @property
     def output(self) -> Path:
@@ -48,12 +61,14 @@ class BuildResult:
     out_dir: Path
     articles: int
     pages: int
-    written: int
+    written: int  # files whose bytes changed
     unchanged: int
+    rendered: int  # pages rendered this time (the rest were carried over by fingerprint)
     removed: int
     skipped_drafts: int
     skipped_future: int
     warnings: list[Problem]
+    url_prefix: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -74,67 +89,227 @@ class StageTimer:
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the site in `options.site_dir` into its output folder; raise SiteError on bad input."""
-    site_dir = options.site_dir
-    out_dir = options.output
+    site_dir, out_dir = options.site_dir, options.output
     today = options.today or dt.date.today()
+    jobs = options.jobs or default_jobs()
     timer = StageTimer()
     check_output_folder(out_dir, site_dir)
+    cache_dir = site_dir / CACHE_DIR
+    signature = ""
+    if options.cache:
+        # Nothing changed since the last build (sources, settings, layouts, output): nothing to do.
+        with timer("unchanged?"):
+            signature = _inputs_signature(site_dir, options, out_dir, today)
+            last = last_build(cache_dir)
+            if last is not None and last[0] == signature and _output_intact(out_dir, last[1][1]):
+                return replace(last[1][0], written=0, rendered=0, removed=0, timings=timer.timings)
+            forget_build(cache_dir)
+    cache = BuildCache.load(cache_dir) if options.cache else BuildCache.disabled()
+    warnings = [Problem(CACHE_DIR, None, message, "warning") for message in cache.warnings]
 
     with timer("config"):
         config = load_config(site_dir, options.base_url)
     search = config.search if options.search is None else options.search
 
     with timer("content"):
-        content = load_content(site_dir, drafts=options.drafts, future=options.future, today=today)
+        content = load_content(
+            site_dir, drafts=options.drafts, future=options.future, today=today, known=cache.sources, jobs=jobs
+        )
     if content.problems:
         raise SiteError(content.problems)
 
     with timer("markdown"):
-        bodies = [render_markdown(article.body) for article in content.articles]
+        keyed = [(article.content_hash, article.body) for article in content.articles]
+        bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs)
 
     with timer("model"):
-        model = build_site(config, content.articles, bodies, build_date=today, search=search)
+        ranking = _remembered_ranking(cache, jobs)
+        model = build_site(config, content.articles, bodies, build_date=today, search=search, rank=ranking)
     if model.problems:
         raise SiteError(model.problems)
     site = model.site
 
-    with timer("pages"):
-        renderer = PageRenderer(site, site_dir / LAYOUTS_DIR)
-        pages = [renderer.article_page(article) for article in site.articles]
-        pages.extend(renderer.site_pages())
-        pages.extend(feed_pages(site))
-        pages.extend(sitemap_pages(site, pages))
-        pages.append(robots_page(site))
+    with timer("plan"):
+        specs = plan_pages(site, layouts_digest(site_dir / LAYOUTS_DIR))
 
-    with timer("write"):
-        stats = write_site(
-            out_dir,
-            pages,
-            site_dir / STATIC_DIR,
-            before_swap=(lambda staging: timer_search(timer, staging)) if search else None,
-        )
+    same_output = cache.output_dir == str(out_dir.absolute())
+    spare_files = cache.spare_files if same_output else None
+    if not same_output and cache.spare is not None and cache.spare.exists():
+        shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
+    with StagedOutput(out_dir, cache.spare, spare_files) as staged:
+        with timer("pages"):
+            renderer = PageRenderer(site, site_dir / LAYOUTS_DIR, cache.bodies.get)
+            records, written, rendered = _write_pages(
+                staged, specs, renderer, cache.outputs if same_output else {}, jobs, options.on_progress
+            )
+        with timer("sitemap"):
+            previous = cache.outputs if same_output else {}
+            written += _write_sitemaps(staged, site, specs, previous, records)
+            robots = robots_page(site)
+            written += staged.write(robots.path, robots.content)
+            records[robots.path] = _record(staged, robots.path, "")
+        with timer("static"):
+            taken = set(records)
+            static = staged.copy_static(site_dir / STATIC_DIR, taken)
+            for relative in taken - set(records):
+                records[relative] = _record(staged, relative, "")
+            staged.remove_others(set(records))
+        if search:
+            with timer("search index"):
+                index_search(staged.folder)
+                for path in (staged.folder / "pagefind").rglob("*"):
+                    if path.is_file():
+                        records[path.relative_to(staged.folder).as_posix()] = _record(staged, path.relative_to(staged.folder).as_posix(), "")
+        with timer("commit"):
+            removed = len(set(cache.outputs) - set(records)) if same_output else 0
+            staged.commit()
 
-    return BuildResult(
+    cache.sources = content.records
+    cache.facts.update({article.content_hash: body for article, body in zip(content.articles, bodies)})
+    cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
+    cache.outputs = records
+    cache.output_dir = str(out_dir.absolute())
+    cache.save()
+    pages = len(records)
+    result = BuildResult(
         out_dir=out_dir,
         articles=len(site.articles),
-        pages=len(pages),
-        written=stats.written,
-        unchanged=stats.unchanged,
-        removed=stats.removed,
+        pages=pages,
+        written=written + static.written,
+        unchanged=pages - written + static.unchanged,
+        rendered=rendered,
+        removed=removed,
         skipped_drafts=content.skipped_drafts,
         skipped_future=content.skipped_future,
-        warnings=model.warnings,
+        warnings=warnings + model.warnings,
+        url_prefix=renderer.prefix,
         timings=timer.timings,
     )
+    if options.cache:
+        outputs = [(path, record.size, record.mtime_ns) for path, record in records.items()]
+        remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
+    return result
 
 
-def timer_search(timer: StageTimer, staging: Path) -> None:
-    with timer("search index"):
-        index_search(staging)
+def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, today: dt.date) -> str:
+    """A digest of everything a build reads: options, settings, layouts, and every source file's stat."""
+    digest = hashlib.blake2b(digest_size=16)
+    choices = (options.drafts, options.future, options.base_url, options.search, today, str(out_dir.absolute()))
+    digest.update(repr(choices).encode("utf-8"))
+    try:
+        digest.update((site_dir / CONFIG_FILE).read_bytes())
+    except OSError:
+        digest.update(b"\0no site.toml")
+    digest.update(layouts_digest(site_dir / LAYOUTS_DIR).encode("ascii"))
+    for path in find_article_files(site_dir):
+        digest.update(f"{path}\0{stat_key(path.stat())}\n".encode("utf-8", "surrogateescape"))
+    static = site_dir / STATIC_DIR
+    if static.is_dir():
+        for path in sorted(static.rglob("*")):
+            digest.update(f"{path}\0{stat_key(path.stat())}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int]]) -> bool:
+    """Whether every file the last build wrote is still there as it was written."""
+    for relative, size, mtime_ns in outputs:
+        try:
+            stat = os.stat(os.path.join(out_dir, relative))
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime_ns:
+            return False
+    return True
+
+
+def _remembered_ranking(cache: BuildCache, jobs: int):
+    """related_articles(), answered from the cache when nothing it reads has changed."""
+
+    def rank(articles: Sequence[RelatedInput], settings: RelatedSettings) -> list[list[int]]:
+        key = hashlib.blake2b(pickle.dumps((settings, list(articles)), protocol=5), digest_size=16).hexdigest()
+        if cache.related is not None and cache.related[0] == key:
+            return cache.related[1]
+        lists = related_articles(articles, settings, jobs=jobs)
+        cache.related = (key, lists)
+        return lists
+
+    return rank
+
+
+def _write_pages(
+    staged: StagedOutput,
+    specs: list[PageSpec],
+    renderer: PageRenderer,
+    previous: dict[str, OutputRecord],
+    jobs: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> tuple[dict[str, OutputRecord], int, int]:
+    """Render the pages whose fingerprint changed; carry the others over from the last output.
+
+    Returns each file's record for the cache, how many files got new bytes, how many were rendered.
+    """
+    records: dict[str, OutputRecord] = {}
+    to_render: list[PageSpec] = []
+    for spec in specs:
+        old = previous.get(spec.path)
+        if old is not None and old.fingerprint == spec.fingerprint:
+            if staged.keep(spec.path, old.size, old.mtime_ns):
+                records[spec.path] = old
+                continue
+        to_render.append(spec)
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_progress is not None:
+            on_progress(done, len(to_render))
+
+    written = 0
+    for chunk_records, chunk_written in run_chunks(
+        _render_chunk, to_render, shared=(renderer, staged), jobs=jobs, minimum=50, on_chunk=progress
+    ):
+        records.update(chunk_records)
+        written += chunk_written
+    return records, written, len(to_render)
+
+
+def _write_sitemaps(
+    staged: StagedOutput, site, specs: list[PageSpec], previous: dict[str, OutputRecord], records: dict
+) -> int:
+    """Write sitemap.xml (and its parts past 50,000 URLs) unless the URLs and dates are unchanged."""
+    listed = [spec for spec in specs if spec.url is not None]
+    text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
+    fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
+    if "sitemap.xml" in kept and all(staged.keep(path, r.size, r.mtime_ns) for path, r in kept.items()):
+        records.update(kept)
+        return 0
+    written = 0
+    for page in sitemap_pages(site, listed):
+        written += staged.write(page.path, page.content)
+        records[page.path] = _record(staged, page.path, fingerprint)
+    return written
+
+
+def _render_chunk(specs: Sequence[PageSpec]) -> tuple[dict[str, OutputRecord], int]:
+    renderer, staged = state()
+    records: dict[str, OutputRecord] = {}
+    written = 0
+    for spec in specs:
+        written += staged.write(spec.path, renderer.render(spec))
+        records[spec.path] = _record(staged, spec.path, spec.fingerprint)
+    return records, written
+
+
+def _record(staged: StagedOutput, relative: str, fingerprint: str) -> OutputRecord:
+    stat = staged.staged_path(relative).stat()
+    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns)
 
 
 def index_search(folder: Path) -> None:
     """Build the Pagefind index (with Chinese word segmentation) of the pages in `folder`."""
+    shutil.rmtree(folder / "pagefind", ignore_errors=True)  # a reused tree holds the last index
     command = [sys.executable, "-m", "pagefind", "--site", str(folder), "--quiet"]
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=600)

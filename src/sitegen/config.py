@@ -86,6 +86,7 @@ class SiteConfig(_Strict):
     home_articles: int = Field(default=20, ge=1)
     feed_articles: int = Field(default=20, ge=1)
     excerpt_length: int = Field(default=120, ge=20, le=1000)
+    policy_max_age_months: int = Field(default=12, ge=1, description="policy articles older than this are marked")
     search: bool = Field(default=True, description="build a Pagefind search index and /search/ page")
     hot_searches: list[str] = []
     hot_searches_count: int = Field(default=12, ge=1)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 import frontmatter
 import yaml
@@ -15,14 +16,33 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import Problem
 from .slugs import is_safe_slug, slugify
+from .workers import run_chunks, state
 
 CONTENT_DIR = "content"
 MAX_TITLE_LENGTH = 200
+MAX_HTML_DEPTH = 100  # nh3's parser slows down with the square of nesting; real articles nest < 10
 _TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
+# Characters no editor means to type: C0/C1 controls (tab and newline excepted), DEL, lone
+# surrogates (from YAML "\ud800" escapes; they cannot be written as UTF-8) and the noncharacters
+# U+FFFE/U+FFFF. They would make feeds invalid XML or stop a page from being written at all.
+_INVALID_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: 10x faster
     """SafeLoader that leaves dates as text, so the schema (not PyYAML) judges `2025-02-30`."""
+
+    def construct_mapping(self, node, deep=False):
+        # PyYAML keeps the last of two equal keys without a word; an author who wrote `city:`
+        # twice meant one of them, so say which key and where.
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"字段 {key_node.value} 出现了两次,请删去其中一个", key_node.start_mark
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
@@ -81,6 +101,8 @@ class FrontMatter(BaseModel):
     def _clean_tags(cls, tags: list[str]) -> list[str]:
         cleaned: list[str] = []
         for tag in (t.strip() for t in tags):
+            if any(ord(c) < 32 for c in tag):
+                raise ValueError("标签不能包含换行或控制字符")
             if tag and tag not in cleaned:
                 cleaned.append(tag)
         return cleaned
@@ -119,37 +141,130 @@ class LoadedContent:
     problems: list[Problem]
     skipped_drafts: int = 0
     skipped_future: int = 0
+    # every readable article with its file's stat, drafts included: what the build cache keeps
+    records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
 
 
 def find_article_files(site_dir: Path) -> list[Path]:
     """Every Markdown file under `content/`, in a stable order; hidden files and folders are skipped."""
-    root = site_dir / CONTENT_DIR
-    if not root.is_dir():
-        return []
-    files = [
-        p
-        for p in root.rglob("*.md")
-        if not any(part.startswith((".", "_")) for part in p.relative_to(root).parts) and p.is_file()
-    ]
-    return sorted(files)
+    return find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)[0]
+
+
+def _skip_in_content(name: str, is_dir: bool) -> bool:
+    return name.startswith((".", "_")) or (not is_dir and not name.endswith(".md"))
+
+
+def find_source_files(
+    root: Path, site_dir: Path, skip: Callable[[str, bool], bool]
+) -> tuple[list[Path], list[Problem]]:
+    """Files under `root` in a stable order, and a problem for each symlink that leaves `site_dir`.
+
+    A symlink to a file or folder inside the site is followed; one that points outside would
+    publish a file the author never put in the site (`static/x -> /etc/passwd`), so it is an error.
+    """
+    boundary = site_dir.resolve()
+    files: list[Path] = []
+    problems: list[Problem] = []
+    visited: set[Path] = set()
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        problem = _symlink_problem(folder, site_dir, boundary)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        real = folder.resolve()
+        if real in visited or not folder.is_dir():
+            continue  # a link back to a folder already listed, or no such folder
+        visited.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            problems.append(Problem(_shown(folder, site_dir), None, f"无法读取文件夹:{exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            is_dir = entry.is_dir()  # follows a symlink, which _symlink_problem checks first
+            if skip(entry.name, is_dir):
+                continue
+            if is_dir:
+                pending.append(path)
+                continue
+            problem = _symlink_problem(path, site_dir, boundary)
+            if problem is not None:
+                problems.append(problem)
+            elif entry.is_file():
+                files.append(path)
+    return sorted(files), problems
+
+
+def _symlink_problem(path: Path, site_dir: Path, boundary: Path) -> Problem | None:
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if not target.exists():
+        return Problem(_shown(path, site_dir), None, f"符号链接指向的 {target} 不存在;请修正或删除此链接")
+    if target != boundary and boundary not in target.parents:
+        return Problem(
+            _shown(path, site_dir), None, f"符号链接指向站点目录之外的 {target};为免发布站点外的文件,请把文件复制进站点或删除此链接"
+        )
+    return None
+
+
+def _shown(path: Path, site_dir: Path) -> str:
+    try:
+        return path.relative_to(site_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells that a file changed without reading it: size, modification and change times, inode."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 def load_content(
-    site_dir: Path, *, drafts: bool = False, future: bool = False, today: dt.date | None = None
+    site_dir: Path,
+    *,
+    drafts: bool = False,
+    future: bool = False,
+    today: dt.date | None = None,
+    known: Mapping[str, tuple[tuple[int, int, int, int], ArticleSource]] | None = None,
+    jobs: int = 1,
 ) -> LoadedContent:
-    """Read and validate every article; collect all problems instead of stopping at the first."""
+    """Read and validate every article; collect all problems instead of stopping at the first.
+
+    Articles in `known` whose file has not changed since (same stat) are reused without reading;
+    the others are read on up to `jobs` processes.
+    """
     today = today or dt.date.today()
+    known = known or {}
+    parsed: dict[str, ArticleSource | list[Problem]] = {}
+    stats: dict[str, tuple[int, int, int, int]] = {}
+    unread: list[str] = []
+    files, link_problems = find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)
+    for problem in link_problems:
+        parsed[problem.path] = [problem]
+    for path in files:
+        relative = path.relative_to(site_dir).as_posix()
+        try:
+            stats[relative] = stat_key(path.stat())
+        except OSError as exc:
+            parsed[relative] = [Problem(relative, None, f"无法读取文件:{exc.strerror}")]
+            continue
+        previous = known.get(relative)
+        if previous is not None and previous[0] == stats[relative]:
+            parsed[relative] = previous[1]
+        else:
+            unread.append(relative)
+    for results in run_chunks(_read_articles, unread, shared=site_dir, jobs=jobs):
+        parsed.update(results)
+
     articles: list[ArticleSource] = []
     problems: list[Problem] = []
     skipped_drafts = skipped_future = 0
-    for path in find_article_files(site_dir):
-        relative = path.relative_to(site_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(relative, None, f"无法读取文件:{exc.strerror}"))
-            continue
-        result = parse_article(relative, data)
+    for relative in sorted(parsed):
+        result = parsed[relative]
         if isinstance(result, list):
             problems.extend(result)
             continue
@@ -160,7 +275,21 @@ def load_content(
             skipped_future += 1
             continue
         articles.append(result)
-    return LoadedContent(articles, problems, skipped_drafts, skipped_future)
+    records = {r: (stats[r], a) for r, a in parsed.items() if not isinstance(a, list) and r in stats}
+    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records)
+
+
+def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
+    site_dir: Path = state()
+    results = []
+    for relative in relatives:
+        try:
+            data = (site_dir / relative).read_bytes()
+        except OSError as exc:
+            results.append((relative, [Problem(relative, None, f"无法读取文件:{exc.strerror}")]))
+            continue
+        results.append((relative, parse_article(relative, data)))
+    return results
 
 
 def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
@@ -182,6 +311,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         header, body = _HANDLER.split(text)
     except ValueError:
         return [Problem(relative, 1, "头部信息没有结束:请在字段之后加一行 ---")]
+    if (trouble := _yaml_bomb(header)) is not None:
+        return [Problem(relative, None, trouble)]
     try:
         metadata = _HANDLER.load(header, Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
@@ -189,11 +320,20 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         line = mark.line + 1 if mark is not None else None  # header text starts on the --- line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return [Problem(relative, line, f"头部信息不是有效的 YAML:{problem}")]
+    except RecursionError:  # PyYAML composes nested [[[...]]] recursively
+        return [Problem(relative, None, _TOO_NESTED)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         return [Problem(relative, 2, "头部信息应为“字段: 值”的列表,例如 title: 深圳医保怎么报销")]
     metadata = {str(k): v for k, v in metadata.items()}
+    text_problems = [
+        Problem(relative, _line_of_key(header, key), f"{ascii(key)[1:-1]}: 含有不可见的控制字符或无效字符 U+{ord(bad):04X};请删除它")
+        for key, value in metadata.items()
+        if (bad := _first_invalid_char(key) or _first_invalid_char(value)) is not None
+    ]
+    if text_problems:
+        return text_problems
     try:
         front_matter = FrontMatter.model_validate(metadata)
     except ValidationError as exc:
@@ -201,12 +341,18 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
             Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
             for e in exc.errors()
         ]
+    except RecursionError:
+        return [Problem(relative, None, _TOO_NESTED)]
     stem = Path(relative).stem
     slug = front_matter.slug or slugify(stem)
     if not slug:
         return [Problem(relative, None, "无法从文件名生成网址;请在头部信息中加上 slug,例如 slug: shenzhen-yibao")]
     stripped_body = body.lstrip("\n")
     body_line = text[: len(text) - len(stripped_body)].count("\n") + 1
+    if (deep := html_too_deep(stripped_body)) is not None:
+        line, tag = deep
+        message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层(在 <{tag}> 处);请补上结束标签 </{tag}> 或删去多余的标签"
+        return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     return ArticleSource(relative, slug, front_matter, stripped_body, body_line, params, content_hash)
@@ -241,6 +387,80 @@ def describe_field_error(error: dict) -> str:
     message = error["msg"].removeprefix("Value error, ")
     shown = _show(error["input"])
     return f"{where}: {message}" if shown in message else f"{where}: {message}(当前为 {shown})"
+
+
+_TOO_NESTED = "头部信息中的列表或字典嵌套过深;请改成简单的\u201c字段: 值\u201d"
+MAX_YAML_DEPTH = 20
+MAX_YAML_ALIASES = 100
+
+
+def _yaml_bomb(header: str) -> str | None:
+    """A message when the front matter nests too deep or repeats aliases too often, else None.
+
+    libyaml builds nested values recursively in C, and 100,000 `[` crash the process outright;
+    its event parser keeps an explicit stack, so the events are counted before anything is built.
+    Only a header with many brackets, dashes or aliases is counted: a real one is parsed once.
+    """
+    if sum(header.count(mark) for mark in ("[", "{", "- ", "*")) <= MAX_YAML_DEPTH:
+        return None
+    depth = aliases = 0
+    try:
+        for event in yaml.parse(header, Loader=_FrontMatterLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH + 1:  # the header itself is one mapping
+                    return _TOO_NESTED
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_YAML_ALIASES:
+                    return f"头部信息中的 YAML 别名(*名字)超过 {MAX_YAML_ALIASES} 个;请直接写出各字段的值"
+    except yaml.YAMLError:
+        return None  # loading the header reports the syntax error with its line
+    return None
+
+
+def _first_invalid_char(value: Any) -> str | None:
+    """The first character of `_INVALID_TEXT` in a string, or in any string inside lists and dicts."""
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if match := _INVALID_TEXT.search(item):
+                return match.group()
+        elif isinstance(item, (list, dict)) and id(item) not in seen:
+            seen.add(id(item))  # YAML aliases share one object many times over (a "billion laughs")
+            pending.extend([*item.keys(), *item.values()] if isinstance(item, dict) else item)
+    return None
+
+
+# Tags whose end tag HTML lets an author leave out, and void tags: neither nests when left open.
+_NOT_NESTING = frozenset(
+    "p li dt dd tr td th thead tbody tfoot caption colgroup option optgroup rb rt rtc rp html head body "
+    "area base br col embed hr img input link meta source track wbr param keygen".split()
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+
+
+def html_too_deep(body: str) -> tuple[int, str] | None:
+    """(line, tag) where raw HTML in `body` first nests deeper than MAX_HTML_DEPTH, else None."""
+    depth = 0
+    open_tags: dict[str, int] = {}
+    for match in _TAG.finditer(body):
+        name = match.group(2).lower()
+        if name in _NOT_NESTING:
+            continue
+        if match.group(1):  # an end tag closes only a tag of its name that is open
+            if open_tags.get(name):
+                open_tags[name] -= 1
+                depth -= 1
+            continue
+        open_tags[name] = open_tags.get(name, 0) + 1
+        depth += 1
+        if depth > MAX_HTML_DEPTH:
+            return body.count("\n", 0, match.start()) + 1, name
+    return None
 
 
 def _show(value: Any) -> str:

@@ -29,3 +29,7 @@ class SiteError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = sorted(problems, key=lambda p: p.sort_key) if isinstance(problems, list) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):
+        # Raised in worker processes too: travel back with the problems, not the joined text.
+        return (SiteError, (self.problems,))

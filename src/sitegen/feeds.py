@@ -6,11 +6,11 @@ Built with ElementTree rather than templates, so every value is escaped by const
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from typing import Iterable, Sequence
 
-from .model import Article, Site
-from .render import Page, output_path
+from .model import Article, Page, Site, output_path
 from .site import base_path
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -96,6 +96,15 @@ def robots_page(site: Site) -> Page:
     return Page("robots.txt", text.encode("utf-8"))
 
 
+# Characters XML 1.0 forbids even as references; ElementTree would write them and make the feed
+# unreadable. Articles are checked for them already; this covers settings such as the site title.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _xml(root: ET.Element) -> bytes:
+    for element in root.iter():
+        if element.text:
+            element.text = _NOT_XML.sub("", element.text)
+        element.attrib.update({name: _NOT_XML.sub("", value) for name, value in element.attrib.items()})
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Mapping, Sequence
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Scanned
@@ -21,6 +24,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .workers import run_chunks, state
 from .text import is_wide, join_cjk_aware, joins_without_space, text_sketch
 
 
@@ -44,17 +48,56 @@ class RenderedBody:
     sketch: tuple[int, ...]  # near-copy fingerprint of the text, see text_sketch()
 
 
+# Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
+# bodies cached under the old rules are rendered again rather than served.
+RENDERER_VERSION = 2
+
+# C0 controls other than tab and line ends, DEL, C1 controls and the noncharacters U+FFFE/U+FFFF:
+# invisible in a browser, and not allowed in the XML of the feeds.
+_INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def render_markdown(text: str) -> RenderedBody:
     """Render Markdown to sanitised HTML plus the plain text, headings and links it contains."""
     md = _markdown()
     env: dict = {}
-    tokens = md.parse(text, env)
+    tokens = md.parse(_INVISIBLE_CONTROLS.sub("", text), env)
     html = sanitize_html(md.renderer.render(tokens, md.options, env))
     headings, links, images, paragraphs = _collect(tokens)
     plain = join_cjk_aware(paragraphs, sentence_end=True)
     return RenderedBody(
         html, plain, tuple(headings), tuple(links), tuple(images), count_characters(plain), text_sketch(plain)
     )
+
+
+def render_bodies(
+    articles: Sequence[tuple[str, str]], store, known: Mapping[str, RenderedBody], jobs: int = 1
+) -> list[RenderedBody]:
+    """Render (key, Markdown) pairs; HTML goes to `store`, the facts come back without the HTML.
+
+    Bodies whose key is in `known` are not rendered again. The rest are rendered on up to
+    `jobs` processes, which write their HTML to the store themselves when it lives on disk.
+    """
+    facts: dict[str, RenderedBody] = {key: known[key] for key, _ in articles if key in known}
+    pending = list({key: text for key, text in articles if key not in facts}.items())
+    for results in run_chunks(_render_chunk, pending, shared=store, jobs=jobs, minimum=100):
+        for key, body in results:
+            if body.html:
+                store.put(key, body.html)
+            facts[key] = replace(body, html="")
+    return [facts[key] for key, _ in articles]
+
+
+def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody]]:
+    store = state()
+    results = []
+    for key, text in items:
+        body = render_markdown(text)
+        if store.persistent:
+            store.put(key, body.html)
+            body = replace(body, html="")
+        results.append((key, body))
+    return results
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +109,7 @@ def _markdown() -> MarkdownIt:
     md.use(cjk_friendly_emphasis)
     md.use(cjk_soft_breaks)
     md.use(table_alignment_classes)
+    md.use(keep_text_past_nesting_limit)
     return md
 
 
@@ -136,13 +180,56 @@ def _remove_cjk_soft_breaks(state: StateCore) -> None:
         if block.type != "inline" or not block.children:
             continue
         children = block.children
+        # The nearest text after each position, found in one backward pass: a paragraph of
+        # 300,000 short lines must not cost 300,000 scans of the lines around each break.
+        following = [""] * (len(children) + 1)
+        for index in range(len(children) - 1, -1, -1):
+            following[index] = children[index].content or following[index + 1]
+        before = ""
         for index, token in enumerate(children):
-            if token.type != "softbreak":
-                continue
-            before = next((t.content for t in reversed(children[:index]) if t.content), "")
-            after = next((t.content for t in children[index + 1 :] if t.content), "")
-            if before and after and joins_without_space(before[-1], after[0]):
-                token.type, token.content = "text", ""
+            if token.type == "softbreak":
+                after = following[index + 1]
+                if before and after and joins_without_space(before[-1], after[0]):
+                    token.type, token.content = "text", ""
+            before = token.content or before
+
+
+# --- nesting past markdown-it's limit ---------------------------------------------------------
+
+_NESTING_RULES = {"list", "blockquote", "footnote_def", "code"}
+
+
+def keep_text_past_nesting_limit(md: MarkdownIt) -> None:
+    """Past `maxNesting` levels of lists and quotes, read the rest as flat paragraphs.
+
+    markdown-it stops there and drops every line up to the end of the article; an author who
+    nests 200 lists should see the text (flattened), not lose the article's second half.
+    """
+    block = md.block
+    tokenize = block.tokenize
+    flat_rules = [rule.fn for rule in block.ruler.__rules__ if rule.enabled and rule.name not in _NESTING_RULES]
+
+    def guarded(state: StateBlock, start: int, end: int) -> None:
+        if state.level < state.md.options.maxNesting:
+            tokenize(state, start, end)
+            return
+        line, had_empty = start, False
+        while line < end:  # markdown-it's own loop, without the rules that nest
+            state.line = line = state.skipEmptyLines(line)
+            if line >= end or state.sCount[line] < state.blkIndent:
+                break
+            if not any(rule(state, line, end, False) for rule in flat_rules):
+                state.line = line + 1  # the paragraph rule always matches; never loop forever
+            state.tight = not had_empty
+            line = state.line
+            if line - 1 < end and state.isEmpty(line - 1):
+                had_empty = True
+            if line < end and state.isEmpty(line):
+                had_empty = True
+                line += 1
+                state.line = line
+
+    block.tokenize = guarded  # type: ignore[method-assign]
 
 
 # --- table alignment as classes, so pages need no inline style (and pass a strict CSP) ---------
@@ -192,6 +279,12 @@ _ALLOWED_CLASSES = {
 }
 
 
+_LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+_IMAGE_SCHEMES = {"http", "https"}
+_NEVER_SCHEMES = {"javascript", "vbscript", "data", "file"}
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
 @lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
@@ -199,10 +292,34 @@ def _cleaner() -> nh3.Cleaner:
         attributes=_ALLOWED_ATTRIBUTES,
         allowed_classes=_ALLOWED_CLASSES,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
-        url_schemes={"http", "https", "mailto", "tel"},
+        url_schemes=_LINK_SCHEMES,
+        attribute_filter=_check_url,
         link_rel=None,
         strip_comments=True,
     )
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser reads from `url`, lowercased; None for a relative URL.
+
+    As the URL standard does: leading spaces and controls are dropped, tabs and newlines anywhere
+    are removed (so `jav\tascript:` is `javascript:`).
+    """
+    cleaned = re.sub("[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
+    match = _SCHEME.match(cleaned)
+    return match.group(1).lower() if match else None
+
+
+def _check_url(element: str, attribute: str, value: str) -> str | None:
+    # Second line of defence behind nh3's url_schemes: images only from http(s) or the site, and
+    # no script scheme even percent-encoded (`java%09script:`), which browsers would not run anyway.
+    if attribute not in ("href", "src"):
+        return value
+    allowed = _IMAGE_SCHEMES if element == "img" else _LINK_SCHEMES
+    scheme = url_scheme(value)
+    if scheme is not None and scheme not in allowed:
+        return None
+    return None if url_scheme(unquote(value)) in _NEVER_SCHEMES else value
 
 
 def sanitize_html(html: str) -> str:

@@ -33,13 +33,16 @@ class Article:
     topic: str
     tags: tuple[str, ...]
     excerpt: str
-    body_html: str
+    content_hash: str  # of the source file; the key of the rendered body in the body store
     headings: tuple[Heading, ...]
     characters: int
     disclaimer: str
     draft: bool
     aliases: tuple[str, ...]
+    stale: bool = False  # policy content not checked for longer than site.toml allows
+    link_targets: tuple[tuple[str, str], ...] = ()  # links to other articles' .md files → their URLs
     params: Params = field(default_factory=Params)
+    body_html: str = ""  # filled in by the renderer for the page being rendered, never kept here
 
     @property
     def last_modified(self) -> dt.date:
@@ -115,3 +118,20 @@ class Site:
         """`url` is already site-absolute (it carries the base path); prefix scheme and host."""
         parts = urlsplit(self.config.base_url)
         return f"{parts.scheme}://{parts.netloc}{url}"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file of the output: where it goes, what it holds, and what the sitemap says of it."""
+
+    path: str  # relative to the output folder, e.g. yibao/x/index.html
+    content: bytes
+    url: str | None = None  # set for pages the sitemap lists
+    lastmod: dt.date | None = None
+
+
+def output_path(url: str, prefix: str) -> str:
+    """The file a pretty URL is served from: /yibao/x/ → yibao/x/index.html."""
+    path = url[len(prefix) :] if prefix and url.startswith(prefix) else url
+    path = path.lstrip("/")
+    return f"{path}index.html" if path.endswith("/") or not path else path

@@ -1,23 +1,29 @@
-"""Stage 5: render every page of the site model through the Jinja layouts.
+"""Stage 5: plan every page of the site and render pages through the Jinja layouts.
 
-Each page is rendered by a pure function of the site model and the layouts, so the article pages,
-which are most of the work, can be rendered in any order and in other processes.
+`plan_pages()` lists the pages with a fingerprint each: a digest of everything the page shows.
+A rebuild renders only pages whose fingerprint changed. `PageRenderer.render()` is a pure
+function of the site model, the layouts and the stored bodies, so pages can be rendered in any
+order and in other processes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from html import escape
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import jinja2
 
+from . import __version__
 from .errors import Problem, SiteError
-from .model import Article, Site, Term
+from .feeds import atom_feed
+from .model import Article, Page, Site, Term, output_path
 from .site import base_path
 
 LAYOUTS_DIR = "layouts"
@@ -25,11 +31,13 @@ _DISCLAIMER = re.compile(r"""class\s*=\s*["'](?:[^"']*\s)?disclaimer(?:\s[^"']*)
 
 
 @dataclass(frozen=True)
-class Page:
-    """One file of the output: where it goes, what it holds, and what the sitemap says of it."""
+class PageSpec:
+    """A page to be written: what to render (kind and key), and the digest of what it shows."""
 
-    path: str  # relative to the output folder, e.g. yibao/x/index.html
-    content: bytes
+    path: str
+    kind: str  # article, home, listing, terms, search, 404, feed
+    key: tuple = ()
+    fingerprint: str = ""
     url: str | None = None  # set for pages the sitemap lists
     lastmod: dt.date | None = None
 
@@ -67,9 +75,117 @@ class Pagination:
         return shown
 
 
+def page_count(items: int, per_page: int) -> int:
+    return max(1, math.ceil(items / per_page))
+
+
 def paginate(items: list[Any], per_page: int, base_url: str) -> list[Pagination]:
-    total = max(1, math.ceil(len(items) / per_page))
+    """Split a listing into pages of `per_page`; an empty listing still has page 1."""
+    total = page_count(len(items), per_page)
     return [Pagination(n, total, base_url, items[(n - 1) * per_page : n * per_page]) for n in range(1, total + 1)]
+
+
+def layouts_digest(layouts_dir: Path) -> str:
+    """A digest of every file under layouts/: any template change re-renders every page."""
+    digest = hashlib.blake2b(digest_size=16)
+    if layouts_dir.is_dir():
+        for path in sorted(p for p in layouts_dir.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(layouts_dir).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _card(article: Article) -> str:
+    """What decides a card of the article: its file (all it shows comes from it) and its URL.
+
+    Everything else a card shows (topic title, excerpt length…) comes from site.toml, which
+    is part of every page's fingerprint.
+    """
+    return f"{article.content_hash}@{article.url}"
+
+
+def _term_facts(term: Term) -> tuple:
+    return (term.kind, term.name, term.title, term.slug, term.url, term.description, term.count, term.policy)
+
+
+def plan_pages(site: Site, layouts: str) -> list[PageSpec]:
+    """Every page of the site (without the sitemap), each with the fingerprint of its content."""
+    prefix = base_path(site.config)
+    shared = _digest(
+        __version__,
+        layouts,
+        site.config.model_dump_json(),
+        prefix,
+        site.search,
+        site.hot_searches,
+        [(t.name, t.title, t.url) for t in site.topics],  # the navigation on every page
+    )
+    cards = [_card(a) for a in site.articles]
+    specs: list[PageSpec] = []
+    for article in site.articles:
+        # The file's hash covers the front matter and body; the rest is derived from site.toml,
+        # from the build date (stale) or from other articles (links, related cards).
+        related = ",".join(cards[i] for i in site.related[article.id])
+        signature = f"{shared}|{cards[article.id]}|{article.stale}|{article.link_targets}|{related}"
+        specs.append(
+            PageSpec(
+                output_path(article.url, prefix),
+                "article",
+                (article.id,),
+                hashlib.blake2b(signature.encode("utf-8"), digest_size=16).hexdigest(),
+                article.url,
+                article.last_modified,
+            )
+        )
+    newest = site.articles[0].last_modified if site.articles else site.build_date
+    home = prefix + "/"
+    latest = [cards[a.id] for a in site.articles[: site.config.home_articles]]
+    counts = [[_term_facts(t) for t in terms] for terms in (site.topics, site.cities)]
+    specs.append(PageSpec("index.html", "home", (), _digest(shared, latest, counts, len(site.articles)), home, newest))
+    specs.extend(_listing_specs(site, shared, cards, None, f"{prefix}/articles/", list(site.articles)))
+    for kind, terms in (("topic", site.topics), ("city", site.cities), ("tag", site.tags)):
+        url = f"{prefix}/{_taxonomy_prefix(site, kind)}/"
+        facts = [_term_facts(t) for t in terms]
+        specs.append(PageSpec(output_path(url, prefix), "terms", (kind,), _digest(shared, kind, facts), url, newest))
+        for term in terms:
+            specs.extend(_listing_specs(site, shared, cards, term, term.url, site.articles_of(term)))
+    specs.append(PageSpec("search/index.html", "search", (), _digest(shared, "search")))
+    specs.append(PageSpec("404.html", "404", (), _digest(shared, "404")))
+    count = site.config.feed_articles
+    feeds = [("", f"{prefix}/feed.xml", list(site.articles[:count]))]
+    feeds += [(t.name, f"{t.url}feed.xml", site.articles_of(t)[:count]) for t in site.topics]
+    for topic, url, articles in feeds:
+        entries = [(cards[a.id], a.link_targets) for a in articles]
+        specs.append(PageSpec(output_path(url, prefix), "feed", (topic,), _digest(shared, "feed", topic, entries)))
+    return specs
+
+
+def _listing_specs(site: Site, shared: str, cards: list, term: Term | None, url: str, articles: list[Article]):
+    per_page = site.config.paginate
+    total = page_count(len(articles), per_page)
+    facts = _term_facts(term) if term else None
+    for number in range(1, total + 1):
+        items = articles[(number - 1) * per_page : number * per_page]
+        page_url = url if number == 1 else f"{url}page/{number}/"
+        lastmod = items[0].last_modified if items else site.build_date
+        yield PageSpec(
+            output_path(page_url, base_path(site.config)),
+            "listing",
+            (term.kind if term else "", term.name if term else "", number),
+            _digest(shared, facts, number, total, len(articles), [cards[a.id] for a in items]),
+            page_url,
+            lastmod,
+        )
+
+
+# --- rendering --------------------------------------------------------------------------------
 
 
 def layouts_environment(layouts_dir: Path) -> jinja2.Environment:
@@ -88,39 +204,63 @@ def layouts_environment(layouts_dir: Path) -> jinja2.Environment:
 
 
 class PageRenderer:
-    """Renders the pages of one site model; holds the Jinja environment and the common context."""
+    """Renders pages of one site model; holds the Jinja environment and reads bodies from a store."""
 
-    def __init__(self, site: Site, layouts_dir: Path):
+    def __init__(self, site: Site, layouts_dir: Path, body_html: Callable[[str], str | None]):
         self.site = site
         self.layouts_dir = layouts_dir
         self.env = layouts_environment(layouts_dir)
         self.prefix = base_path(site.config)
+        self._body_html = body_html
 
-    def render(self, template: str, path: str, **context: Any) -> bytes:
-        try:
-            html = self.env.get_template(template).render(site=self.site, url_prefix=self.prefix, **context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误:{exc.message}"))
-        except jinja2.TemplateNotFound as exc:
-            raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}"))
-        except Exception as exc:  # an error raised while a template runs: name the template line
-            where, line = _template_frame(exc, self.layouts_dir, template)
-            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错:{type(exc).__name__}: {exc}"))
-        return html.encode("utf-8")
+    def render(self, spec: PageSpec) -> bytes:
+        """The bytes of one planned page."""
+        kind, key, site = spec.kind, spec.key, self.site
+        if kind == "article":
+            return self._article(site.articles[key[0]], spec.path)
+        if kind == "home":
+            latest = list(site.articles[: site.config.home_articles])
+            meta = self._meta(site.config.title, site.config.description, spec.url, kind="home")
+            return self._render("home.html", spec.path, page=meta, latest=latest)
+        if kind == "listing":
+            term_kind, name, number = key
+            term = site.term(term_kind, name) if term_kind else None
+            return self._listing(term, number, spec)
+        if kind == "terms":
+            terms = {"topic": site.topics, "city": site.cities, "tag": site.tags}[key[0]]
+            heading = {"topic": "全部栏目", "city": "全部城市", "tag": "全部标签"}[key[0]]
+            meta = self._meta(heading, "", spec.url, kind="terms")
+            return self._render("terms.html", spec.path, page=meta, kind=key[0], terms=terms)
+        if kind == "search":
+            meta = self._meta("搜索", "", f"{self.prefix}/search/", kind="search", index=False)
+            return self._render("search.html", spec.path, page=meta)
+        if kind == "404":
+            meta = self._meta("页面不存在", "", f"{self.prefix}/404.html", kind="404", index=False)
+            return self._render("404.html", spec.path, page=meta)
+        if kind == "feed":
+            return self._feed(key[0])
+        raise ValueError(f"unknown page kind {kind!r}")
 
-    # --- the pages -------------------------------------------------------------------------
+    def with_body(self, article: Article) -> Article:
+        """The article with its body HTML, links to other articles' files pointed at their pages."""
+        html = self._body_html(article.content_hash)
+        if html is None:
+            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文(构建缓存不完整);请删除 .sitegen-cache/ 后重试"))
+        for href, url in article.link_targets:
+            html = html.replace(f'href="{escape(href)}"', f'href="{escape(url)}"')
+        return replace(article, body_html=html)
 
-    def article_page(self, article: Article) -> Page:
-        path = output_path(article.url, self.prefix)
-        html = self.render(
+    def _article(self, article: Article, path: str) -> bytes:
+        site = self.site
+        html = self._render(
             "article.html",
             path,
-            article=article,
+            article=self.with_body(article),
             page=self._meta(article.title, article.excerpt, article.url, kind="article"),
-            topic=self.site.topic_of(article),
-            city=self.site.city_of(article),
-            tags=self.site.tags_of(article),
-            related=self.site.related_to(article),
+            topic=site.topic_of(article),
+            city=site.city_of(article),
+            tags=site.tags_of(article),
+            related=site.related_to(article),
         )
         found = len(_DISCLAIMER.findall(html.decode("utf-8")))
         if found != 1:
@@ -131,63 +271,51 @@ class PageRenderer:
                     f"文章页必须恰好有一个免责声明框(class=\"disclaimer\"),{path} 中有 {found} 个;请在模板中保留 {{% include \"partials/disclaimer.html\" %}}",
                 )
             )
-        return Page(path, html, article.url, article.last_modified)
+        return html
 
-    def site_pages(self) -> Iterator[Page]:
-        """Every page except the article pages: home, listings, taxonomy indexes, search, 404."""
-        site, prefix = self.site, self.prefix
-        newest = site.articles[0].last_modified if site.articles else site.build_date
-        home = prefix + "/"
-        yield Page(
-            "index.html",
-            self.render(
-                "home.html", "index.html",
-                page=self._meta(site.config.title, site.config.description, home, kind="home"),
-                latest=list(site.articles[: site.config.home_articles]),
-            ),
-            home, newest,
+    def _listing(self, term: Term | None, number: int, spec: PageSpec) -> bytes:
+        site = self.site
+        articles = site.articles_of(term) if term else list(site.articles)
+        title = term.title if term else "全部文章"
+        description = term.description if term else "按发布时间排列的全部文章"
+        base = term.url if term else f"{self.prefix}/articles/"
+        per_page = site.config.paginate
+        pagination = Pagination(
+            number, page_count(len(articles), per_page), base, articles[(number - 1) * per_page : number * per_page]
+        )
+        heading = title if number == 1 else f"{title}(第 {number} 页)"
+        summary = description or f"{title}相关文章 {len(articles)} 篇,按发布时间排列。"
+        return self._render(
+            "list.html", spec.path,
+            page=self._meta(heading, summary, spec.url, kind="list"),
+            term=term, title=title, description=description, pagination=pagination, total=len(articles),
         )  # fmt: skip
-        yield from self._listing(
-            "全部文章", "按发布时间排列的全部文章", f"{prefix}/articles/", list(site.articles), term=None
-        )
-        for kind, terms, heading in (
-            ("topic", site.topics, "全部栏目"),
-            ("city", site.cities, "全部城市"),
-            ("tag", site.tags, "全部标签"),
-        ):
-            url = f"{prefix}/{_taxonomy_prefix(site, kind)}/"
-            yield Page(
-                output_path(url, prefix),
-                self.render("terms.html", url, page=self._meta(heading, "", url, kind="terms"), kind=kind, terms=terms),
-                url, newest,
-            )  # fmt: skip
-            for term in terms:
-                yield from self._listing(term.title, term.description, term.url, site.articles_of(term), term=term)
-        search_url = f"{prefix}/search/"
-        yield Page(
-            "search/index.html",
-            self.render("search.html", search_url, page=self._meta("搜索", "", search_url, kind="search", index=False)),
-        )
-        yield Page(
-            "404.html",
-            self.render("404.html", "404.html", page=self._meta("页面不存在", "", f"{prefix}/404.html", kind="404", index=False)),
-        )
 
-    def _listing(self, title: str, description: str, url: str, articles: list[Article], term: Term | None):
-        pages = paginate(articles, self.site.config.paginate, url)
-        for pagination in pages:
-            page_url = pagination.url_for(pagination.number)
-            heading = title if pagination.number == 1 else f"{title}(第 {pagination.number} 页)"
-            summary = description or f"{title}相关文章 {len(articles)} 篇,按发布时间排列。"
-            html = self.render(
-                "list.html", page_url,
-                page=self._meta(heading, summary, page_url, kind="list"),
-                term=term, title=title, description=description, pagination=pagination, total=len(articles),
-            )  # fmt: skip
-            lastmod = pagination.items[0].last_modified if pagination.items else self.site.build_date
-            yield Page(output_path(page_url, self.prefix), html, page_url, lastmod)
+    def _feed(self, topic: str) -> bytes:
+        site, count = self.site, self.site.config.feed_articles
+        if not topic:
+            articles = [self.with_body(a) for a in site.articles[:count]]
+            return atom_feed(site, site.config.title, f"{self.prefix}/feed.xml", f"{self.prefix}/", articles)
+        term = site.term("topic", topic)
+        articles = [self.with_body(a) for a in site.articles_of(term)[:count]]
+        return atom_feed(site, f"{term.title} - {site.config.title}", f"{term.url}feed.xml", term.url, articles)
 
-    def _meta(self, title: str, description: str, url: str, *, kind: str, index: bool = True) -> dict:
+    def _render(self, template: str, path: str, **context: Any) -> bytes:
+        try:
+            html = self.env.get_template(template).render(site=self.site, url_prefix=self.prefix, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误:{exc.message}"))
+        except jinja2.TemplateNotFound as exc:
+            raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}"))
+        except SiteError:
+            raise
+        except Exception as exc:  # an error raised while a template runs: name the template line
+            where, line = _template_frame(exc, self.layouts_dir, template)
+            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错:{type(exc).__name__}: {exc}"))
+        return html.encode("utf-8")
+
+    def _meta(self, title: str, description: str, url: str | None, *, kind: str, index: bool = True) -> dict:
+        url = url or self.prefix + "/"
         return {
             "title": title,
             "description": description,
@@ -203,18 +331,12 @@ def _taxonomy_prefix(site: Site, kind: str) -> str:
     return {"topic": taxonomies.topics, "city": taxonomies.cities, "tag": taxonomies.tags}[kind]
 
 
-def output_path(url: str, prefix: str) -> str:
-    """The file a pretty URL is served from: /yibao/x/ → yibao/x/index.html."""
-    path = url[len(prefix) :] if prefix and url.startswith(prefix) else url
-    path = path.lstrip("/")
-    return f"{path}index.html" if path.endswith("/") or not path else path
-
-
 def _template_frame(exc: BaseException, layouts_dir: Path, fallback: str) -> tuple[str, int | None]:
     # Jinja rewrites tracebacks so that template frames carry the template's file name and line.
-    layouts = str(layouts_dir.resolve())
+    layouts = layouts_dir.resolve()
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename and str(Path(frame.filename).resolve()).startswith(layouts):
-            relative = Path(frame.filename).resolve().relative_to(layouts_dir.resolve()).as_posix()
-            return f"{LAYOUTS_DIR}/{relative}", frame.lineno
+        if frame.filename:
+            path = Path(frame.filename).resolve()
+            if layouts in path.parents:
+                return f"{LAYOUTS_DIR}/{path.relative_to(layouts).as_posix()}", frame.lineno
     return f"{LAYOUTS_DIR}/{fallback}", None

@@ -1,16 +1,15 @@
 """Stage 4: build the site model from validated articles and their rendered bodies.
 
 Assigns URLs, groups articles into topics, cities and tags (one pass, one function for all three),
-ranks 相关推荐, picks 大家都在搜, and rewrites links to other articles' Markdown files.
+ranks 相关推荐, picks 大家都在搜, and resolves links to other articles' Markdown files. It needs
+the facts of each rendered body (text, links, sketch), never the body's HTML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import posixpath
-import re
 from dataclasses import dataclass, replace
-from html import unescape
 from typing import Iterable, Sequence
 from urllib.parse import quote, unquote, urlsplit
 
@@ -20,7 +19,7 @@ from .errors import Problem
 from .markdown import RenderedBody
 from .model import Article, Link, Params, Site, Term
 from .related import RelatedInput, related_articles
-from .slugs import slugify
+from .slugs import is_safe_slug, term_slug as name_slug
 from .text import make_excerpt
 
 
@@ -43,6 +42,7 @@ def build_site(
     *,
     build_date: dt.date,
     search: bool = True,
+    rank=related_articles,
 ) -> SiteModelResult:
     """Assemble the site model; report URL collisions as errors naming both files."""
     prefix = base_path(config)
@@ -54,11 +54,11 @@ def build_site(
     term_slugs: dict[str, dict[str, str]] = {"topic": {}, "city": {}, "tag": {}}
     for kind, settings in (("topic", config.topics), ("city", config.cities)):
         for term in settings:
-            term_slugs[kind][term.name] = term.slug or slugify(term.name)
+            term_slugs[kind][term.name] = term.slug or name_slug(term.name)
 
     def term_slug(kind: str, name: str) -> str:
         if name not in term_slugs[kind]:
-            term_slugs[kind][name] = slugify(name) or "x-" + quote(name.encode("utf-8").hex()[:16])
+            term_slugs[kind][name] = name_slug(name)
         return term_slugs[kind][name]
 
     url_owner: dict[str, str] = {}
@@ -91,12 +91,13 @@ def build_site(
                 topic=fm.topic,
                 tags=tuple(fm.tags),
                 excerpt=fm.summary or make_excerpt(body.text, config.excerpt_length),
-                body_html=body.html,
+                content_hash=source.content_hash,
                 headings=body.headings,
                 characters=body.characters,
                 disclaimer=_disclaimer(config, fm.topic, fm.city),
                 draft=fm.draft,
                 aliases=tuple(fm.aliases),
+                stale=_is_stale(config, fm.topic, fm.updated or fm.date, build_date),
                 params=Params(source.params),
             )
         )
@@ -111,8 +112,10 @@ def build_site(
     tags = _terms("tag", config.taxonomies.tags, articles, lambda a: a.tags, [], term_slug, prefix)
     for kind, terms in (("栏目", topics), ("城市", cities), ("标签", tags)):
         problems.extend(_term_slug_collisions(kind, terms, articles))
+    problems.extend(_taxonomy_prefix_problems(config))
+    problems.extend(_article_url_collisions(config, articles, (topics, cities, tags), prefix, search))
 
-    related = related_articles(
+    related = rank(
         [
             RelatedInput(a.title, a.topic, a.city, a.tags, a.date.toordinal(), body_of[a.source_path].sketch)
             for a in articles
@@ -132,6 +135,14 @@ def build_site(
     )
     site = _with_hot_searches(site, prefix)
     return SiteModelResult(site, problems, warnings)
+
+
+def _is_stale(config: SiteConfig, topic: str, checked: dt.date, today: dt.date) -> bool:
+    settings = config.topic(topic)
+    if settings is None or not settings.policy:
+        return False
+    months = (today.year - checked.year) * 12 + today.month - checked.month - (today.day < checked.day)
+    return months >= config.policy_max_age_months
 
 
 def _disclaimer(config: SiteConfig, topic: str, city: str) -> str:
@@ -193,33 +204,82 @@ def _term_slug_collisions(kind: str, terms: Iterable[Term], articles: Sequence[A
     return problems
 
 
-_HREF = re.compile(r'href="([^"]*)"')
+_KIND_NAMES = {"topic": "栏目", "city": "城市", "tag": "标签"}
+_TAXONOMY_KEYS = {"topic": "topics", "city": "cities", "tag": "tags"}
+_FIXED_FOLDERS = ("articles", "search", "pagefind")  # /articles/, /search/ and Pagefind's index
+
+
+def _taxonomy_prefix_problems(config: SiteConfig) -> list[Problem]:
+    """Each index folder in [taxonomies] must be one safe path segment, distinct from the others."""
+    problems = []
+    seen: dict[str, str] = {}
+    for key in ("topics", "cities", "tags"):
+        value = getattr(config.taxonomies, key)
+        if not is_safe_slug(value):
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 不是安全的目录名;只能用小写字母\u3001数字和连字符,例如 {key}"))
+        elif value in seen:
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} 与 taxonomies.{seen[value]} 都是 {value!r},两类索引页会互相覆盖;请改用不同的名字"))
+        elif value in _FIXED_FOLDERS:
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 与站点自带的 /{value}/ 重名;请换一个名字"))
+        seen.setdefault(value, key)
+    return problems
+
+
+def _article_url_collisions(
+    config: SiteConfig,
+    articles: Sequence[Article],
+    term_groups: Iterable[Sequence[Term]],
+    prefix: str,
+    search: bool,
+) -> list[Problem]:
+    """An article whose URL is also a listing, index or search page would overwrite it: an error."""
+    pages: dict[str, str] = {f"{prefix}/": "首页", f"{prefix}/search/": "搜索页"}
+
+    def listing(url: str, count: int, owner: str) -> None:
+        pages[url] = owner
+        for number in range(2, -(-count // config.paginate) + 1):
+            pages[f"{url}page/{number}/"] = f"{owner}第 {number} 页"
+
+    listing(f"{prefix}/articles/", len(articles), "全部文章列表")
+    for terms in term_groups:
+        for term in terms:
+            pages.setdefault(f"{prefix}/{getattr(config.taxonomies, _TAXONOMY_KEYS[term.kind])}/", f"全部{_KIND_NAMES[term.kind]}页")
+            first = articles[term.article_ids[0]].source_path
+            listing(term.url, term.count, f"{_KIND_NAMES[term.kind]}\u201c{term.name}\u201d的列表页(来自 {first})")
+    problems = []
+    for article in articles:
+        owner = pages.get(article.url)
+        if owner is None and search and article.url.startswith(f"{prefix}/pagefind/"):
+            owner = "搜索索引目录 /pagefind/"
+        if owner is not None:
+            problems.append(
+                Problem(article.source_path, None, f"网址 {article.url} 与{owner}重复;请在头部信息中设置不同的 slug 或 topic")
+            )
+    return problems
 
 
 def _with_resolved_links(
     article: Article, body: RenderedBody, by_path: dict[str, Article], warnings: list[Problem]
 ) -> Article:
-    """Point links to other articles' `.md` files at those articles' URLs, as Hugo's ref does."""
+    """Find the pages that links to other articles' `.md` files point at, as Hugo's ref does."""
     if not any(".md" in link for link in body.links):
         return article
     folder = posixpath.dirname(article.source_path)
-
-    def resolve(match: re.Match) -> str:
-        href = unescape(match.group(1))
+    targets: dict[str, str] = {}
+    for href in body.links:
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
-            return match.group(0)
-        target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+            continue
         if parts.path.startswith("/"):
             target = posixpath.normpath("content" + unquote(parts.path))
+        else:
+            target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         linked = by_path.get(target)
         if linked is None:
             warnings.append(Problem(article.source_path, None, f"链接 {href} 指向的文章不存在或未发布"))
-            return match.group(0)
-        fragment = f"#{parts.fragment}" if parts.fragment else ""
-        return f'href="{linked.url}{fragment}"'
-
-    return replace(article, body_html=_HREF.sub(resolve, article.body_html))
+            continue
+        targets[href] = linked.url + (f"#{parts.fragment}" if parts.fragment else "")
+    return replace(article, link_targets=tuple(sorted(targets.items())))
 
 
 def _with_hot_searches(site: Site, prefix: str) -> Site:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -29,7 +30,9 @@ def slugify(text: str) -> str:
     position = 0
     for han in _HAN.finditer(text):
         parts.extend(_ascii_words(text[position : han.start()]))
-        parts.append("".join(lazy_pinyin(han.group(), style=Style.NORMAL, v_to_u=False)).replace("ü", "v"))
+        syllables = lazy_pinyin(han.group(), style=Style.NORMAL, v_to_u=False)
+        # pypinyin returns a character it has no reading for (933 rare ones) as is: leave those out.
+        parts.append(re.sub(r"[^a-z0-9]", "", "".join(s.replace("\u00fc", "v") for s in syllables if s.isalnum()).lower()))
         position = han.end()
     parts.extend(_ascii_words(text[position:]))
     return "-".join(p for p in parts if p)
@@ -39,3 +42,12 @@ def _ascii_words(text: str) -> list[str]:
     # Accents are folded (é → e); anything that is still not [a-z0-9] separates words.
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.findall(r"[a-z0-9]+", folded)
+
+
+def term_slug(name: str) -> str:
+    """The slug of a topic, city or tag name; one that has no pinyin or Latin letters gets a hash."""
+    slug = slugify(name)
+    if slug:
+        return slug
+    # `!!!`, `〇` and emoji have no readable slug; a hash keeps them apart and inside one segment.
+    return "x-" + hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()

@@ -72,8 +72,10 @@ def make_excerpt(text: str, limit: int) -> str:
 
     Falls back to the last comma, then to a hard cut, when no sentence ends early enough.
     """
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
+    # Only the beginning can end up in the excerpt; folding spaces in all of a long body is waste.
+    shortened = len(text) > limit * 3
+    text = re.sub(r"\s+", " ", text[: limit * 3]).strip()
+    if len(text) <= limit and not shortened:
         return text
     window = text[:limit]
     cut = _last_boundary(window, SENTENCE_ENDS)

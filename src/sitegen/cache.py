@@ -1,0 +1,192 @@
+"""What one build leaves for the next, in `.sitegen-cache/`, so a rebuild redoes only what changed.
+
+- each article's parsed front matter, keyed by the file's path and stat (no re-reading);
+- each body's rendered HTML (in `bodies/`) and its facts, keyed by the file's content hash;
+- the related lists, keyed by a digest of everything ranking reads;
+- each output file's fingerprint: a digest of everything the page shows.
+
+A cache written by another sitegen version, or one that cannot be read, is discarded with a
+warning and the build starts from nothing: a cache is never trusted over a correct build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from . import __version__
+from .content import ArticleSource
+from .markdown import RenderedBody
+
+CACHE_DIR = ".sitegen-cache"
+_FORMAT = 1
+_VERSION = f"{__version__}/{_FORMAT}"
+_MANIFEST = "manifest.pickle"
+_LAST_BUILD = "last-build.pickle"
+
+
+class OutputRecord(NamedTuple):
+    """An output file as the last build wrote it."""
+
+    fingerprint: str
+    size: int
+    mtime_ns: int
+
+
+class BodyStore:
+    """Rendered article bodies by content hash: on disk when caching, in memory otherwise."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._memory: dict[str, str] = {}
+
+    @property
+    def persistent(self) -> bool:
+        """Whether worker processes can write to the store directly (it is on disk)."""
+        return self.folder is not None
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[:2] / f"{key}.html"
+
+    def put(self, key: str, html: str) -> None:
+        if self.folder is None:
+            self._memory[key] = html
+            return
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(html, encoding="utf-8")
+        os.replace(temporary, path)
+
+    def get(self, key: str) -> str | None:
+        if self.folder is None:
+            return self._memory.get(key)
+        try:
+            return self._path(key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def discard_except(self, keep: set[str], stored: set[str]) -> None:
+        for key in stored - keep:
+            if self.folder is None:
+                self._memory.pop(key, None)
+            else:
+                self._path(key).unlink(missing_ok=True)
+
+
+@dataclass
+class BuildCache:
+    """The state one build hands to the next. `folder` is None when caching is off."""
+
+    folder: Path | None
+    sources: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
+    facts: dict[str, RenderedBody] = field(default_factory=dict)  # bodies without their HTML
+    related: tuple[str, list[list[int]]] | None = None
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    output_dir: str | None = None
+    spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
+    warnings: list[str] = field(default_factory=list)
+    bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
+
+    @property
+    def spare(self) -> Path | None:
+        """Where the output tree retired by the last build waits to be reused as staging."""
+        return self.folder / "spare-output" if self.folder is not None else None
+
+    @classmethod
+    def disabled(cls) -> "BuildCache":
+        return cls(folder=None)
+
+    @classmethod
+    def load(cls, folder: Path) -> "BuildCache":
+        """The cache in `folder`; a fresh one, with a warning, if it is missing parts or foreign."""
+        fresh = cls(folder=folder, bodies=BodyStore(folder / f"bodies-{_digest(_VERSION)[:8]}"))
+        manifest = folder / _MANIFEST
+        if not manifest.exists():
+            return fresh
+        try:
+            with manifest.open("rb") as handle:
+                data = pickle.load(handle)
+            if not isinstance(data, dict) or data.get("version") != _VERSION:
+                raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
+            facts = data["facts"]
+            cache = cls(
+                folder=folder,
+                # Sources are kept without their body text: one whose facts are gone is read again.
+                sources={p: entry for p, entry in data["sources"].items() if entry[1].content_hash in facts},
+                facts=facts,
+                related=data["related"],
+                outputs=data["outputs"],
+                output_dir=data["output_dir"],
+                spare_files=data["spare_files"],
+                bodies=fresh.bodies,
+            )
+            cache._stored = set(data["stored"])
+            return cache
+        except _Foreign as exc:
+            fresh.warnings.append(f"构建缓存来自其他版本的 sitegen({exc}),已丢弃并完整重建")
+        except Exception as exc:  # truncated or corrupt: any failure to read means start over
+            fresh.warnings.append(f"构建缓存无法读取({type(exc).__name__}),已丢弃并完整重建")
+        shutil.rmtree(folder, ignore_errors=True)
+        return fresh
+
+    def save(self) -> None:
+        """Write the manifest atomically and drop bodies no article uses any more."""
+        if self.folder is None:
+            return
+        used = {source.content_hash for _, source in self.sources.values()}
+        self.facts = {key: facts for key, facts in self.facts.items() if key in used}
+        self.bodies.discard_except(used, getattr(self, "_stored", set()))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = {
+            "version": _VERSION,
+            "sources": {path: (stat, replace(source, body="")) for path, (stat, source) in self.sources.items()},
+            "facts": self.facts,
+            "related": self.related,
+            "outputs": self.outputs,
+            "output_dir": self.output_dir,
+            "spare_files": self.spare_files,
+            "stored": sorted(used),
+        }
+        temporary = self.folder / f".{_MANIFEST}.{os.getpid()}"
+        with temporary.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.folder / _MANIFEST)
+        self._stored = used
+
+
+def last_build(folder: Path) -> tuple[str, Any] | None:
+    """The inputs signature and summary of the last successful build, read without the manifest."""
+    try:
+        with (folder / _LAST_BUILD).open("rb") as handle:
+            version, signature, summary = pickle.load(handle)
+    except Exception:  # missing, truncated or foreign: simply no shortcut
+        return None
+    return (signature, summary) if version == _VERSION else None
+
+
+def remember_build(folder: Path, signature: str, summary: Any) -> None:
+    """Record what the build just finished was made from, for `last_build()`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{_LAST_BUILD}.{os.getpid()}"
+    with temporary.open("wb") as handle:
+        pickle.dump((_VERSION, signature, summary), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, folder / _LAST_BUILD)
+
+
+def forget_build(folder: Path) -> None:
+    (folder / _LAST_BUILD).unlink(missing_ok=True)
+
+
+class _Foreign(Exception):
+    pass
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()

@@ -1,0 +1,72 @@
+"""Run the expensive stages on every core: forked worker processes over chunks of work.
+
+Workers are forked, so they inherit the stage's inputs (the site model, the templates) instead of
+receiving pickled copies, and only small results travel back. Where fork is not available, or
+the work is small, everything runs in this process: the results are the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_STATE: Any = None
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def state() -> Any:
+    """The shared input of the current stage, as seen from inside a worker."""
+    return _STATE
+
+
+def chunks(items: Sequence[Item], jobs: int, smallest: int = 64) -> list[Sequence[Item]]:
+    """Split work into a few chunks per worker: small enough to balance, large enough to be cheap."""
+    if not items:
+        return []
+    size = max(smallest, -(-len(items) // (jobs * 4)))
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def run_chunks(
+    function: Callable[[Sequence[Item]], Result],
+    items: Sequence[Item],
+    *,
+    shared: Any,
+    jobs: int,
+    minimum: int = 200,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Iterator[Result]:
+    """Yield `function(chunk)` for each chunk of `items`, in order, on up to `jobs` processes.
+
+    `shared` is what `state()` returns inside `function`. `on_chunk(n)` is told how many items
+    each finished chunk held, for progress bars.
+    """
+    global _STATE
+    parts = chunks(items, jobs)
+    _STATE = shared
+    try:
+        if jobs <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
+            for part in parts:
+                result = function(part)
+                if on_chunk:
+                    on_chunk(len(part))
+                yield result
+            return
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part, result in zip(parts, pool.imap(function, parts)):
+                if on_chunk:
+                    on_chunk(len(part))
+                yield result
+    finally:
+        _STATE = None
