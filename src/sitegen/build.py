@@ -176,7 +176,7 @@ def build(options: BuildOptions) -> BuildResult:
         articles=len(site.articles),
         pages=pages,
         written=written + static.written,
-        unchanged=pages - written + static.unchanged,
+        unchanged=pages - written - static.written,
         rendered=rendered,
         removed=removed,
         skipped_drafts=content.skipped_drafts,

@@ -26,6 +26,31 @@ def main() -> None:
     """sitegen: build Chinese health-news sites from Markdown."""
 
 
+class _ProgressBar:
+    """A progress bar for page rendering, shown only on a terminal and once a build passes 1 s."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or time.perf_counter() - self.started < 1.0 or done >= total:
+                return
+            self.bar = click.progressbar(length=total, label="生成页面", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @main.command("build")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/public).")
@@ -33,18 +58,27 @@ def main() -> None:
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
 @click.option("--base-url", default=None, help="Override base_url of site.toml (e.g. a deploy preview's URL).")
 @click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: as site.toml says).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Build from nothing, without reading or writing .sitegen-cache/.")
 @click.option("--profile", is_flag=True, help="Print the time spent in each stage.")
-def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bool, base_url: str | None, search: bool | None, profile: bool) -> None:
+def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bool, base_url: str | None, search: bool | None, jobs: int | None, no_cache: bool, profile: bool) -> None:
     """Build the site into public/."""
     started = time.perf_counter()
-    options = BuildOptions(site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future, base_url=base_url, search=search)
+    progress = _ProgressBar(started)
+    options = BuildOptions(
+        site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future, base_url=base_url, search=search,
+        jobs=jobs, cache=not no_cache, on_progress=progress,
+    )  # fmt: skip
     try:
         result = build(options)
     except SiteError as error:
+        progress.close()
         _fail(error)
     except KeyboardInterrupt:
+        progress.close()
         click.secho("已中断;上一次的输出保持不变。", fg="yellow", err=True)
         sys.exit(130)
+    progress.close()
     for warning in result.warnings:
         click.secho(f"警告 {warning}", fg="yellow", err=True)
     elapsed = time.perf_counter() - started
@@ -93,7 +127,6 @@ def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, dr
         serve(ServeOptions(build=build_options, host=host, port=port, open_browser=open_browser), _print_serve_event)
     except ServeError as error:
         raise click.ClickException(str(error))
-
 
 
 # --- sitegen new / sitegen check --------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""Incremental and parallel builds give exactly the output of a cold build of the same content."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TODAY, build_site, make_site
+
+_spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
+make_corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_corpus)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold(site: Path, tmp_path: Path, name: str, **options) -> dict[str, bytes]:
+    out = tmp_path / f"cold-{name}"
+    shutil.rmtree(out, ignore_errors=True)
+    build_site(site, out_dir=out, cache=False, **options)
+    return tree(out)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 400-article synthetic site: large enough for the process pools to be used."""
+    return make_corpus.make_corpus(400, tmp_path_factory.mktemp("corpus") / "site", seed=3)
+
+
+def test_jobs_do_not_change_the_output(corpus: Path, tmp_path: Path) -> None:
+    one = cold(corpus, tmp_path, "one", jobs=1)
+    two = cold(corpus, tmp_path, "two", jobs=2)
+    assert len(one) > 500
+    assert one == two
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_rebuilds_after_each_edit_equal_a_cold_build(tmp_path: Path) -> None:
+    site = make_corpus.make_corpus(120, tmp_path / "site", seed=5)
+    public = site / "public"
+    first = sorted((site / "content").rglob("*.md"))
+    build_site(site, jobs=2)
+
+    def check(step: str) -> None:
+        result = build_site(site, jobs=2)
+        assert tree(public) == cold(site, tmp_path, step, jobs=1), step
+        return result
+
+    body = first[0]
+    edit(body, "## 一、", "补充一句新的说明。\n\n## 一、")
+    result = check("body")
+    assert 0 < result.rendered < 20
+
+    tagged = first[1]
+    text = tagged.read_text(encoding="utf-8")
+    tags_line = next(line for line in text.splitlines() if line.startswith("tags:"))
+    edit(tagged, tags_line, "tags: [全新标签, 另一个标签]")
+    check("tags")
+
+    new = site / "content" / "yibao" / "new-article.md"
+    new.write_text(first[2].read_text(encoding="utf-8").replace("title: \"", "title: \"新增:", 1), encoding="utf-8")
+    check("new article")
+
+    removed_url = None
+    first[3].unlink()
+    check("deleted article")
+    assert not any(first[3].stem in path for path in tree(public))
+    del removed_url
+
+    edit(site / "layouts" / "partials" / "footer.html", "订阅", "订阅本站")
+    result = check("template")
+    assert result.rendered > 100
+
+    edit(site / "site.toml", 'title = "基准测试站"', 'title = "基准测试站(改)"')
+    check("site.toml")
+
+    assert build_site(site, jobs=2).rendered == 0  # and nothing left to do
+
+
+def test_unchanged_pages_keep_their_bytes_and_mtime(basic_site: Path) -> None:
+    build_site(basic_site)
+    public = basic_site / "public"
+    untouched = public / "ertong/shizhen/index.html"
+    before = untouched.stat()
+    edit(basic_site / "content/yibao/shenzhen-menzhen.md", "一部分", "一部分费用")
+    result = build_site(basic_site)
+    assert untouched.stat().st_mtime_ns == before.st_mtime_ns
+    assert untouched.stat().st_ino == before.st_ino
+    assert result.written >= 1 and result.unchanged > 20
+    assert "一部分费用" in (public / "yibao/shenzhen-menzhen/index.html").read_text(encoding="utf-8")
+
+
+def test_tag_change_updates_other_pages_related_lists(basic_site: Path) -> None:
+    build_site(basic_site)
+    page = basic_site / "public/ertong/shizhen/index.html"
+    assert "/yibao/guangzhou-zhanghu/" not in page.read_text(encoding="utf-8")
+    edit(basic_site / "content/yibao/guangzhou-zhanghu.md", "tags: [个人账户, 家庭共济]", "tags: [个人账户, 湿疹]")
+    build_site(basic_site)
+    assert "/yibao/guangzhou-zhanghu/" in page.read_text(encoding="utf-8")
+
+
+def test_nothing_changed_is_a_no_op(basic_site: Path) -> None:
+    build_site(basic_site)
+    result = build_site(basic_site)
+    assert (result.written, result.rendered) == (0, 0)
+    assert result.pages > 30
+
+
+def test_edited_output_file_is_rendered_again(basic_site: Path) -> None:
+    build_site(basic_site)
+    page = basic_site / "public/ertong/shizhen/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"tampered")
+    build_site(basic_site)
+    assert page.read_bytes() == original
+
+
+def test_deleted_output_is_rebuilt(basic_site: Path) -> None:
+    build_site(basic_site)
+    shutil.rmtree(basic_site / "public")
+    build_site(basic_site)
+    assert (basic_site / "public/index.html").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "foreign", "garbage"])
+def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Path, damage: str) -> None:
+    build_site(basic_site)
+    manifest = basic_site / ".sitegen-cache" / "manifest.pickle"
+    last = basic_site / ".sitegen-cache" / "last-build.pickle"
+    last.unlink()
+    if damage == "truncate":
+        manifest.write_bytes(manifest.read_bytes()[:100])
+    elif damage == "foreign":
+        data = pickle.loads(manifest.read_bytes())
+        data["version"] = "0.0.0/0"
+        manifest.write_bytes(pickle.dumps(data))
+    else:
+        manifest.write_bytes(os.urandom(2000))
+    edit(basic_site / "content/yibao/shenzhen-menzhen.md", "一部分", "一部分费用")
+    result = build_site(basic_site)
+    assert any(".sitegen-cache" == w.path and "重建" in w.message for w in result.warnings)
+    assert tree(basic_site / "public") == cold(basic_site, tmp_path, "after-damage")
+
+
+def test_drafts_flag_and_date_are_part_of_what_changed(basic_site: Path) -> None:
+    import datetime as dt
+
+    build_site(basic_site)
+    with_drafts = build_site(basic_site, drafts=True)
+    assert with_drafts.rendered > 0 and (basic_site / "public/ertong/draft-article/index.html").exists()
+    later = build_site(basic_site, drafts=True, today=dt.date(2099, 6, 1), future=False)
+    assert (basic_site / "public/ertong/future-article/index.html").exists()
+    assert later.articles == 8
+    assert TODAY < dt.date(2099, 1, 1)
