@@ -254,3 +254,40 @@ def test_output_folder_may_not_hold_the_sources(basic_site: Path) -> None:
         with pytest.raises(SiteError):
             build_site(basic_site, out_dir=out)
     assert (basic_site / "content/yibao/yidi-beian.md").exists()
+
+
+def test_aliases_become_netlify_redirects(basic_site: Path) -> None:
+    article = basic_site / "content/yibao/yidi-beian.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("tags: [异地就医, 备案]", "tags: [异地就医, 备案]\naliases: [old/beian/, /yibao/beian-2025]"), encoding="utf-8")
+    build_site(basic_site)
+    rules = (basic_site / "public/_redirects").read_text(encoding="utf-8").splitlines()
+    assert rules == ["/old/beian/  /yibao/yidi-beian/  301", "/yibao/beian-2025/  /yibao/yidi-beian/  301"]
+
+
+@pytest.mark.parametrize(
+    "aliases, words",
+    [
+        ("[yibao/shenzhen-menzhen/]", "content/yibao/shenzhen-menzhen.md"),  # an existing article
+        ("[topics/yibao/]", "已有的页面"),  # an index page
+        ("[../../etc/]", "不是有效的旧网址"),
+        ("[https://evil.example/x]", "不是有效的旧网址"),
+    ],
+)
+def test_alias_that_takes_a_page_or_leaves_the_site_is_an_error(basic_site: Path, aliases: str, words: str) -> None:
+    article = basic_site / "content/yibao/yidi-beian.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("tags: [异地就医, 备案]", f"tags: [异地就医, 备案]\naliases: {aliases}"), encoding="utf-8")
+    with pytest.raises(SiteError) as raised:
+        build_site(basic_site)
+    assert words in str(raised.value)
+    assert "content/yibao/yidi-beian.md" in str(raised.value)
+
+
+def test_one_alias_claimed_by_two_articles(basic_site: Path) -> None:
+    for name in ("yidi-beian", "shenzhen-menzhen"):
+        article = basic_site / f"content/yibao/{name}.md"
+        text = article.read_text(encoding="utf-8")
+        article.write_text(text.replace("\ntopic: 医保\n", "\ntopic: 医保\naliases: [old/same/]\n"), encoding="utf-8")
+    with pytest.raises(SiteError) as raised:
+        build_site(basic_site)
+    message = str(raised.value)
+    assert "content/yibao/yidi-beian.md" in message and "content/yibao/shenzhen-menzhen.md" in message

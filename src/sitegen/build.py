@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -30,9 +29,9 @@ from .errors import Problem, SiteError
 from .feeds import robots_page, sitemap_pages
 from .markdown import render_bodies
 from .output import StagedOutput, check_output_folder
-from .related import RelatedInput, related_articles
+from .related import RelatedInput, rank_related
 from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages
-from .site import build_site
+from .site import base_path, build_site
 from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
@@ -131,6 +130,8 @@ def build(options: BuildOptions) -> BuildResult:
 
     with timer("plan"):
         specs = plan_pages(site, layouts_digest(site_dir / LAYOUTS_DIR))
+    if site.redirects:
+        _check_redirects(site, specs)
 
     same_output = cache.output_dir == str(out_dir.absolute())
     spare_files = cache.spare_files if same_output else None
@@ -222,16 +223,26 @@ def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int]]) -> bool:
     return True
 
 
+def _check_redirects(site, specs: list[PageSpec]) -> None:
+    """An alias may not take the URL of a page the site has: the redirect would hide that page."""
+    pages = {spec.url for spec in specs if spec.url} | {f"{base_path(site.config)}/search/"}
+    owners = {article.url: article.source_path for article in site.articles}
+    problems = []
+    for old, new in site.redirects:
+        if old in pages:
+            source = owners.get(new, "content")
+            clash = f"(文章 {owners[old]})" if old in owners else ""
+            problems.append(Problem(source, None, f"aliases: {old} 是站内已有的页面{clash},不能再作为旧网址"))
+    if problems:
+        raise SiteError(problems)
+
+
 def _remembered_ranking(cache: BuildCache, jobs: int):
-    """related_articles(), answered from the cache when nothing it reads has changed."""
+    """related_articles(), redoing only what changed since the ranking kept in the cache."""
 
     def rank(articles: Sequence[RelatedInput], settings: RelatedSettings) -> list[list[int]]:
-        key = hashlib.blake2b(pickle.dumps((settings, list(articles)), protocol=5), digest_size=16).hexdigest()
-        if cache.related is not None and cache.related[0] == key:
-            return cache.related[1]
-        lists = related_articles(articles, settings, jobs=jobs)
-        cache.related = (key, lists)
-        return lists
+        cache.related = rank_related(articles, settings, jobs, previous=cache.related)
+        return cache.related.lists
 
     return rank
 

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from . import __version__
 from .content import ArticleSource
 from .markdown import RenderedBody
+from .related import RelatedRanking
 
 CACHE_DIR = ".sitegen-cache"
 _FORMAT = 1
@@ -87,7 +88,7 @@ class BuildCache:
     folder: Path | None
     sources: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
     facts: dict[str, RenderedBody] = field(default_factory=dict)  # bodies without their HTML
-    related: tuple[str, list[list[int]]] | None = None
+    related: RelatedRanking | None = None
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     output_dir: str | None = None
     spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
@@ -104,8 +105,12 @@ class BuildCache:
         return cls(folder=None)
 
     @classmethod
-    def load(cls, folder: Path) -> "BuildCache":
-        """The cache in `folder`; a fresh one, with a warning, if it is missing parts or foreign."""
+    def load(cls, folder: Path, discard: bool = True) -> "BuildCache":
+        """The cache in `folder`; a fresh one, with a warning, if it is missing parts or foreign.
+
+        A foreign or unreadable cache is deleted unless `discard` is false (for readers such as
+        `sitegen check`, which never write the cache).
+        """
         fresh = cls(folder=folder, bodies=BodyStore(folder / f"bodies-{_digest(_VERSION)[:8]}"))
         manifest = folder / _MANIFEST
         if not manifest.exists():
@@ -133,7 +138,8 @@ class BuildCache:
             fresh.warnings.append(f"构建缓存来自其他版本的 sitegen({exc}),已丢弃并完整重建")
         except Exception as exc:  # truncated or corrupt: any failure to read means start over
             fresh.warnings.append(f"构建缓存无法读取({type(exc).__name__}),已丢弃并完整重建")
-        shutil.rmtree(folder, ignore_errors=True)
+        if discard:
+            shutil.rmtree(folder, ignore_errors=True)
         return fresh
 
     def save(self) -> None:

@@ -91,6 +91,7 @@ class Site:
     hot_searches: tuple[Link, ...]
     build_date: dt.date
     search: bool = True
+    redirects: tuple[tuple[str, str], ...] = ()  # (old URL from an article's aliases, its URL now)
 
     def __post_init__(self) -> None:
         lookup = {(t.kind, t.name): t for t in (*self.topics, *self.cities, *self.tags)}

@@ -14,10 +14,12 @@ date order. The result is the same as scoring every pair.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import pickle
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -43,18 +45,92 @@ class RelatedInput:
     sketch: tuple[int, ...]  # bottom-k shingle sketch of the body, see text.text_sketch()
 
 
+@dataclass(frozen=True)
+class RelatedRanking:
+    """Related lists, with what a later ranking needs to redo only the lists an edit touches."""
+
+    lists: list[list[int]]
+    scoring_key: str  # digest of everything scores depend on: settings, topics, cities, tags, dates
+    filter_inputs: list[tuple[str, tuple[int, ...]]]  # (title key, sketch): what the filter reads
+    candidates: list[tuple[list[int], bool]]  # best-first candidates before the filter; exhausted?
+
+
 def related_articles(articles: Sequence[RelatedInput], settings: RelatedSettings, jobs: int = 1) -> list[list[int]]:
     """For every article, the indices of its `settings.count` most related articles, best first."""
+    return rank_related(articles, settings, jobs).lists
+
+
+def rank_related(
+    articles: Sequence[RelatedInput], settings: RelatedSettings, jobs: int = 1, previous: RelatedRanking | None = None
+) -> RelatedRanking:
+    """Rank every article's related list, reusing `previous` when only titles or bodies changed.
+
+    Titles and bodies only decide which candidates the filter drops (repeated titles,
+    near-copies); scores do not depend on them. So when nothing scores depend on has changed,
+    only the lists whose candidates include an edited article are filtered again.
+    """
+    scoring_key = hashlib.blake2b(
+        pickle.dumps((settings, [(a.topic, a.city, a.tags, a.day) for a in articles]), protocol=5), digest_size=16
+    ).hexdigest()
+    filter_inputs = [(title_key(a.title), a.sketch) for a in articles]
     if settings.count == 0 or not articles:
-        return [[] for _ in articles]
+        return RelatedRanking([[] for _ in articles], scoring_key, filter_inputs, [([], True) for _ in articles])
+    if previous is not None and previous.scoring_key == scoring_key and len(previous.lists) == len(articles):
+        return _refiltered(articles, settings, previous, filter_inputs)
     ranker = _Ranker(articles, settings)
     topics = list(ranker.by_topic)
     if jobs <= 1 or len(articles) < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
-        return ranker.rank_topics(topics)
-    return _rank_in_processes(ranker, topics, jobs)
+        lists = ranker.rank_topics(topics)
+        candidates = [ranker.candidates.get(a, ([], True)) for a in range(len(articles))]
+    else:
+        lists, candidates = _rank_in_processes(ranker, topics, jobs)
+    return RelatedRanking(lists, scoring_key, filter_inputs, candidates)
 
 
-def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> list[list[int]]:
+def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs) -> RelatedRanking:
+    changed = {i for i, (now, before) in enumerate(zip(filter_inputs, previous.filter_inputs)) if now != before}
+    if not changed:
+        return replace(previous, filter_inputs=filter_inputs)
+    lists = list(previous.lists)
+    candidates = list(previous.candidates)
+    sketch_sets = {}
+    ranker = None
+    for a, (ranked, exhausted) in enumerate(previous.candidates):
+        if a not in changed and changed.isdisjoint(ranked):
+            continue
+        chosen = _filtered(a, ranked, settings.count, filter_inputs, sketch_sets)
+        if len(chosen) < settings.count and not exhausted:
+            ranker = ranker or _Ranker(articles, settings)  # the stored candidates ran out
+            chosen = ranker.rank(a)
+            candidates[a] = ranker.candidates[a]
+        lists[a] = chosen
+    return RelatedRanking(lists, previous.scoring_key, filter_inputs, candidates)
+
+
+def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:
+    """Drop repeated titles and near-copies of `a` from `ranked`, keeping the order; stop at count."""
+    chosen: list[int] = []
+    seen_titles = {inputs[a][0]}
+    for b in ranked:
+        if inputs[b][0] in seen_titles or _is_near_copy(a, b, inputs, sketch_sets):
+            continue
+        seen_titles.add(inputs[b][0])
+        chosen.append(b)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _is_near_copy(a: int, b: int, inputs, sketch_sets: dict) -> bool:
+    first = sketch_sets.get(a) or sketch_sets.setdefault(a, frozenset(inputs[a][1]))
+    second = sketch_sets.get(b) or sketch_sets.setdefault(b, frozenset(inputs[b][1]))
+    # Near-copies share most sketch values; the set test rules out nearly every pair cheaply.
+    if len(first & second) < NEAR_COPY_SIMILARITY * min(len(first), len(second)) - 1:
+        return False
+    return sketch_similarity(inputs[a][1], inputs[b][1]) >= NEAR_COPY_SIMILARITY
+
+
+def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> tuple[list[list[int]], list]:
     # Workers are forked, so they share the index with this process instead of receiving a copy.
     import multiprocessing
 
@@ -70,19 +146,23 @@ def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> list[
     finally:
         _FORKED_RANKER = None
     result: list[list[int]] = [[] for _ in ranker.articles]
+    candidates: list = [([], True) for _ in ranker.articles]
     for part in parts:
-        for index, lists in part.items():
+        for index, (lists, ranked) in part.items():
             result[index] = lists
-    return result
+            candidates[index] = ranked
+    return result, candidates
 
 
 _FORKED_RANKER: "_Ranker | None" = None
 
 
-def _rank_share(topics: list[int]) -> dict[int, list[int]]:
-    assert _FORKED_RANKER is not None
-    lists = _FORKED_RANKER.rank_topics(topics)
-    return {index: lists[index] for topic in topics for index in _FORKED_RANKER.by_topic[topic].members.tolist()}
+def _rank_share(topics: list[int]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
+    ranker = _FORKED_RANKER
+    assert ranker is not None
+    lists = ranker.rank_topics(topics)
+    members = [index for topic in topics for index in ranker.by_topic[topic].members.tolist()]
+    return {index: (lists[index], ranker.candidates.get(index, ([], True))) for index in members}
 
 
 class _Group:
@@ -125,7 +205,9 @@ class _Ranker:
         # w_date · ½^(days / half-life) for every possible gap, looked up instead of computed per pair.
         self.closeness = self.w.date * np.exp2(-np.arange(span) / self.w.half_life_days)
         self.title_key = [title_key(a.title) for a in articles]
-        self.sketch_sets = [frozenset(a.sketch) for a in articles]
+        self.filter_inputs = [(key, a.sketch) for key, a in zip(self.title_key, articles)]
+        self._sketch_sets: dict[int, frozenset] = {}
+        self.candidates: dict[int, tuple[list[int], bool]] = {}  # what each list was filtered from
         self.by_topic_city = self._groups(zip(self.topic.tolist(), self.city.tolist()))
         self.by_topic = self._groups(self.topic.tolist())
         self.by_city = self._groups(self.city.tolist())
@@ -185,9 +267,11 @@ class _Ranker:
         settled = (kth > outside + _EPSILON) & (at_least_kth <= columns) & np.isfinite(kth)
         for row in np.flatnonzero(settled).tolist():
             a = int(rows[row])
-            chosen = self._filter(a, top_ids[row, :wanted].tolist())
+            ranked = top_ids[row, :wanted].tolist()
+            chosen = self._filter(a, ranked)
             if len(chosen) == self.count:
                 results[a] = chosen
+                self.candidates[a] = (ranked, False)
 
     def _score_matrix(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Scores of every (row, candidate) pair, -inf where unrelated or the same article.
@@ -226,17 +310,7 @@ class _Ranker:
         return matrix
 
     def _filter(self, a: int, ranked: list[int]) -> list[int]:
-        """Drop repeated titles and near-copies of `a`, keeping the order; stop at `count`."""
-        chosen: list[int] = []
-        seen_titles = {self.title_key[a]}
-        for b in ranked:
-            if self.title_key[b] in seen_titles or self._near_copy(a, b):
-                continue
-            seen_titles.add(self.title_key[b])
-            chosen.append(b)
-            if len(chosen) == self.count:
-                break
-        return chosen
+        return _filtered(a, ranked, self.count, self.filter_inputs, self._sketch_sets)
 
     # --- ranking one article ---------------------------------------------------------------
 
@@ -247,6 +321,7 @@ class _Ranker:
             ranked, exhausted = self._top(a, wanted)
             chosen = self._filter(a, ranked)
             if len(chosen) == self.count or exhausted:
+                self.candidates[a] = (ranked, exhausted)
                 return chosen
             wanted *= 2
 
@@ -328,13 +403,6 @@ class _Ranker:
         closeness = self.closeness[np.abs(self.day[candidates] - self.day[a])]
         # Scores are rounded so that equal scores compare equal whatever the order of additions.
         return np.round(bonus + w.tags * share + closeness, 9)
-
-    def _near_copy(self, a: int, b: int) -> bool:
-        # Near-copies share most sketch values; the set test rules out nearly every pair cheaply.
-        first, second = self.sketch_sets[a], self.sketch_sets[b]
-        if len(first & second) < NEAR_COPY_SIMILARITY * min(len(first), len(second)) - 1:
-            return False
-        return sketch_similarity(self.articles[a].sketch, self.articles[b].sketch) >= NEAR_COPY_SIMILARITY
 
 
 class _Found:

@@ -157,6 +157,8 @@ def plan_pages(site: Site, layouts: str) -> list[PageSpec]:
         for term in terms:
             specs.extend(_listing_specs(site, shared, cards, term, term.url, site.articles_of(term)))
     specs.append(PageSpec("search/index.html", "search", (), _digest(shared, "search")))
+    if site.redirects:
+        specs.append(PageSpec("_redirects", "redirects", (), _digest("redirects", site.redirects)))
     specs.append(PageSpec("404.html", "404", (), _digest(shared, "404")))
     count = site.config.feed_articles
     feeds = [("", f"{prefix}/feed.xml", list(site.articles[:count]))]
@@ -239,6 +241,9 @@ class PageRenderer:
             return self._render("404.html", spec.path, page=meta)
         if kind == "feed":
             return self._feed(key[0])
+        if kind == "redirects":
+            # Netlify's _redirects: one rule a line, old path, new path, status.
+            return "".join(f"{old}  {new}  301\n" for old, new in site.redirects).encode("utf-8")
         raise ValueError(f"unknown page kind {kind!r}")
 
     def with_body(self, article: Article) -> Article:

@@ -134,7 +134,38 @@ def build_site(
         search=search,
     )
     site = _with_hot_searches(site, prefix)
+    redirects, alias_problems = _redirects(articles, prefix)
+    problems.extend(alias_problems)
+    site = replace(site, redirects=redirects)
     return SiteModelResult(site, problems, warnings)
+
+
+def _redirects(articles: Sequence[Article], prefix: str) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """The old URLs that `aliases` keep alive, each pointing at its article; two claims are an error."""
+    claimed: dict[str, Article] = {}
+    problems: list[Problem] = []
+    for article in articles:
+        for alias in article.aliases:
+            path = alias.strip().strip("/")
+            parts = path.split("/")
+            if (
+                not path
+                or "://" in alias
+                or any(c.isspace() or c in "\\\0?#%" for c in path)
+                or any(part in ("", ".", "..") for part in parts)
+            ):
+                problems.append(Problem(article.source_path, None, f"aliases: {alias!r} 不是有效的旧网址;请写成站内路径,例如 aliases: [yibao/old-name/]"))
+                continue
+            url = f"{prefix}/{path}/"
+            if url == article.url:
+                continue
+            if url in claimed and claimed[url] is not article:
+                problems.append(
+                    Problem(article.source_path, None, f"aliases: {url} 已被 {claimed[url].source_path} 使用;一个旧网址只能指向一篇文章")
+                )
+                continue
+            claimed[url] = article
+    return tuple(sorted((url, article.url) for url, article in claimed.items())), problems
 
 
 def _is_stale(config: SiteConfig, topic: str, checked: dt.date, today: dt.date) -> bool:

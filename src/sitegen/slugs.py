@@ -7,7 +7,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
 
 _SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -30,6 +29,10 @@ def slugify(text: str) -> str:
     position = 0
     for han in _HAN.finditer(text):
         parts.extend(_ascii_words(text[position : han.start()]))
+        # Imported here: loading pypinyin's phrase dictionary takes 0.15 s, which a build that
+        # finds nothing changed should not pay.
+        from pypinyin import Style, lazy_pinyin
+
         syllables = lazy_pinyin(han.group(), style=Style.NORMAL, v_to_u=False)
         # pypinyin returns a character it has no reading for (933 rare ones) as is: leave those out.
         parts.append(re.sub(r"[^a-z0-9]", "", "".join(s.replace("\u00fc", "v") for s in syllables if s.isalnum()).lower()))
