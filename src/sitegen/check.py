@@ -1,0 +1,600 @@
+"""`sitegen check`: every problem of a site at once, without writing any output.
+
+Runs the build's own stages (config, content with drafts and future articles, Markdown, site model)
+for the errors a build would stop on, then looks across the whole site for what a build lets
+through but an editor should fix: broken links and images, names site.toml does not know, a tag
+spelled two ways, the same title twice, near-copies, stale policy articles, bodies too short for an
+excerpt. Every cross-article check goes through an index, never over all pairs of articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import posixpath
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .build import STATIC_DIR
+from .cache import CACHE_DIR, BuildCache
+from .config import RelatedSettings, SiteConfig, load_config
+from .content import CONTENT_DIR, ArticleSource, load_content
+from .errors import Problem, SiteError
+from .markdown import RenderedBody, render_bodies, render_markdown
+from .model import Article, Site
+from .related import NEAR_COPY_SIMILARITY, RelatedInput
+from .render import LAYOUTS_DIR, PageRenderer, layouts_environment, plan_pages
+from .site import base_path, build_site
+from .text import SKETCH_SIZE, sketch_similarity, title_key
+from .workers import default_jobs
+
+ERROR = "error"
+WARNING = "warning"
+MIN_EXCERPT_CHARACTERS = 30
+# Near-copy candidates: articles that share a band of this many consecutive sketch values.
+SKETCH_BAND = 4
+MIN_SKETCH_VALUES = 8  # fewer shingles than this is a stub, already reported as too short
+BUCKET_LIMIT = 32  # a bucket larger than this holds boilerplate; see near_copy_pairs()
+BUCKET_REPRESENTATIVES = 2
+LAYOUT_SAMPLE = 20  # articles beyond one per topic and city that the layouts are tried on
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+@dataclass(frozen=True)
+class CheckedArticle:
+    """One article as the checks see it: its source, rendered body and published URL (if any)."""
+
+    source: ArticleSource
+    body: RenderedBody  # without its HTML: the check renders no pages but a sample
+    article: Article | None  # in the site model; None without a model or when the URL collided
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def url(self) -> str | None:
+        return self.article.url if self.article else None
+
+    @property
+    def published(self) -> bool:
+        return not self.source.front_matter.draft
+
+
+def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
+    """Check the site in `site_dir` as a build would, plus site-wide checks; errors and warnings, sorted."""
+    today = today or dt.date.today()
+    jobs = default_jobs()
+    problems: list[Problem] = []
+    config: SiteConfig | None
+    try:
+        config = load_config(site_dir)
+    except SiteError as error:
+        problems.extend(error.problems)
+        config = None
+    # The last build's cache, only read: unchanged files are not parsed or rendered again.
+    cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
+    content = load_content(site_dir, drafts=True, future=True, today=today, known=cache.sources, jobs=jobs)
+    problems.extend(content.problems)
+    keyed = [(source.content_hash, source.body) for source in content.articles]
+    bodies = render_bodies(keyed, _NoHtml(), cache.facts, jobs)
+
+    site: Site | None = None
+    model_warnings: list[Problem] = []
+    if config is not None:
+        # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
+        model = build_site(config, content.articles, bodies, build_date=today, search=config.search, rank=_unranked)
+        problems.extend(model.problems)
+        model_warnings = [replace(w, severity=WARNING) for w in model.warnings]
+        site = model.site
+        problems.extend(check_layouts(site_dir, config, content.articles, bodies, site, today))
+
+    in_model = {a.source_path: a for a in site.articles} if site else {}
+    articles = [CheckedArticle(s, b, in_model.get(s.path)) for s, b in zip(content.articles, bodies)]
+    lines = FieldLines(site_dir)
+    static_files = find_static_files(site_dir)
+    pages = page_paths(site) if site else set()
+
+    links = LinkChecker(site_dir, site, articles, pages, static_files, today)
+    for article in articles:
+        problems.extend(links.check(article))
+    # site.py warns of a missing .md target without a line; the link check reports it with one.
+    problems.extend(w for w in model_warnings if not links.reported(w))
+    if site is not None:
+        problems.extend(static_collisions(pages, static_files))
+
+    if config is not None:
+        problems.extend(unknown_terms(config, articles, lines))
+        problems.extend(stale_policy_articles(config, articles, lines, today))
+    problems.extend(tag_spellings(articles, lines))
+    problems.extend(duplicate_titles(articles, lines))
+    problems.extend(near_copies(articles))
+    problems.extend(short_excerpts(articles, lines))
+    problems.extend(future_dates(articles, lines, today))
+    return sort_problems(problems)
+
+
+class _NoHtml:
+    """A body store that keeps nothing: workers drop the HTML instead of sending it back."""
+
+    persistent = True
+
+    def put(self, key: str, html: str) -> None:
+        pass
+
+    def get(self, key: str) -> str | None:
+        return None
+
+
+def _unranked(articles: Sequence[RelatedInput], settings: RelatedSettings) -> list[list[int]]:
+    return [[] for _ in articles]
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """By file, then line (unknown lines first), errors before warnings."""
+    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.severity != ERROR, p.message))
+
+
+def warning(path: str, line: int | None, message: str) -> Problem:
+    return Problem(path, line, message, WARNING)
+
+
+class FieldLines:
+    """The line of a front-matter field in an article file, read only for articles with a problem."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self._headers: dict[str, list[str]] = {}
+
+    def __call__(self, source: ArticleSource, key: str) -> int | None:
+        if source.path not in self._headers:
+            try:
+                text = (self.site_dir / source.path).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._headers[source.path] = text.splitlines()[: max(source.body_line - 1, 0)]
+        pattern = re.compile(rf"{re.escape(key)}\s*:")
+        return next((n for n, line in enumerate(self._headers[source.path], 1) if pattern.match(line)), None)
+
+
+def body_line(source: ArticleSource, target: str, start: int = 0) -> tuple[int | None, int]:
+    """The file line on which `target` is written in the body at or after `start`, and where it ends."""
+    for written in dict.fromkeys((target, unquote(target), target.replace("&", "&amp;"))):
+        index = source.body.find(written, start) if written else -1
+        if index >= 0:
+            return source.body_line + source.body.count("\n", 0, index), index + len(written)
+    return None, start
+
+
+# --- layouts ---------------------------------------------------------------------------------
+
+
+def check_layouts(
+    site_dir: Path,
+    config: SiteConfig,
+    sources: Sequence[ArticleSource],
+    bodies: Sequence[RenderedBody],
+    site: Site,
+    today: dt.date,
+) -> list[Problem]:
+    """Compile every layout, then render every page of a small site made of sample articles.
+
+    Rendering all of a large site is the build's work; the newest articles plus one of each topic
+    and city meet every template with real data, in a fraction of the time.
+    """
+    layouts = site_dir / LAYOUTS_DIR
+    env = layouts_environment(layouts)
+    problems: list[Problem] = []
+    for template in sorted(layouts.rglob("*.html")) if layouts.is_dir() else []:
+        name = template.relative_to(layouts).as_posix()
+        try:
+            env.get_template(name)
+        except Exception as exc:  # a syntax error: Jinja names the line
+            line = getattr(exc, "lineno", None)
+            problems.append(Problem(f"{LAYOUTS_DIR}/{name}", line, f"模板语法错误:{getattr(exc, 'message', exc)}"))
+    if problems:
+        return problems
+    index_of = {source.path: i for i, source in enumerate(sources)}
+    chosen: set[int] = set()
+    met: set[tuple[str, str]] = set()
+    for article in site.articles:  # newest first
+        terms = {("topic", article.topic), ("city", article.city)}
+        if len(chosen) < LAYOUT_SAMPLE or not terms <= met:
+            chosen.add(index_of[article.source_path])
+            met |= terms
+    sample = [sources[i] for i in sorted(chosen)]
+    mini = build_site(config, sample, [bodies[i] for i in sorted(chosen)], build_date=today, search=config.search)
+    html = {source.content_hash: render_markdown(source.body).html for source in sample}
+    renderer = PageRenderer(mini.site, layouts, html.get)
+    try:
+        for spec in plan_pages(mini.site, ""):
+            renderer.render(spec)
+    except SiteError as error:
+        problems.extend(error.problems)
+    return problems
+
+
+# --- links and images --------------------------------------------------------------------------
+
+
+def find_static_files(site_dir: Path) -> set[str]:
+    """Every file the build copies from static/, as a path relative to static/."""
+    root = site_dir / STATIC_DIR
+    if not root.is_dir():
+        return set()
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")}
+
+
+def page_paths(site: Site) -> set[str]:
+    """The output path of every page the build writes, from the build's own page plan."""
+    return {spec.path for spec in plan_pages(site, "")} | {"sitemap.xml", "robots.txt"}
+
+
+def served_at(path: str, prefix: str) -> str:
+    """The URL a file of the output is served at: yibao/x/index.html → /yibao/x/."""
+    return f"{prefix}/{path.removesuffix('index.html') if path.endswith('index.html') else path}"
+
+
+class LinkChecker:
+    """Links to pages and articles of the site that do not exist, and images missing from static/."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        site: Site | None,
+        articles: Sequence[CheckedArticle],
+        pages: set[str],
+        static_files: set[str],
+        today: dt.date,
+    ):
+        self.site_dir = site_dir
+        self.site = site
+        self.prefix = base_path(site.config) if site else ""
+        self.static_files = static_files
+        self.today = today
+        self.by_path = {a.path: a for a in articles}
+        self.by_url = {a.url: a for a in articles if a.url}
+        self.urls = {served_at(path, self.prefix) for path in pages | static_files}
+        self.aliases: dict[str, CheckedArticle] = {}
+        for article in articles:
+            for alias in article.source.front_matter.aliases if article.url else ():
+                self.aliases[site_path(self.prefix + "/" + alias.strip("/") + "/")] = article
+        self._md_links: dict[str, set[str]] = defaultdict(set)
+
+    def reported(self, problem: Problem) -> bool:
+        """True for site.py's warning about a .md link that this checker has already looked at."""
+        return any(href in problem.message for href in self._md_links.get(problem.path, ()))
+
+    def check(self, article: CheckedArticle) -> list[Problem]:
+        problems: list[Problem] = []
+        cursor: dict[str, int] = {}
+        for href in article.body.links:
+            line, cursor[href] = body_line(article.source, href, cursor.get(href, 0))
+            problems.extend(self._link(article, href, line))
+        for src in article.body.images:
+            line, cursor[src] = body_line(article.source, src, cursor.get(src, 0))
+            problems.extend(self._image(article, src, line))
+        return problems
+
+    def _link(self, article: CheckedArticle, href: str, line: int | None) -> list[Problem]:
+        parts = urlsplit(href)
+        if not href.strip() or parts.scheme or parts.netloc or href.startswith("#"):
+            return []  # external, mailto:, tel: and in-page anchors are not this site's pages
+        path = unquote(parts.path)
+        if path.endswith(".md"):
+            return self._markdown_link(article, href, path, line)
+        if self.site is None or (not path.startswith("/") and article.url is None):
+            return []  # without a site model there is no set of URLs to check against
+        url = site_path(urljoin(article.url or "/", path))
+        if url in self.aliases or url + "/" in self.aliases:
+            target = self.aliases.get(url) or self.aliases[url + "/"]
+            return [warning(article.path, line, f"链接 {unquote(href)} 是 {target.path} 的旧网址;请改为新网址 {target.url}")]
+        for candidate in (url, url + "/"):
+            if candidate in self.urls:
+                target = self.by_url.get(candidate)
+                return self._unpublished(article, href, target, line) if target else []
+        hint = ""
+        if self.prefix and not url.startswith(self.prefix + "/") and (self.prefix + url) in self.urls:
+            hint = f";本站网址都以 {self.prefix}/ 开头,请写成 {self.prefix}{url}"
+        elif not path.startswith("/"):
+            hint = f"(按相对网址解析为 {url});站内链接请写成以 / 开头的网址,或写成文章的 .md 文件路径"
+        else:
+            hint = ";请检查拼写,或改为链接到文章的 .md 文件"
+        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的页面在本站不存在{hint}")]
+
+    def _markdown_link(self, article: CheckedArticle, href: str, path: str, line: int | None) -> list[Problem]:
+        self._md_links[article.path].add(href)
+        # Resolved as site.py resolves it: from the article's folder, or from content/ for "/x.md".
+        if path.startswith("/"):
+            target_path = posixpath.normpath(CONTENT_DIR + path)
+        else:
+            target_path = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), path))
+        target = self.by_path.get(target_path)
+        if target is not None:
+            return self._unpublished(article, href, target, line)
+        if (self.site_dir / target_path).is_file():
+            return []  # the file exists but cannot be read; its own error says why
+        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的文章 {target_path} 不存在;请检查文件名和相对路径(../ 表示上一级文件夹)")]
+
+    def _unpublished(self, article: CheckedArticle, href: str, target: CheckedArticle, line: int | None) -> list[Problem]:
+        if not article.published or target is article:
+            return []
+        fm = target.source.front_matter
+        if fm.draft:
+            return [warning(article.path, line, f"链接 {unquote(href)} 指向草稿 {target.path};草稿发布前,这个链接在网站上是坏的")]
+        if fm.date > self.today:
+            return [warning(article.path, line, f"链接 {unquote(href)} 指向的 {target.path} 要到 {fm.date} 才发布;在那之前这个链接是坏的")]
+        return []
+
+    def _image(self, article: CheckedArticle, src: str, line: int | None) -> list[Problem]:
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https") or (not parts.scheme and parts.netloc):
+            return []
+        if _SCHEME.match(src) or not src.strip():
+            return [Problem(article.path, line, f"图片地址 {src or '(空)'} 无效;图片只能用 http(s) 网址,或放进 static/ 后写成 /img/文件名")]
+        path = unquote(parts.path)
+        if not path.startswith("/"):
+            path = site_path(urljoin(article.url or "/", path))
+        if self.prefix and path.startswith(self.prefix + "/"):
+            path = path[len(self.prefix) :]
+        relative = path.lstrip("/")
+        if relative in self.static_files:
+            return []
+        hint = f";请把图片放到 {STATIC_DIR}/{relative}"
+        if "static/" in src:
+            hint = f";static/ 中的文件在网站上没有 static/ 这一级,请写成 /{src.split('static/', 1)[1]}"
+        return [Problem(article.path, line, f"图片 {unquote(src)} 不存在{hint}")]
+
+
+def site_path(url: str) -> str:
+    """A URL path with `.`, `..` and `index.html` resolved, keeping a trailing slash."""
+    path = posixpath.normpath(url)
+    if path.endswith("/index.html"):
+        return path.removesuffix("index.html")
+    return path if path.endswith("/") or not url.endswith("/") else path + "/"
+
+
+def static_collisions(pages: set[str], static_files: set[str]) -> list[Problem]:
+    """A file in static/ with the same output path as a generated page stops the build."""
+    return [
+        Problem(f"{STATIC_DIR}/{name}", None, f"与生成的页面 {name} 同名;请改名或删除其一")
+        for name in sorted(static_files & pages)
+    ]
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _traditional_to_simplified() -> Callable[[str], str]:
+    try:
+        import opencc
+    except ImportError:  # without OpenCC, 醫保 and 医保 are simply not recognised as one
+        return lambda text: text
+    return opencc.OpenCC("t2s").convert
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """A name with width, traditional characters, spaces and case folded: 醫保 and 医保 match."""
+    folded = _traditional_to_simplified()(unicodedata.normalize("NFKC", name))
+    return re.sub(r"\s+", "", folded).casefold()
+
+
+def nearest_name(name: str, known: Sequence[str]) -> str | None:
+    """The known name an editor most likely meant: same name folded, else the most similar."""
+    for candidate in known:
+        if name_key(candidate) == name_key(name):
+            return candidate
+    matches = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def unknown_terms(config: SiteConfig, articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
+    """A topic or city that site.toml does not list, with the nearest name it does."""
+    problems = []
+    for field, label, table, terms in (("topic", "栏目", "topics", config.topics), ("city", "城市", "cities", config.cities)):
+        known = [t.name for t in terms]
+        if not known:
+            continue  # a site that lists none takes every name as it comes
+        for article in articles:
+            name = getattr(article.source.front_matter, field)
+            if name in known:
+                continue
+            nearest = nearest_name(name, known)
+            advice = f"是否想写 {nearest}?" if nearest else f"已有:{'、'.join(known[:12])}。"
+            problems.append(
+                warning(
+                    article.path,
+                    lines(article.source, field),
+                    f"{field}: {label}“{name}”没有在 site.toml 的 [[{table}]] 中列出;{advice}若是新{label},请在 site.toml 中添加",
+                )
+            )
+    return problems
+
+
+def tag_spellings(articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
+    """One tag written two ways (全角/半角, 繁/简, case, spaces) makes two tag pages; name both."""
+    files: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for article in articles:
+        for tag in article.source.front_matter.tags:
+            files[name_key(tag)][tag].append(article.path)
+    problems = []
+    by_path = {a.path: a for a in articles}
+    for spellings in files.values():
+        if len(spellings) < 2:
+            continue
+        # The most used spelling wins; on a tie, the one already in its folded form (simplified, half-width).
+        preferred = min(spellings, key=lambda t: (-len(spellings[t]), name_key(t) != t.casefold(), t))
+        example = spellings[preferred][0]
+        others = len(spellings[preferred]) - 1
+        where = f"{example}" + (f" 等 {others + 1} 篇" if others else "")
+        for tag, paths in spellings.items():
+            if tag == preferred:
+                continue
+            for path in paths:
+                problems.append(
+                    warning(
+                        path,
+                        lines(by_path[path].source, "tags"),
+                        f"tags: 标签“{tag}”与“{preferred}”({where})是同一个标签的不同写法({_difference(tag, preferred)}),"
+                        f"会生成两个标签页;请统一写成“{preferred}”",
+                    )
+                )
+    return problems
+
+
+def _difference(first: str, second: str) -> str:
+    kinds = []
+    if unicodedata.normalize("NFKC", first) != first or unicodedata.normalize("NFKC", second) != second:
+        kinds.append("全角/半角")
+    convert = _traditional_to_simplified()
+    if convert(first) != first or convert(second) != second:
+        kinds.append("繁体/简体")
+    if re.sub(r"\s+", "", first) != first or re.sub(r"\s+", "", second) != second:
+        kinds.append("空格")
+    if first.casefold() != first or second.casefold() != second:
+        kinds.append("大小写")
+    return "、".join(kinds) or "写法"
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+
+def duplicate_titles(articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
+    """Two articles whose titles are the same once width, case and punctuation are folded."""
+    first_with: dict[str, CheckedArticle] = {}
+    problems = []
+    for article in articles:  # in file order, so the earlier file is the one named
+        key = title_key(article.source.front_matter.title)
+        if not key:
+            continue
+        first = first_with.setdefault(key, article)
+        if first is not article:
+            problems.append(
+                warning(
+                    article.path,
+                    lines(article.source, "title"),
+                    f"title: 标题与 {first.path} 相同(“{first.source.front_matter.title}”);"
+                    "读者和搜索引擎无法区分同题文章,请改写标题,或把两篇合并",
+                )
+            )
+    return problems
+
+
+def near_copy_pairs(sketches: Sequence[tuple[int, ...]]) -> dict[int, tuple[int, float]]:
+    """For each text that nearly copies an earlier one, the earliest such text found and their similarity.
+
+    LSH banding, adapted to a bottom-k sketch: its values are sorted, so one value that a text lacks
+    shifts every later position, and fixed bands miss most near-copies. Instead every run of
+    SKETCH_BAND consecutive values is a band; texts sharing a band share a bucket, and only texts in
+    one bucket are compared. A bucket of more than BUCKET_LIMIT texts is boilerplate that many
+    articles share; its members are compared only with its first BUCKET_REPRESENTATIVES, which keeps
+    the work linear and still catches a mass of copies of one text.
+    """
+    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for index, sketch in enumerate(sketches):
+        if len(sketch) < MIN_SKETCH_VALUES:
+            continue
+        for start in range(len(sketch) - SKETCH_BAND + 1):
+            buckets[sketch[start : start + SKETCH_BAND]].append(index)
+    values = [frozenset(sketch) for sketch in sketches]
+    # Similarity s over k values needs at least s·k shared values: a cheap test before the estimate.
+    needed = [NEAR_COPY_SIMILARITY * min(len(sketch), SKETCH_SIZE) for sketch in sketches]
+    count = len(sketches)
+    compared: set[int] = set()
+    copies: dict[int, tuple[int, float]] = {}
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        reach = len(members) if len(members) <= BUCKET_LIMIT else BUCKET_REPRESENTATIVES
+        for position in range(1, len(members)):
+            later = members[position]
+            for earlier in members[: min(position, reach)]:
+                pair = earlier * count + later
+                if pair in compared:
+                    continue
+                compared.add(pair)
+                if len(values[earlier] & values[later]) < min(needed[earlier], needed[later]):
+                    continue
+                similarity = sketch_similarity(sketches[earlier], sketches[later])
+                if similarity >= NEAR_COPY_SIMILARITY and (later not in copies or earlier < copies[later][0]):
+                    copies[later] = (earlier, similarity)
+    return copies
+
+
+def near_copies(articles: Sequence[CheckedArticle]) -> list[Problem]:
+    """Articles whose bodies are near-copies of an earlier file's body."""
+    copies = near_copy_pairs([a.body.sketch for a in articles])
+    return [
+        warning(
+            articles[later].path,
+            articles[later].source.body_line,
+            f"正文与 {articles[earlier].path} 几乎相同(估计相似度 {similarity:.0%});"
+            "重复内容会被搜索引擎降权,请改写、合并,或删去其中一篇",
+        )
+        for later, (earlier, similarity) in sorted(copies.items())
+    ]
+
+
+# --- dates and lengths -----------------------------------------------------------------------
+
+
+def stale_policy_articles(config: SiteConfig, articles: Sequence[CheckedArticle], lines: FieldLines, today: dt.date) -> list[Problem]:
+    """Policy articles the site model marks stale: not checked for `policy_max_age_months` months."""
+    months = config.policy_max_age_months
+    problems = []
+    for article in articles:
+        if article.article is None or not article.article.stale:
+            continue
+        fm = article.source.front_matter
+        field = "updated" if fm.updated else "date"
+        problems.append(
+            warning(
+                article.path,
+                lines(article.source, field),
+                f"{field}: 政策类栏目“{fm.topic}”的文章最后核实于 {fm.updated or fm.date},已超过 {months} 个月;"
+                f"请对照官方最新政策核对内容,核实后把 updated 改为核实当天的日期(例如 updated: {today})",
+            )
+        )
+    return problems
+
+
+def short_excerpts(articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
+    """Articles whose summary, or body text when there is none, is too short for a useful excerpt."""
+    problems = []
+    for article in articles:
+        summary = article.source.front_matter.summary
+        text = re.sub(r"\s+", "", summary if summary is not None else article.body.text)
+        if len(text) >= MIN_EXCERPT_CHARACTERS:
+            continue
+        if summary is not None:
+            message = f"summary: 摘要只有 {len(text)} 个字,在列表和搜索结果里太短;请写到 {MIN_EXCERPT_CHARACTERS} 字以上"
+            problems.append(warning(article.path, lines(article.source, "summary"), message))
+        else:
+            message = f"正文只有 {len(text)} 个字,不够生成摘要;请补充正文,或在头部信息中写 summary(至少 {MIN_EXCERPT_CHARACTERS} 字)"
+            problems.append(warning(article.path, article.source.body_line, message))
+    return problems
+
+
+def future_dates(articles: Sequence[CheckedArticle], lines: FieldLines, today: dt.date) -> list[Problem]:
+    """A future date without `draft: true`: the article silently stays off the site until that day."""
+    problems = []
+    for article in articles:
+        fm = article.source.front_matter
+        if fm.date > today and not fm.draft:
+            problems.append(
+                warning(
+                    article.path,
+                    lines(article.source, "date"),
+                    f"date: {fm.date} 是未来的日期,这篇文章到那天之前不会发布;"
+                    "日期写错了请改正,还没写完请加上 draft: true",
+                )
+            )
+    return problems
