@@ -25,7 +25,7 @@ from .markdown import RenderedBody
 from .related import RelatedRanking
 
 CACHE_DIR = ".sitegen-cache"
-_FORMAT = 1
+_FORMAT = 2  # bump whenever what the cache holds changes shape
 _VERSION = f"{__version__}/{_FORMAT}"
 _MANIFEST = "manifest.pickle"
 _LAST_BUILD = "last-build.pickle"

@@ -75,7 +75,7 @@ def rank_related(
     filter_inputs = [(title_key(a.title), a.sketch) for a in articles]
     if settings.count == 0 or not articles:
         return RelatedRanking([[] for _ in articles], scoring_key, filter_inputs, [([], True) for _ in articles])
-    if previous is not None and previous.scoring_key == scoring_key and len(previous.lists) == len(articles):
+    if isinstance(previous, RelatedRanking) and previous.scoring_key == scoring_key and len(previous.lists) == len(articles):
         return _refiltered(articles, settings, previous, filter_inputs)
     ranker = _Ranker(articles, settings)
     topics = list(ranker.by_topic)
