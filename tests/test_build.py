@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import build_site, soup_of
+from sitegen.config import DEFAULT_DISCLAIMER
 from sitegen.errors import SiteError
 
 ARTICLES = {
@@ -56,7 +57,7 @@ def test_disclaimer_varies_by_topic(built_basic: Path) -> None:
     policy = soup_of(built_basic / "yibao/yidi-beian/index.html").select_one(".disclaimer").get_text(strip=True)
     medical = soup_of(built_basic / "ertong/shizhen/index.html").select_one(".disclaimer").get_text(strip=True)
     assert policy == "提示:政策以当地医保局公布为准。"
-    assert medical == "提示:本内容不能代替面诊,如有不适请尽快就医。"
+    assert medical == DEFAULT_DISCLAIMER
 
 
 def test_related_list_is_well_formed(built_basic: Path) -> None:

@@ -95,3 +95,8 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     fields = sorted(p.message.split(":")[0] for p in problems)
     assert fields == ["date", "tags", "title"]
     assert [p.line for p in sorted(problems, key=lambda p: p.line)] == [2, 3, 6]
+
+
+def test_tags_typed_with_a_chinese_input_method_are_split() -> None:
+    article = parse(GOOD.replace("tags: [个人账户, 断缴]", "tags: [个人账户\uff0c断缴\u3001职工医保]"))
+    assert article.front_matter.tags == ["个人账户", "断缴", "职工医保"]

@@ -109,6 +109,9 @@ def build(options: BuildOptions) -> BuildResult:
     with timer("config"):
         config = load_config(site_dir, options.base_url)
     search = config.search if options.search is None else options.search
+    text_limit = config.excerpt_length * 3  # make_excerpt() never reads further
+    if cache.text_limit < text_limit:
+        cache.facts, cache.sources = {}, {}  # cached sources carry no body: without facts, read again
 
     with timer("content"):
         content = load_content(
@@ -166,7 +169,10 @@ def build(options: BuildOptions) -> BuildResult:
             staged.commit()
 
     cache.sources = content.records
-    cache.facts.update({article.content_hash: body for article, body in zip(content.articles, bodies)})
+    cache.facts.update(
+        {article.content_hash: replace(body, text=body.text[:text_limit]) for article, body in zip(content.articles, bodies)}
+    )
+    cache.text_limit = text_limit
     cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())

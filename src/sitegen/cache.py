@@ -92,6 +92,7 @@ class BuildCache:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     output_dir: str | None = None
     spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
+    text_limit: int = 0  # how much of each body's text the facts keep (excerpts need only the start)
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
 
@@ -130,6 +131,7 @@ class BuildCache:
                 outputs=data["outputs"],
                 output_dir=data["output_dir"],
                 spare_files=data["spare_files"],
+                text_limit=data["text_limit"],
                 bodies=fresh.bodies,
             )
             cache._stored = set(data["stored"])
@@ -158,6 +160,7 @@ class BuildCache:
             "outputs": self.outputs,
             "output_dir": self.output_dir,
             "spare_files": self.spare_files,
+            "text_limit": self.text_limit,
             "stored": sorted(used),
         }
         temporary = self.folder / f".{_MANIFEST}.{os.getpid()}"

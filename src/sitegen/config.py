@@ -12,7 +12,7 @@ from .errors import Problem, SiteError
 from .slugs import is_safe_slug
 
 CONFIG_FILE = "site.toml"
-DEFAULT_DISCLAIMER = "提示:本内容不能代替面诊,如有不适请尽快就医。"
+DEFAULT_DISCLAIMER = "\u63d0\u793a\uff1a\u672c\u5185\u5bb9\u4e0d\u80fd\u4ee3\u66ff\u9762\u8bca\uff0c\u5982\u6709\u4e0d\u9002\u8bf7\u5c3d\u5feb\u5c31\u533b\u3002"  # 提示：本内容不能代替面诊，如有不适请尽快就医。
 PERMALINK_FIELDS = {"slug", "topic", "city", "year", "month", "day"}
 
 

@@ -94,7 +94,8 @@ class FrontMatter(BaseModel):
             return []
         if not isinstance(value, list):
             raise ValueError("应为标签列表,例如 tags: [医保, 报销]")
-        return value
+        # A Chinese input method types ， and 、: `[个人账户，断缴]` is two tags, not one.
+        return [part for item in value for part in (_TAG_SEPARATORS.split(item) if isinstance(item, str) else [item])]
 
     @field_validator("tags", mode="after")
     @classmethod
@@ -302,7 +303,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     # A BOM and Windows line ends are what editors on Windows save; accept them silently.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符")]
+        return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符;请删除它,或把文件另存为 UTF-8 文本")]
     if not text.strip():
         return [Problem(relative, None, "文件是空的;文章需要以 --- 开头的头部信息(title、date、city、topic)")]
     if not text.startswith("---\n"):
@@ -319,7 +320,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None  # header text starts on the --- line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return [Problem(relative, line, f"头部信息不是有效的 YAML:{problem}")]
+        hint = ";请检查这一行的冒号\u3001引号和括号" if problem.isascii() else ""  # PyYAML's words, not ours
+        return [Problem(relative, line, f"头部信息不是有效的 YAML:{problem}{hint}")]
     except RecursionError:  # PyYAML composes nested [[[...]]] recursively
         return [Problem(relative, None, _TOO_NESTED)]
     if metadata is None:
@@ -465,7 +467,9 @@ def html_too_deep(body: str) -> tuple[int, str] | None:
 
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else value
-    return text if len(text) <= 40 else text[:40] + "…"
+    text = text if len(text) <= 40 else text[:40] + "\u2026"
+    # A message is one line: a newline or control character in the value is shown as its escape.
+    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: ascii(m.group())[1:-1], text)
 
 
 def _line_of_key(header: str, key: str) -> int | None:
