@@ -43,3 +43,14 @@ def test_sketch_finds_near_copies_only() -> None:
     assert sketch_similarity(text_sketch(original), text_sketch(edited)) >= 0.6
     assert sketch_similarity(text_sketch(original), text_sketch(other)) < 0.2
     assert text_sketch(original) == text_sketch(original)  # deterministic across runs
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="深圳医保断缴后个人账户。,!?;:“”A b", min_size=0, max_size=400), st.integers(20, 150))
+def test_excerpt_needs_only_the_first_limit_plus_one_characters(text: str, limit: int) -> None:
+    # The build cache keeps only that much of each body's text (see build.py).
+    text = " ".join(text.split())  # rendered plain text never holds runs of spaces
+    assert make_excerpt(text[: limit + 1], limit) == make_excerpt(text, limit)

@@ -32,6 +32,7 @@ from .output import StagedOutput, check_output_folder
 from .related import RelatedInput, rank_related
 from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages
 from .site import base_path, build_site
+from .slugs import known_slugs, remember_slugs
 from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
@@ -109,7 +110,7 @@ def build(options: BuildOptions) -> BuildResult:
     with timer("config"):
         config = load_config(site_dir, options.base_url)
     search = config.search if options.search is None else options.search
-    text_limit = config.excerpt_length * 3  # make_excerpt() never reads further
+    text_limit = config.excerpt_length + 1  # make_excerpt() never reads further (see text.py)
     if cache.text_limit < text_limit:
         cache.facts, cache.sources = {}, {}  # cached sources carry no body: without facts, read again
 
@@ -125,6 +126,7 @@ def build(options: BuildOptions) -> BuildResult:
         bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs)
 
     with timer("model"):
+        remember_slugs(cache.slugs)
         ranking = _remembered_ranking(cache, jobs)
         model = build_site(config, content.articles, bodies, build_date=today, search=search, rank=ranking)
     if model.problems:
@@ -173,6 +175,7 @@ def build(options: BuildOptions) -> BuildResult:
         {article.content_hash: replace(body, text=body.text[:text_limit]) for article, body in zip(content.articles, bodies)}
     )
     cache.text_limit = text_limit
+    cache.slugs = known_slugs()
     cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())

@@ -25,7 +25,7 @@ from .markdown import RenderedBody
 from .related import RelatedRanking
 
 CACHE_DIR = ".sitegen-cache"
-_FORMAT = 2  # bump whenever what the cache holds changes shape
+_FORMAT = 4  # bump whenever what the cache holds changes shape
 _VERSION = f"{__version__}/{_FORMAT}"
 _MANIFEST = "manifest.pickle"
 _LAST_BUILD = "last-build.pickle"
@@ -93,6 +93,7 @@ class BuildCache:
     output_dir: str | None = None
     spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
     text_limit: int = 0  # how much of each body's text the facts keep (excerpts need only the start)
+    slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
 
@@ -132,6 +133,7 @@ class BuildCache:
                 output_dir=data["output_dir"],
                 spare_files=data["spare_files"],
                 text_limit=data["text_limit"],
+                slugs=data["slugs"],
                 bodies=fresh.bodies,
             )
             cache._stored = set(data["stored"])
@@ -161,6 +163,7 @@ class BuildCache:
             "output_dir": self.output_dir,
             "spare_files": self.spare_files,
             "text_limit": self.text_limit,
+            "slugs": self.slugs,
             "stored": sorted(used),
         }
         temporary = self.folder / f".{_MANIFEST}.{os.getpid()}"

@@ -17,15 +17,15 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import pickle
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from .config import RelatedSettings
 from .text import sketch_similarity, title_key
+from .workers import run_chunks, state
 
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
@@ -51,7 +51,7 @@ class RelatedRanking:
 
     lists: list[list[int]]
     scoring_key: str  # digest of everything scores depend on: settings, topics, cities, tags, dates
-    filter_inputs: list[tuple[str, tuple[int, ...]]]  # (title key, sketch): what the filter reads
+    filter_digests: list[bytes]  # a digest of each article's title key and sketch: what the filter reads
     candidates: list[tuple[list[int], bool]]  # best-first candidates before the filter; exhausted?
 
 
@@ -69,14 +69,16 @@ def rank_related(
     near-copies); scores do not depend on them. So when nothing scores depend on has changed,
     only the lists whose candidates include an edited article are filtered again.
     """
-    scoring_key = hashlib.blake2b(
-        pickle.dumps((settings, [(a.topic, a.city, a.tags, a.day) for a in articles]), protocol=5), digest_size=16
-    ).hexdigest()
+    # Text, not pickle: pickle writes a string seen twice as a back-reference, so equal data
+    # loaded from the cache and read from files would give different bytes.
+    scoring = repr((settings.model_dump_json(), [(a.topic, a.city, a.tags, a.day) for a in articles]))
+    scoring_key = hashlib.blake2b(scoring.encode("utf-8"), digest_size=16).hexdigest()
     filter_inputs = [(title_key(a.title), a.sketch) for a in articles]
+    digests = [hashlib.blake2b(repr(item).encode("utf-8"), digest_size=8).digest() for item in filter_inputs]
     if settings.count == 0 or not articles:
-        return RelatedRanking([[] for _ in articles], scoring_key, filter_inputs, [([], True) for _ in articles])
+        return RelatedRanking([[] for _ in articles], scoring_key, digests, [([], True) for _ in articles])
     if isinstance(previous, RelatedRanking) and previous.scoring_key == scoring_key and len(previous.lists) == len(articles):
-        return _refiltered(articles, settings, previous, filter_inputs)
+        return _refiltered(articles, settings, previous, filter_inputs, digests)
     ranker = _Ranker(articles, settings)
     topics = list(ranker.by_topic)
     if jobs <= 1 or len(articles) < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
@@ -84,13 +86,13 @@ def rank_related(
         candidates = [ranker.candidates.get(a, ([], True)) for a in range(len(articles))]
     else:
         lists, candidates = _rank_in_processes(ranker, topics, jobs)
-    return RelatedRanking(lists, scoring_key, filter_inputs, candidates)
+    return RelatedRanking(lists, scoring_key, digests, candidates)
 
 
-def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs) -> RelatedRanking:
-    changed = {i for i, (now, before) in enumerate(zip(filter_inputs, previous.filter_inputs)) if now != before}
+def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs, digests) -> RelatedRanking:
+    changed = {i for i, (now, before) in enumerate(zip(digests, previous.filter_digests)) if now != before}
     if not changed:
-        return replace(previous, filter_inputs=filter_inputs)
+        return previous
     lists = list(previous.lists)
     candidates = list(previous.candidates)
     sketch_sets = {}
@@ -104,7 +106,7 @@ def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs) -> 
             chosen = ranker.rank(a)
             candidates[a] = ranker.candidates[a]
         lists[a] = chosen
-    return RelatedRanking(lists, previous.scoring_key, filter_inputs, candidates)
+    return RelatedRanking(lists, previous.scoring_key, digests, candidates)
 
 
 def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:
@@ -132,34 +134,22 @@ def _is_near_copy(a: int, b: int, inputs, sketch_sets: dict) -> bool:
 
 def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> tuple[list[list[int]], list]:
     # Workers are forked, so they share the index with this process instead of receiving a copy.
-    import multiprocessing
-
-    global _FORKED_RANKER
-    _FORKED_RANKER = ranker
     by_size = sorted(topics, key=lambda t: -len(ranker.by_topic[t].members))
     shares: list[list[int]] = [[] for _ in range(jobs * 4)]
     for number, topic in enumerate(by_size):  # deal topics out largest first, like cards
         shares[number % len(shares)].append(topic)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_rank_share, [s for s in shares if s])
-    finally:
-        _FORKED_RANKER = None
     result: list[list[int]] = [[] for _ in ranker.articles]
     candidates: list = [([], True) for _ in ranker.articles]
-    for part in parts:
+    for part in run_chunks(_rank_shares, [s for s in shares if s], shared=ranker, jobs=jobs, minimum=1, smallest=1):
         for index, (lists, ranked) in part.items():
             result[index] = lists
             candidates[index] = ranked
     return result, candidates
 
 
-_FORKED_RANKER: "_Ranker | None" = None
-
-
-def _rank_share(topics: list[int]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
-    ranker = _FORKED_RANKER
-    assert ranker is not None
+def _rank_shares(shares: list[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
+    ranker: _Ranker = state()
+    topics = [topic for share in shares for topic in share]
     lists = ranker.rank_topics(topics)
     members = [index for topic in topics for index in ranker.by_topic[topic].members.tolist()]
     return {index: (lists[index], ranker.candidates.get(index, ([], True))) for index in members}

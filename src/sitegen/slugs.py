@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import lru_cache
 
 
 _SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -17,13 +16,32 @@ def is_safe_slug(slug: str) -> bool:
     return bool(_SAFE_SLUG.fullmatch(slug))
 
 
-@lru_cache(maxsize=65536)
+_KNOWN: dict[str, str] = {}  # name → slug: the slugs of this process, and those a build cache kept
+
+
+def known_slugs() -> dict[str, str]:
+    """Every slug computed so far, for the build cache to keep."""
+    return dict(_KNOWN)
+
+
+def remember_slugs(slugs: dict[str, str]) -> None:
+    """Take slugs a build cache kept, so pypinyin need not be loaded to compute them again."""
+    _KNOWN.update(slugs)
+
+
 def slugify(text: str) -> str:
     """Turn a name into a URL segment: Chinese runs become toneless pinyin, other words lowercase ASCII.
 
     The syllables of one Chinese run are joined without a hyphen (医保 → yibao), so the slug reads
     like the word a Chinese reader would type; runs of different scripts are joined by hyphens.
     """
+    slug = _KNOWN.get(text)
+    if slug is None:
+        slug = _KNOWN[text] = _slugify(text)
+    return slug
+
+
+def _slugify(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     parts: list[str] = []
     position = 0

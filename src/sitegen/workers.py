@@ -45,6 +45,7 @@ def run_chunks(
     shared: Any,
     jobs: int,
     minimum: int = 200,
+    smallest: int = 64,
     on_chunk: Callable[[int], None] | None = None,
 ) -> Iterator[Result]:
     """Yield `function(chunk)` for each chunk of `items`, in order, on up to `jobs` processes.
@@ -53,7 +54,7 @@ def run_chunks(
     each finished chunk held, for progress bars.
     """
     global _STATE
-    parts = chunks(items, jobs)
+    parts = chunks(items, jobs, smallest)
     _STATE = shared
     try:
         if jobs <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
@@ -63,8 +64,21 @@ def run_chunks(
                     on_chunk(len(part))
                 yield result
             return
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part, result in zip(parts, pool.imap(function, parts)):
+        # This process takes every `jobs`-th chunk itself and forks jobs - 1 workers for the rest:
+        # one process fewer holds a copy of everything (memory is summed over the process tree).
+        mine = set(range(0, len(parts), jobs))
+        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+            theirs = pool.imap(function, [part for n, part in enumerate(parts) if n not in mine])
+            done: dict[int, Result] = {}
+            for number in sorted(mine):
+                done[number] = function(parts[number])
+                if on_chunk:
+                    on_chunk(len(parts[number]))
+            for number, part in enumerate(parts):
+                if number in mine:
+                    yield done.pop(number)
+                    continue
+                result = next(theirs)
                 if on_chunk:
                     on_chunk(len(part))
                 yield result
