@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from sitegen.build import BuildOptions, BuildResult, build
+
+# One signing key for the build cache for the whole run, outside the user's home.
+os.environ.setdefault("SITEGEN_CACHE_KEY", os.path.join(tempfile.mkdtemp(prefix="sitegen-key-"), "cache-key"))
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

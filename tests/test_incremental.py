@@ -134,7 +134,7 @@ def test_deleted_output_is_rebuilt(basic_site: Path) -> None:
     assert (basic_site / "public/index.html").exists()
 
 
-@pytest.mark.parametrize("damage", ["truncate", "foreign", "garbage"])
+@pytest.mark.parametrize("damage", ["truncate", "foreign", "garbage", "unsigned"])
 def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Path, damage: str) -> None:
     build_site(basic_site)
     manifest = basic_site / ".sitegen-cache" / "manifest.pickle"
@@ -143,9 +143,13 @@ def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Pa
     if damage == "truncate":
         manifest.write_bytes(manifest.read_bytes()[:100])
     elif damage == "foreign":
-        data = pickle.loads(manifest.read_bytes())
+        from sitegen.cache import _signed, _verified, signing_key
+
+        data = pickle.loads(_verified(signing_key(), manifest.read_bytes()))
         data["version"] = "0.0.0/0"
-        manifest.write_bytes(pickle.dumps(data))
+        manifest.write_bytes(_signed(signing_key(), pickle.dumps(data)))
+    elif damage == "unsigned":  # a cache from another machine, say committed to the repository
+        manifest.write_bytes(b"\0" * 32 + manifest.read_bytes()[32:])
     else:
         manifest.write_bytes(os.urandom(2000))
     edit(basic_site / "content/yibao/shenzhen-menzhen.md", "一部分", "一部分费用")
@@ -164,3 +168,17 @@ def test_drafts_flag_and_date_are_part_of_what_changed(basic_site: Path) -> None
     assert (basic_site / "public/ertong/future-article/index.html").exists()
     assert later.articles == 8
     assert TODAY < dt.date(2099, 1, 1)
+
+
+def test_a_tampered_rendered_body_is_never_published(basic_site: Path) -> None:
+    build_site(basic_site)
+    bodies = next((basic_site / ".sitegen-cache").glob("bodies-*"))
+    for stored in bodies.rglob("*.html"):
+        stored.write_bytes(stored.read_bytes()[:32] + b"<script>alert(1)</script>")
+    (basic_site / "layouts/partials/footer.html").write_text(
+        (basic_site / "layouts/partials/footer.html").read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8"
+    )
+    build_site(basic_site)  # every page renders again, reading every body from the store
+    for page in (basic_site / "public").rglob("*.html"):
+        assert "alert(1)" not in page.read_text(encoding="utf-8")
+    assert "深圳的个人账户余额" in (basic_site / "public/yibao/shenzhen-duanjiao/index.html").read_text(encoding="utf-8")

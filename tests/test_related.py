@@ -182,3 +182,33 @@ def test_indexed_ranking_equals_scoring_every_pair(seed: int, weights: dict, mon
     settings = RelatedSettings(count=rng.choice([3, 6, 10]), weights=RelatedWeights(**weights))
     assert related_articles(articles, settings) == brute_force(articles, settings)
     assert related_articles(articles, settings, jobs=2) == related_articles(articles, settings)
+
+
+def test_updating_a_ranking_after_edits_equals_ranking_from_scratch() -> None:
+    from dataclasses import replace
+
+    from sitegen.related import rank_related
+
+    rng = random.Random(11)
+    topics, cities = ["医保", "社保", "体检"], ["深圳", "广州", "全国", "上海"]
+    pools = {t: [f"{t}{i}" for i in range(6)] for t in topics}
+    articles = [
+        article(f"标题{i}", t := rng.choice(topics), rng.choice(cities), rng.sample(pools[t], rng.randint(1, 3)),
+                days_ago=rng.randrange(600), body=f"正文{i}" * 6)
+        for i in range(300)
+    ]  # fmt: skip
+    settings = RelatedSettings(count=5)
+    ranking = rank_related(articles, settings)
+    for round_number in range(6):
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(articles))
+            kind = rng.choice(["tags", "title", "body"])
+            if kind == "tags":
+                pool = pools[articles[i].topic] + ["共同标签"]
+                articles[i] = replace(articles[i], tags=tuple(rng.sample(pool, rng.randint(0, 3))))
+            elif kind == "title":
+                articles[i] = replace(articles[i], title=articles[rng.randrange(len(articles))].title)
+            else:
+                articles[i] = replace(articles[i], sketch=articles[rng.randrange(len(articles))].sketch)
+        ranking = rank_related(articles, settings, previous=ranking)
+        assert ranking.lists == related_articles(articles, settings), f"round {round_number}"

@@ -24,13 +24,13 @@ from typing import Callable, Iterator, Sequence
 
 from .cache import CACHE_DIR, BuildCache, OutputRecord, forget_build, last_build, remember_build
 from .config import CONFIG_FILE, RelatedSettings, load_config
-from .content import find_article_files, load_content, stat_key
+from .content import find_article_files, load_content, parse_article, stat_key
 from .errors import Problem, SiteError
 from .feeds import robots_page, sitemap_pages
-from .markdown import render_bodies
+from .markdown import render_bodies, render_markdown
 from .output import StagedOutput, check_output_folder
 from .related import RelatedInput, rank_related
-from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages
+from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages, refuse_shared_paths
 from .site import base_path, build_site
 from .slugs import known_slugs, remember_slugs
 from .workers import default_jobs, run_chunks, state
@@ -135,6 +135,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     with timer("plan"):
         specs = plan_pages(site, layouts_digest(site_dir / LAYOUTS_DIR))
+        refuse_shared_paths(site, specs)
     if site.redirects:
         _check_redirects(site, specs)
 
@@ -144,7 +145,7 @@ def build(options: BuildOptions) -> BuildResult:
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
     with StagedOutput(out_dir, cache.spare, spare_files) as staged:
         with timer("pages"):
-            renderer = PageRenderer(site, site_dir / LAYOUTS_DIR, cache.bodies.get)
+            renderer = PageRenderer(site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles))
             records, written, rendered = _write_pages(
                 staged, specs, renderer, cache.outputs if same_output else {}, jobs, options.on_progress
             )
@@ -195,9 +196,12 @@ def build(options: BuildOptions) -> BuildResult:
         url_prefix=renderer.prefix,
         timings=timer.timings,
     )
-    if options.cache:
+    if options.cache and cache.folder is not None and not any(w.path == CACHE_DIR for w in result.warnings):
         outputs = [(path, record.size, record.mtime_ns) for path, record in records.items()]
-        remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
+        try:
+            remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
+        except OSError:
+            pass  # without the record the next build simply does the work
     return result
 
 
@@ -212,12 +216,20 @@ def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, toda
         digest.update(b"\0no site.toml")
     digest.update(layouts_digest(site_dir / LAYOUTS_DIR).encode("ascii"))
     for path in find_article_files(site_dir):
-        digest.update(f"{path}\0{stat_key(path.stat())}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
     static = site_dir / STATIC_DIR
     if static.is_dir():
         for path in sorted(static.rglob("*")):
-            digest.update(f"{path}\0{stat_key(path.stat())}\n".encode("utf-8", "surrogateescape"))
+            digest.update(f"{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _stat_or_missing(path: Path) -> object:
+    # A dangling or looping link is the later stages' error to report; here it is just "changed".
+    try:
+        return stat_key(path.stat())
+    except OSError:
+        return "missing"
 
 
 def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int]]) -> bool:
@@ -244,6 +256,25 @@ def _check_redirects(site, specs: list[PageSpec]) -> None:
             problems.append(Problem(source, None, f"aliases: {old} 是站内已有的页面{clash},不能再作为旧网址"))
     if problems:
         raise SiteError(problems)
+
+
+class _BodyReader:
+    """A body's HTML from the store; rendered again from its file if the store lost it or it fails
+    its signature (see cache.py)."""
+
+    def __init__(self, site_dir: Path, store, articles):
+        self.site_dir = site_dir
+        self.store = store
+        self.paths = {article.content_hash: article.path for article in articles}
+
+    def __call__(self, key: str) -> str | None:
+        html = self.store.get(key)
+        if html is None and key in self.paths:
+            result = parse_article(self.paths[key], (self.site_dir / self.paths[key]).read_bytes())
+            if not isinstance(result, list) and result.content_hash == key:
+                html = render_markdown(result.body).html
+                self.store.put(key, html)
+        return html
 
 
 def _remembered_ranking(cache: BuildCache, jobs: int):

@@ -12,7 +12,9 @@ warning and the build starts from nothing: a cache is never trusted over a corre
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import pickle
 import shutil
 from dataclasses import dataclass, field, replace
@@ -21,12 +23,15 @@ from typing import Any, NamedTuple
 
 from . import __version__
 from .content import ArticleSource
-from .markdown import RenderedBody
+from .markdown import RENDERER_VERSION, RenderedBody
 from .related import RelatedRanking
+from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
-_FORMAT = 4  # bump whenever what the cache holds changes shape
-_VERSION = f"{__version__}/{_FORMAT}"
+KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
+_FORMAT = 5  # bump whenever what the cache holds changes shape
+# Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
+_VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"
 _LAST_BUILD = "last-build.pickle"
 
@@ -39,11 +44,45 @@ class OutputRecord(NamedTuple):
     mtime_ns: int
 
 
+def signing_key() -> bytes:
+    """This user's key for signing cache files, kept outside every site folder.
+
+    The cache holds pickles and rendered HTML. A cache that arrived with the site (committed, or
+    in a pull request) must never be trusted: unpickling runs code, and its HTML skipped the
+    sanitiser. Only files signed with this key, which never leaves the machine, are read.
+    """
+    location = os.environ.get(KEY_ENVIRONMENT)
+    path = Path(location) if location else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        handle.write(key)
+    os.replace(temporary, path)
+    return key
+
+
+def _signed(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest() + data
+
+
+def _verified(key: bytes, blob: bytes) -> bytes | None:
+    signature, data = blob[:32], blob[32:]
+    return data if hmac.compare_digest(signature, hmac.new(key, data, hashlib.sha256).digest()) else None
+
+
 class BodyStore:
     """Rendered article bodies by content hash: on disk when caching, in memory otherwise."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, key: bytes = b""):
         self.folder = folder
+        self.key = key
         self._memory: dict[str, str] = {}
 
     @property
@@ -62,14 +101,15 @@ class BodyStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(html, encoding="utf-8")
+        temporary.write_bytes(_signed(self.key, html.encode("utf-8")))
         os.replace(temporary, path)
 
     def get(self, key: str) -> str | None:
         if self.folder is None:
             return self._memory.get(key)
         try:
-            return self._path(key).read_text(encoding="utf-8")
+            data = _verified(self.key, self._path(key).read_bytes())
+            return None if data is None else data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 
@@ -113,13 +153,16 @@ class BuildCache:
         A foreign or unreadable cache is deleted unless `discard` is false (for readers such as
         `sitegen check`, which never write the cache).
         """
-        fresh = cls(folder=folder, bodies=BodyStore(folder / f"bodies-{_digest(_VERSION)[:8]}"))
+        key = signing_key()
+        fresh = cls(folder=folder, bodies=BodyStore(folder / f"bodies-{_digest(_VERSION)[:8]}", key))
         manifest = folder / _MANIFEST
         if not manifest.exists():
             return fresh
         try:
-            with manifest.open("rb") as handle:
-                data = pickle.load(handle)
+            verified = _verified(key, manifest.read_bytes())
+            if verified is None:
+                raise _Unsigned()
+            data = pickle.loads(verified)
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
             facts = data["facts"]
@@ -138,6 +181,8 @@ class BuildCache:
             )
             cache._stored = set(data["stored"])
             return cache
+        except _Unsigned:
+            fresh.warnings.append("构建缓存不是本机这次安装写下的(签名不符),已丢弃并完整重建")
         except _Foreign as exc:
             fresh.warnings.append(f"构建缓存来自其他版本的 sitegen({exc}),已丢弃并完整重建")
         except Exception as exc:  # truncated or corrupt: any failure to read means start over
@@ -167,8 +212,7 @@ class BuildCache:
             "stored": sorted(used),
         }
         temporary = self.folder / f".{_MANIFEST}.{os.getpid()}"
-        with temporary.open("wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.write_bytes(_signed(self.bodies.key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
         os.replace(temporary, self.folder / _MANIFEST)
         self._stored = used
 
@@ -176,9 +220,11 @@ class BuildCache:
 def last_build(folder: Path) -> tuple[str, Any] | None:
     """The inputs signature and summary of the last successful build, read without the manifest."""
     try:
-        with (folder / _LAST_BUILD).open("rb") as handle:
-            version, signature, summary = pickle.load(handle)
-    except Exception:  # missing, truncated or foreign: simply no shortcut
+        data = _verified(signing_key(), (folder / _LAST_BUILD).read_bytes())
+        if data is None:
+            return None
+        version, signature, summary = pickle.loads(data)
+    except Exception:  # missing, truncated, unsigned or foreign: simply no shortcut
         return None
     return (signature, summary) if version == _VERSION else None
 
@@ -187,8 +233,8 @@ def remember_build(folder: Path, signature: str, summary: Any) -> None:
     """Record what the build just finished was made from, for `last_build()`."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{_LAST_BUILD}.{os.getpid()}"
-    with temporary.open("wb") as handle:
-        pickle.dump((_VERSION, signature, summary), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps((_VERSION, signature, summary), protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.write_bytes(_signed(signing_key(), data))
     os.replace(temporary, folder / _LAST_BUILD)
 
 
@@ -197,6 +243,10 @@ def forget_build(folder: Path) -> None:
 
 
 class _Foreign(Exception):
+    pass
+
+
+class _Unsigned(Exception):
     pass
 
 

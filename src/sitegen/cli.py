@@ -78,6 +78,9 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
         progress.close()
         click.secho("已中断;上一次的输出保持不变。", fg="yellow", err=True)
         sys.exit(130)
+    except OSError as exc:  # a last resort: the library turns the ones it expects into SiteError
+        progress.close()
+        raise click.ClickException(f"构建失败:{exc.filename or ''} {exc.strerror or exc};上一次的输出保持不变。")
     progress.close()
     for warning in result.warnings:
         click.secho(f"警告 {warning}", fg="yellow", err=True)

@@ -147,6 +147,8 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path};请在站点根目录放置 site.toml"))
+    except OSError as exc:
+        raise SiteError(Problem(CONFIG_FILE, None, f"无法读取 site.toml:{exc.strerror or exc}"))
     except UnicodeDecodeError:
         raise SiteError(Problem(CONFIG_FILE, None, "不是 UTF-8 编码的文本"))
     except tomllib.TOMLDecodeError as exc:

@@ -185,7 +185,10 @@ def find_source_files(
             continue
         for entry in entries:
             path = Path(entry.path)
-            is_dir = entry.is_dir()  # follows a symlink, which _symlink_problem checks first
+            try:
+                is_dir = entry.is_dir()  # follows a symlink, which _symlink_problem checks first
+            except OSError:
+                is_dir = False  # a loop of links: reported below
             if skip(entry.name, is_dir):
                 continue
             if is_dir:
@@ -202,7 +205,10 @@ def find_source_files(
 def _symlink_problem(path: Path, site_dir: Path, boundary: Path) -> Problem | None:
     if not path.is_symlink():
         return None
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop of links
+        return Problem(_shown(path, site_dir), None, "符号链接指向它自己(循环链接);请删除此链接")
     if not target.exists():
         return Problem(_shown(path, site_dir), None, f"符号链接指向的 {target} 不存在;请修正或删除此链接")
     if target != boundary and boundary not in target.parents:

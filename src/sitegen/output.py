@@ -11,6 +11,7 @@ staging folder: only the files that changed are replaced in it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -105,8 +106,8 @@ class StagedOutput:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _target(self, relative: str) -> Path:
-        # The staging tree holds only regular files and folders that sitegen made, so checking the
-        # path's words is enough here; resolving every path would cost a second per 10,000 pages.
+        # The path's words are checked here and each folder once in _make_folders: resolving
+        # every path would cost a second per 10,000 pages.
         target = safe_join(self.folder, relative, check_links=False)
         parent = os.path.dirname(relative)
         if parent and parent not in self._made:
@@ -128,10 +129,15 @@ class StagedOutput:
             except FileNotFoundError:
                 mode = None
             if mode is not None and not stat.S_ISDIR(mode):
-                os.unlink(full)  # a symlink or a file where a folder goes
+                with contextlib.suppress(FileNotFoundError):  # a worker process may be here too
+                    os.unlink(full)  # a symlink or a file where a folder goes
                 mode = None
             if mode is None:
-                os.mkdir(full)
+                try:
+                    os.mkdir(full)
+                except FileExistsError:
+                    if os.path.islink(full) or not os.path.isdir(full):
+                        raise
             self._made.add(folder)
 
     def write(self, relative: str, content: bytes) -> bool:

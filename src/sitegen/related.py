@@ -50,7 +50,8 @@ class RelatedRanking:
     """Related lists, with what a later ranking needs to redo only the lists an edit touches."""
 
     lists: list[list[int]]
-    scoring_key: str  # digest of everything scores depend on: settings, topics, cities, tags, dates
+    settings: str  # the settings as JSON
+    scoring: list[tuple[str, str, tuple[str, ...], int]]  # topic, city, tags, day: what scores read
     filter_digests: list[bytes]  # a digest of each article's title key and sketch: what the filter reads
     candidates: list[tuple[list[int], bool]]  # best-first candidates before the filter; exhausted?
 
@@ -63,22 +64,26 @@ def related_articles(articles: Sequence[RelatedInput], settings: RelatedSettings
 def rank_related(
     articles: Sequence[RelatedInput], settings: RelatedSettings, jobs: int = 1, previous: RelatedRanking | None = None
 ) -> RelatedRanking:
-    """Rank every article's related list, reusing `previous` when only titles or bodies changed.
+    """Rank every article's related list, redoing only what an edit since `previous` can change.
 
-    Titles and bodies only decide which candidates the filter drops (repeated titles,
-    near-copies); scores do not depend on them. So when nothing scores depend on has changed,
-    only the lists whose candidates include an edited article are filtered again.
+    - Titles and bodies only decide which candidates the filter drops (repeated titles,
+      near-copies): lists whose candidates include an edited article are filtered again.
+    - A changed tag list changes the rarity of the tags that came or went, so the lists of the
+      articles having one of those tags, of the edited article, and of those that had it as a
+      candidate are ranked again. No other score changes.
+    - Anything else (an article added, removed or moved, another date, topic or city, other
+      settings) ranks everything again.
     """
-    # Text, not pickle: pickle writes a string seen twice as a back-reference, so equal data
-    # loaded from the cache and read from files would give different bytes.
-    scoring = repr((settings.model_dump_json(), [(a.topic, a.city, a.tags, a.day) for a in articles]))
-    scoring_key = hashlib.blake2b(scoring.encode("utf-8"), digest_size=16).hexdigest()
+    json_settings = settings.model_dump_json()
+    scoring = [(a.topic, a.city, a.tags, a.day) for a in articles]
     filter_inputs = [(title_key(a.title), a.sketch) for a in articles]
     digests = [hashlib.blake2b(repr(item).encode("utf-8"), digest_size=8).digest() for item in filter_inputs]
     if settings.count == 0 or not articles:
-        return RelatedRanking([[] for _ in articles], scoring_key, digests, [([], True) for _ in articles])
-    if isinstance(previous, RelatedRanking) and previous.scoring_key == scoring_key and len(previous.lists) == len(articles):
-        return _refiltered(articles, settings, previous, filter_inputs, digests)
+        return RelatedRanking([[] for _ in articles], json_settings, scoring, digests, [([], True) for _ in articles])
+    if _comparable(previous, json_settings, scoring):
+        ranking = _updated(articles, settings, previous, scoring, filter_inputs, digests)
+        if ranking is not None:
+            return ranking
     ranker = _Ranker(articles, settings)
     topics = list(ranker.by_topic)
     if jobs <= 1 or len(articles) < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
@@ -86,19 +91,44 @@ def rank_related(
         candidates = [ranker.candidates.get(a, ([], True)) for a in range(len(articles))]
     else:
         lists, candidates = _rank_in_processes(ranker, topics, jobs)
-    return RelatedRanking(lists, scoring_key, digests, candidates)
+    return RelatedRanking(lists, json_settings, scoring, digests, candidates)
 
 
-def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs, digests) -> RelatedRanking:
-    changed = {i for i, (now, before) in enumerate(zip(digests, previous.filter_digests)) if now != before}
-    if not changed:
+def _comparable(previous, json_settings: str, scoring: list) -> bool:
+    return (
+        isinstance(previous, RelatedRanking)
+        and previous.settings == json_settings
+        and len(previous.scoring) == len(scoring)
+        and all(old[0] == new[0] and old[1] == new[1] and old[3] == new[3] for old, new in zip(previous.scoring, scoring))
+    )
+
+
+def _updated(articles, settings, previous: RelatedRanking, scoring, filter_inputs, digests) -> RelatedRanking | None:
+    """The previous ranking brought up to date, or None when too much changed to be worth it."""
+    retagged = [i for i, (old, new) in enumerate(zip(previous.scoring, scoring)) if old[2] != new[2]]
+    refiltered = {i for i, (now, before) in enumerate(zip(digests, previous.filter_digests)) if now != before}
+    if not retagged and not refiltered:
         return previous
+    if len(retagged) > max(10, len(articles) // 50):
+        return None
+    changed_tags = set()
+    for i in retagged:
+        changed_tags ^= set(previous.scoring[i][2]) ^ set(scoring[i][2])
+    rerank = set(retagged)
+    if changed_tags:
+        rerank.update(i for i, row in enumerate(scoring) if not changed_tags.isdisjoint(row[2]))
+    moved = set(retagged)
+    rerank.update(a for a, (ranked, _) in enumerate(previous.candidates) if not moved.isdisjoint(ranked))
     lists = list(previous.lists)
     candidates = list(previous.candidates)
-    sketch_sets = {}
-    ranker = None
-    for a, (ranked, exhausted) in enumerate(previous.candidates):
-        if a not in changed and changed.isdisjoint(ranked):
+    ranker = _Ranker(articles, settings) if rerank else None
+    if ranker is not None:
+        for a, chosen in ranker.rank_rows(sorted(rerank)).items():
+            lists[a] = chosen
+            candidates[a] = ranker.candidates.get(a, ([], True))
+    sketch_sets: dict = {}
+    for a, (ranked, exhausted) in enumerate(candidates):
+        if a in rerank or (a not in refiltered and refiltered.isdisjoint(ranked)):
             continue
         chosen = _filtered(a, ranked, settings.count, filter_inputs, sketch_sets)
         if len(chosen) < settings.count and not exhausted:
@@ -106,7 +136,7 @@ def _refiltered(articles, settings, previous: RelatedRanking, filter_inputs, dig
             chosen = ranker.rank(a)
             candidates[a] = ranker.candidates[a]
         lists[a] = chosen
-    return RelatedRanking(lists, previous.scoring_key, digests, candidates)
+    return RelatedRanking(lists, previous.settings, scoring, digests, candidates)
 
 
 def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:
@@ -211,7 +241,13 @@ class _Ranker:
     # --- ranking many articles at once -----------------------------------------------------
 
     def rank_topics(self, topics: list[int]) -> list[list[int]]:
-        """Lists for every article of the given topics (others are left empty).
+        """Lists for every article of the given topics (others are left empty)."""
+        rows = [index for topic in topics for index in self.by_topic[topic].members.tolist()]
+        lists = self.rank_rows(rows)
+        return [lists.get(a, []) for a in range(len(self.articles))]
+
+    def rank_rows(self, rows: list[int]) -> dict[int, list[int]]:
+        """Lists for the given articles.
 
         Most articles are settled in bulk: scored against their own (topic, city) group, then
         against their whole topic, as one matrix each; a row is final when its k-th best score
@@ -221,20 +257,26 @@ class _Ranker:
         results: list[list[int] | None] = [None] * len(self.articles)
         outside_group = max(w.topic, w.city) + w.tags + w.date
         outside_topic = w.city + w.tags + w.date
-        topic_set = set(topics)
-        for (topic, _), group in self.by_topic_city.items():
-            if topic in topic_set:
-                self._settle_rows(group.members, group.members, outside_group, results)
-        for topic in topics:
-            members = self.by_topic[topic].members
-            rows = np.asarray([m for m in members.tolist() if results[m] is None], dtype=np.int64)
-            for start in range(0, len(rows), 512):
-                self._settle_rows(rows[start : start + 512], members, outside_topic, results)
-        for topic in topics:
-            for a in self.by_topic[topic].members.tolist():
-                if results[a] is None:
-                    results[a] = self.rank(a)
-        return [r if r is not None else [] for r in results]
+        wanted = set(rows)
+        by_group: dict = defaultdict(list)
+        for a in rows:
+            by_group[(int(self.topic[a]), int(self.city[a]))].append(a)
+        for key, members in by_group.items():
+            group = self.by_topic_city[key]
+            chosen = group.members if len(members) == len(group.members) else np.asarray(members, dtype=np.int64)
+            self._settle_rows(chosen, group.members, outside_group, results)
+        by_topic: dict = defaultdict(list)
+        for a in rows:
+            if results[a] is None:
+                by_topic[int(self.topic[a])].append(a)
+        for topic, members in by_topic.items():
+            pending = np.asarray(members, dtype=np.int64)
+            for start in range(0, len(pending), 512):
+                self._settle_rows(pending[start : start + 512], self.by_topic[topic].members, outside_topic, results)
+        for a in rows:
+            if results[a] is None:
+                results[a] = self.rank(a)
+        return {a: results[a] for a in wanted}
 
     def _settle_rows(self, rows: np.ndarray, candidates: np.ndarray, outside: float, results: list) -> None:
         """Rank `rows` among `candidates` in one matrix; keep the rows no outside article can join."""

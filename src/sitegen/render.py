@@ -169,6 +169,19 @@ def plan_pages(site: Site, layouts: str) -> list[PageSpec]:
     return specs
 
 
+def refuse_shared_paths(site: Site, specs: list[PageSpec]) -> None:
+    """Two pages may never be written to one file; the site model's checks should make this moot."""
+    owner: dict[str, PageSpec] = {}
+    problems = []
+    for spec in specs:
+        other = owner.setdefault(spec.path, spec)
+        if other is not spec:
+            names = [site.articles[s.key[0]].source_path if s.kind == "article" else s.url or s.path for s in (other, spec)]
+            problems.append(Problem(names[1], None, f"与 {names[0]} 会写到同一个文件 {spec.path};请修改其中一个的网址"))
+    if problems:
+        raise SiteError(problems)
+
+
 def _listing_specs(site: Site, shared: str, cards: list, term: Term | None, url: str, articles: list[Article]):
     per_page = site.config.paginate
     total = page_count(len(articles), per_page)

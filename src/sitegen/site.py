@@ -151,7 +151,8 @@ def _redirects(articles: Sequence[Article], prefix: str) -> tuple[tuple[tuple[st
             if (
                 not path
                 or "://" in alias
-                or any(c.isspace() or c in "\\\0?#%" for c in path)
+                # * : ! mean splat, placeholder and force in Netlify's _redirects
+                or any(c.isspace() or c in "\\\0?#%*:!" for c in path)
                 or any(part in ("", ".", "..") for part in parts)
             ):
                 problems.append(Problem(article.source_path, None, f"aliases: {alias!r} 不是有效的旧网址;请写成站内路径,例如 aliases: [yibao/old-name/]"))

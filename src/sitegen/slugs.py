@@ -16,6 +16,7 @@ def is_safe_slug(slug: str) -> bool:
     return bool(_SAFE_SLUG.fullmatch(slug))
 
 
+SLUG_VERSION = 2  # bump when the rules change: build caches keep slugs computed by these rules
 _KNOWN: dict[str, str] = {}  # name → slug: the slugs of this process, and those a build cache kept
 
 
