@@ -167,6 +167,7 @@ def build(options: BuildOptions) -> BuildResult:
                 for path in (staged.folder / "pagefind").rglob("*"):
                     if path.is_file():
                         records[path.relative_to(staged.folder).as_posix()] = _record(staged, path.relative_to(staged.folder).as_posix(), "")
+                        written += 1  # Pagefind writes its whole index anew
         with timer("commit"):
             removed = len(set(cache.outputs) - set(records)) if same_output else 0
             staged.commit()
@@ -181,13 +182,13 @@ def build(options: BuildOptions) -> BuildResult:
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())
     cache.save()
-    pages = len(records)
+    files = len(records)
     result = BuildResult(
         out_dir=out_dir,
         articles=len(site.articles),
-        pages=pages,
+        pages=len(specs),
         written=written + static.written,
-        unchanged=pages - written - static.written,
+        unchanged=files - written - static.written,
         rendered=rendered,
         removed=removed,
         skipped_drafts=content.skipped_drafts,

@@ -96,7 +96,7 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
     note = f"(未发布:{'、'.join(skipped)})" if skipped else ""
     click.echo(
         f"已生成 {result.out_dir}:{result.articles} 篇文章{note},{result.pages} 个页面,"
-        f"{result.written} 个写入,{result.unchanged} 个未变,用时 {elapsed:.2f} 秒"
+        f"{result.written} 个文件写入,{result.unchanged} 个未变,用时 {elapsed:.2f} 秒"
         f"({result.pages / max(elapsed, 1e-9):.0f} 页/秒)"
     )
 
