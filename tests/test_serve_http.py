@@ -449,6 +449,8 @@ def test_unexpected_exception_in_build_is_reported_not_fatal(tmp_path: Path, mon
         edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")
         problems = stream.next_named("problems")["problems"]
         assert "RuntimeError" in problems[0]["message"] and "boom in a stage" in problems[0]["message"]
+        # The tabs may hear of the failure before the terminal does: wait for the terminal's line.
+        run.wait_for(lambda events: any(e.kind == "failed" for e in events))
         assert "RuntimeError" in run.of_kind("failed")[-1].problems[0].message
         assert request(run.port, ARTICLE_URL)[0] == 200
         monkeypatch.setattr(serve_module, "build", real_build)
