@@ -50,3 +50,31 @@ def built_basic(basic_site: Path) -> Path:
     """The basic fixture site, built; returns its output folder."""
     build_site(basic_site)
     return basic_site / "public"
+
+
+# --- a real browser: Debian's Chromium driven by Playwright, never a downloaded one ---------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _browser_unavailable(reason: str) -> None:
+    # Outside CI a machine without Chromium skips the browser tests, saying why; CI must run them.
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; on CI the browser tests must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    executable = "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else shutil.which("chromium")
+    if executable is None:
+        _browser_unavailable("Chromium not found (/usr/bin/chromium or `chromium` on PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_unavailable("Playwright for Python is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -8,7 +8,6 @@ are seen too. Without Chromium the browser tests skip, except on CI (CI=true), w
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import shutil
 import threading
@@ -22,7 +21,6 @@ from bs4 import BeautifulSoup
 
 from conftest import REPO, build_site
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Pagefind names these by content hash (zh-cn_a37bc85.pf_fragment); nothing else it writes is.
 HASHED = re.compile(r"_[0-9a-f]{7,}\.pf_(fragment|index|filter|meta)$")
 
@@ -153,27 +151,6 @@ def served(built: Path) -> Iterator[tuple[str, list[bytes]]]:
     yield f"http://127.0.0.1:{server.server_address[1]}", reports
     server.shutdown()
     server.server_close()
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; on CI the browser tests must run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else shutil.which("chromium")
-    if executable is None:
-        _unavailable("Chromium not found (/usr/bin/chromium or `chromium` on PATH)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:
