@@ -147,7 +147,7 @@ def measure(count: int, work: Path, jobs: int) -> dict:
     if memory:
         print(f"peak RSS of all processes: {peak:.0f} MB (target {memory} MB){'  ok' if peak <= memory else '  MISSED'}")
     slowest = max(rows["cold build"]["stages_s"].items(), key=lambda item: item[1], default=("-", 0))
-    print(f"cold build stages: " + ", ".join(f"{k} {v:.2f}" for k, v in rows["cold build"]["stages_s"].items()))
+    print("cold build stages: " + ", ".join(f"{k} {v:.2f}" for k, v in rows["cold build"]["stages_s"].items()))
     print(f"slowest cold stage: {slowest[0]} ({slowest[1]:.2f} s)")
     return {"articles": count, "rows": rows, "related_s": related, "peak_rss_mb": peak}
 

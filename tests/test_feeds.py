@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from sitegen.feeds import SITEMAP_LIMIT, sitemap_pages
-from sitegen.render import Page
+from sitegen.model import Page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TODAY, build_site, make_site
+from conftest import REPO, TODAY, build_site
 
 _spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
 make_corpus = importlib.util.module_from_spec(_spec)

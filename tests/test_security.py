@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import build_site, soup_of
+from conftest import build_site
 from sitegen.errors import SiteError
 from sitegen.markdown import render_markdown
 from sitegen.output import safe_join

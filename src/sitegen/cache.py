@@ -17,19 +17,19 @@ import os
 import secrets
 import pickle
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .content import ArticleSource
-from .markdown import RENDERER_VERSION, RenderedBody
+from .content import ArticleMeta, ArticleSource
+from .markdown import RENDERER_VERSION, Heading, RenderedBody
 from .related import RelatedRanking
 from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 5  # bump whenever what the cache holds changes shape
+_FORMAT = 6  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"
@@ -165,11 +165,11 @@ class BuildCache:
             data = pickle.loads(verified)
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
-            facts = data["facts"]
+            facts = {key: _unpack_facts(packed) for key, packed in data["facts"].items()}
             cache = cls(
                 folder=folder,
                 # Sources are kept without their body text: one whose facts are gone is read again.
-                sources={p: entry for p, entry in data["sources"].items() if entry[1].content_hash in facts},
+                sources={p: (stat, _unpack_source(p, packed)) for p, (stat, packed) in data["sources"].items() if packed[0] in facts},
                 facts=facts,
                 related=data["related"],
                 outputs=data["outputs"],
@@ -201,8 +201,8 @@ class BuildCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {
             "version": _VERSION,
-            "sources": {path: (stat, replace(source, body="")) for path, (stat, source) in self.sources.items()},
-            "facts": self.facts,
+            "sources": {path: (stat, _pack_source(source)) for path, (stat, source) in self.sources.items()},
+            "facts": {key: _pack_facts(facts) for key, facts in self.facts.items()},
             "related": self.related,
             "outputs": self.outputs,
             "output_dir": self.output_dir,
@@ -240,6 +240,29 @@ def remember_build(folder: Path, signature: str, summary: Any) -> None:
 
 def forget_build(folder: Path) -> None:
     (folder / _LAST_BUILD).unlink(missing_ok=True)
+
+
+# The cache stores sources and facts as plain tuples: pickling 100,000 dataclass instances costs
+# seconds, tuples of strings and numbers a fraction of that.
+
+
+def _pack_source(source: ArticleSource) -> tuple:
+    meta = source.front_matter
+    return (source.content_hash, source.slug, tuple(getattr(meta, f) for f in ArticleMeta.__slots__), source.body_line, source.params)
+
+
+def _unpack_source(path: str, packed: tuple) -> ArticleSource:
+    content_hash, slug, meta, body_line, params = packed
+    return ArticleSource(path, slug, ArticleMeta(*meta), "", body_line, params, content_hash)
+
+
+def _pack_facts(facts: RenderedBody) -> tuple:
+    return (facts.text, tuple(tuple(h) for h in facts.headings), facts.links, facts.images, facts.characters, facts.sketch)
+
+
+def _unpack_facts(packed: tuple) -> RenderedBody:
+    text, headings, links, images, characters, sketch = packed
+    return RenderedBody("", text, tuple(Heading(*h) for h in headings), links, images, characters, sketch)
 
 
 class _Foreign(Exception):

@@ -123,13 +123,33 @@ class FrontMatter(BaseModel):
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """The validated values of an article's front matter, as plain data (see FrontMatter)."""
+
+    title: str
+    date: dt.date
+    city: str
+    topic: str
+    tags: list[str]
+    summary: str | None
+    slug: str | None
+    updated: dt.date | None
+    draft: bool
+    aliases: list[str]
+
+    @classmethod
+    def of(cls, front_matter: "FrontMatter") -> "ArticleMeta":
+        return cls(*(getattr(front_matter, name) for name in cls.__slots__))
+
+
 @dataclass(frozen=True)
 class ArticleSource:
     """An article as read from disk: validated front matter and the Markdown body, not yet rendered."""
 
     path: str  # relative to the site directory, with forward slashes
     slug: str
-    front_matter: FrontMatter
+    front_matter: ArticleMeta
     body: str
     body_line: int  # line of the file on which the body starts
     params: dict[str, Any] = field(default_factory=dict)
@@ -363,7 +383,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return ArticleSource(relative, slug, front_matter, stripped_body, body_line, params, content_hash)
+    return ArticleSource(relative, slug, ArticleMeta.of(front_matter), stripped_body, body_line, params, content_hash)
 
 
 _FIELD_HINTS = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from .model import Article, Page, Site, output_path
+from .model import Article, Page, Site
 from .site import base_path
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -45,20 +45,6 @@ def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Se
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = article.excerpt
         ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = article.body_html
     return _xml(feed)
-
-
-def feed_pages(site: Site) -> Iterable[Page]:
-    """The site's feed at /feed.xml and one per topic at /topics/<slug>/feed.xml."""
-    prefix = base_path(site.config)
-    count = site.config.feed_articles
-    yield Page(
-        "feed.xml",
-        atom_feed(site, site.config.title, f"{prefix}/feed.xml", f"{prefix}/", site.articles[:count]),
-    )
-    for topic in site.topics:
-        url = f"{topic.url}feed.xml"
-        articles = site.articles_of(topic)[:count]
-        yield Page(output_path(url, prefix), atom_feed(site, f"{topic.title} - {site.config.title}", url, topic.url, articles))
 
 
 def sitemap_pages(site: Site, pages: Sequence[Page]) -> list[Page]:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 from urllib.parse import unquote
 
 import nh3
@@ -28,8 +28,7 @@ from .workers import run_chunks, state
 from .text import is_wide, join_cjk_aware, joins_without_space, text_sketch
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     anchor: str
     text: str

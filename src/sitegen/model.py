@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from .config import SiteConfig

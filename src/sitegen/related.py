@@ -280,7 +280,6 @@ class _Ranker:
 
     def _settle_rows(self, rows: np.ndarray, candidates: np.ndarray, outside: float, results: list) -> None:
         """Rank `rows` among `candidates` in one matrix; keep the rows no outside article can join."""
-        w = self.w
         wanted = self.count + 2
         extra = 6  # columns kept beyond `wanted`, to see ties at the cut
         if len(rows) == 0 or len(candidates) - 1 < wanted:

@@ -23,7 +23,7 @@ import jinja2
 from . import __version__
 from .errors import Problem, SiteError
 from .feeds import atom_feed
-from .model import Article, Page, Site, Term, output_path
+from .model import Article, Site, Term, output_path
 from .site import base_path
 
 LAYOUTS_DIR = "layouts"
@@ -77,12 +77,6 @@ class Pagination:
 
 def page_count(items: int, per_page: int) -> int:
     return max(1, math.ceil(items / per_page))
-
-
-def paginate(items: list[Any], per_page: int, base_url: str) -> list[Pagination]:
-    """Split a listing into pages of `per_page`; an empty listing still has page 1."""
-    total = page_count(len(items), per_page)
-    return [Pagination(n, total, base_url, items[(n - 1) * per_page : n * per_page]) for n in range(1, total + 1)]
 
 
 def layouts_digest(layouts_dir: Path) -> str:

@@ -89,14 +89,13 @@ def make_excerpt(text: str, limit: int) -> str:
 
 def _last_boundary(window: str, marks: str) -> int:
     """Index just past the last mark (and any closing quote after it) in `window`, or -1."""
-    best = -1
-    for index, char in enumerate(window):
-        if char in marks:
-            end = index + 1
-            while end < len(window) and window[end] in _CLOSING:
-                end += 1
-            best = end
-    return best
+    last = max(window.rfind(mark) for mark in marks)
+    if last < 0:
+        return -1
+    end = last + 1
+    while end < len(window) and window[end] in _CLOSING:
+        end += 1
+    return end
 
 
 def title_key(title: str) -> str:
