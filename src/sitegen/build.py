@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Sequence
 
 from .cache import CACHE_DIR, BuildCache, OutputRecord, forget_build, last_build, remember_build
 from .config import CONFIG_FILE, RelatedSettings, load_config
-from .content import find_article_files, load_content, parse_article, stat_key
+from .content import ContentScan, load_content, parse_article, scan_content, stat_key
 from .errors import Problem, SiteError
 from .feeds import robots_page, sitemap_pages
 from .markdown import render_bodies, render_markdown
@@ -96,10 +96,12 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_folder(out_dir, site_dir)
     cache_dir = site_dir / CACHE_DIR
     signature = ""
+    scan = None
     if options.cache:
         # Nothing changed since the last build (sources, settings, layouts, output): nothing to do.
         with timer("unchanged?"):
-            signature = _inputs_signature(site_dir, options, out_dir, today)
+            scan = scan_content(site_dir)
+            signature = _inputs_signature(site_dir, options, out_dir, today, scan)
             last = last_build(cache_dir)
             if last is not None and last[0] == signature and _output_intact(out_dir, last[1][1]):
                 return replace(last[1][0], written=0, rendered=0, removed=0, timings=timer.timings)
@@ -116,7 +118,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     with timer("content"):
         content = load_content(
-            site_dir, drafts=options.drafts, future=options.future, today=today, known=cache.sources, jobs=jobs
+            site_dir, drafts=options.drafts, future=options.future, today=today, known=cache.sources, jobs=jobs, scan=scan
         )
     if content.problems:
         raise SiteError(content.problems)
@@ -206,7 +208,7 @@ def build(options: BuildOptions) -> BuildResult:
     return result
 
 
-def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, today: dt.date) -> str:
+def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, today: dt.date, scan: ContentScan) -> str:
     """A digest of everything a build reads: options, settings, layouts, and every source file's stat."""
     digest = hashlib.blake2b(digest_size=16)
     choices = (options.drafts, options.future, options.base_url, options.search, today, str(out_dir.absolute()))
@@ -216,8 +218,9 @@ def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, toda
     except OSError:
         digest.update(b"\0no site.toml")
     digest.update(layouts_digest(site_dir / LAYOUTS_DIR).encode("ascii"))
-    for path in find_article_files(site_dir):
-        digest.update(f"{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
+    for relative, stat in scan.stats.items():
+        digest.update(f"{relative}\0{stat}\n".encode("utf-8", "surrogateescape"))
+    digest.update(repr(scan.problems).encode("utf-8", "surrogateescape"))
     static = site_dir / STATIC_DIR
     if static.is_dir():
         for path in sorted(static.rglob("*")):

@@ -250,6 +250,28 @@ def stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
+@dataclass(frozen=True)
+class ContentScan:
+    """The article files under content/ with their stats, and the problems met finding them."""
+
+    stats: dict[str, tuple[int, int, int, int]]  # relative path → stat_key()
+    problems: list[Problem]
+
+
+def scan_content(site_dir: Path) -> ContentScan:
+    """Find every article file and stat it, once per build (the build's change check uses it too)."""
+    files, problems = find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)
+    problems = list(problems)
+    stats: dict[str, tuple[int, int, int, int]] = {}
+    for path in files:
+        relative = path.relative_to(site_dir).as_posix()
+        try:
+            stats[relative] = stat_key(path.stat())
+        except OSError as exc:
+            problems.append(Problem(relative, None, f"无法读取文件:{exc.strerror}"))
+    return ContentScan(stats, problems)
+
+
 def load_content(
     site_dir: Path,
     *,
@@ -258,6 +280,7 @@ def load_content(
     today: dt.date | None = None,
     known: Mapping[str, tuple[tuple[int, int, int, int], ArticleSource]] | None = None,
     jobs: int = 1,
+    scan: "ContentScan | None" = None,
 ) -> LoadedContent:
     """Read and validate every article; collect all problems instead of stopping at the first.
 
@@ -266,21 +289,15 @@ def load_content(
     """
     today = today or dt.date.today()
     known = known or {}
+    scan = scan or scan_content(site_dir)
     parsed: dict[str, ArticleSource | list[Problem]] = {}
-    stats: dict[str, tuple[int, int, int, int]] = {}
-    unread: list[str] = []
-    files, link_problems = find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)
-    for problem in link_problems:
+    for problem in scan.problems:
         parsed[problem.path] = [problem]
-    for path in files:
-        relative = path.relative_to(site_dir).as_posix()
-        try:
-            stats[relative] = stat_key(path.stat())
-        except OSError as exc:
-            parsed[relative] = [Problem(relative, None, f"无法读取文件:{exc.strerror}")]
-            continue
+    stats = scan.stats
+    unread: list[str] = []
+    for relative, stat in stats.items():
         previous = known.get(relative)
-        if previous is not None and previous[0] == stats[relative]:
+        if previous is not None and previous[0] == stat:
             parsed[relative] = previous[1]
         else:
             unread.append(relative)

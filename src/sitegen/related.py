@@ -30,7 +30,7 @@ from .workers import run_chunks, state
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
 _EPSILON = 1e-9
-_PARALLEL_THRESHOLD = 4000  # below this many articles a process pool costs more than it saves
+_PARALLEL_THRESHOLD = 30000  # below this a process pool costs more than it saves (10k: 0.45 s alone, 0.70 s on two)
 
 
 @dataclass(frozen=True)
