@@ -36,6 +36,14 @@ def build_site(site: Path, **options) -> BuildResult:
     return build(BuildOptions(site_dir=site, **options))
 
 
+def show_reviewer_in_article_layout(site: Path) -> None:
+    """Make the site's article layout print the unknown front-matter key `reviewer`."""
+    layout = site / "layouts/article.html"
+    include = '{% include "partials/source_notice.html" %}'
+    text = layout.read_text(encoding="utf-8")
+    layout.write_text(text.replace(include, include + '<p class="reviewer">{{ article.params.reviewer }}</p>'), encoding="utf-8")
+
+
 def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 

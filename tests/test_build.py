@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_site, soup_of
+from conftest import build_site, show_reviewer_in_article_layout, soup_of
 from sitegen.config import DEFAULT_DISCLAIMER
 from sitegen.errors import SiteError
 
@@ -170,12 +170,7 @@ def test_drafts_and_future_articles_only_on_request(basic_site: Path) -> None:
 
 
 def test_unknown_front_matter_reaches_templates(basic_site: Path) -> None:
-    article_layout = basic_site / "layouts/article.html"
-    text = article_layout.read_text(encoding="utf-8")
-    article_layout.write_text(
-        text.replace("{% include \"partials/source_notice.html\" %}", "{% include \"partials/source_notice.html\" %}<p class=\"reviewer\">{{ article.params.reviewer }}</p>"),
-        encoding="utf-8",
-    )
+    show_reviewer_in_article_layout(basic_site)
     build_site(basic_site)
     assert soup_of(basic_site / "public/yibao/shenzhen-duanjiao/index.html").select_one(".reviewer").get_text() == "王医生"
 

@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import build_site
+from conftest import build_site, show_reviewer_in_article_layout
 from sitegen.errors import SiteError
 from sitegen.markdown import render_markdown
 from sitegen.output import safe_join
@@ -149,12 +149,7 @@ HOSTILE_BODY = """
 
 @pytest.fixture
 def hostile_site(basic_site: Path) -> Path:
-    layout = basic_site / "layouts/article.html"
-    text = layout.read_text(encoding="utf-8")
-    layout.write_text(
-        text.replace('{% include "partials/source_notice.html" %}', '{% include "partials/source_notice.html" %}<p class="reviewer">{{ article.params.reviewer }}</p>'),
-        encoding="utf-8",
-    )
+    show_reviewer_in_article_layout(basic_site)
     front = {"title": TITLE, "date": "2026-06-01", "city": CITY, "topic": TOPIC, "tags": TAGS, "summary": SUMMARY, "reviewer": REVIEWER}
     header = "".join(f"{key}: {yaml_value(value)}\n" for key, value in front.items())
     (basic_site / "content/yibao/hostile.md").write_text(f"---\n{header}---\n{HOSTILE_BODY}", encoding="utf-8")
