@@ -55,7 +55,7 @@ topic: 医保
 
 {body}
 """
-LONG_BODY = "深圳职工医保的个人账户可以通过家庭共济给配偶、父母和子女使用,需要先在医保服务平台上完成绑定。"
+LONG_BODY = "深圳职工医保的个人账户可以通过家庭共济给配偶、父母和子女使用，需要先在医保服务平台上完成绑定。"
 
 
 # --- errors: what the build rejects, plus links and images --------------------------------------
@@ -142,9 +142,9 @@ def test_relative_links_resolve_against_the_article_url(site: Path) -> None:
 
 def test_unknown_topic_and_city_suggest_the_nearest_name(problems: list[Problem]) -> None:
     city = found(problems, "content/ertong/unknown-names.md", "warning", "城市“深川”")
-    assert "是否想写 深圳?" in city.message and city.line == 4
+    assert "是否想写 深圳？" in city.message and city.line == 4
     topic = found(problems, "content/ertong/unknown-names.md", "warning", "栏目“儿童保健”")
-    assert "是否想写 儿童健康?" in topic.message and topic.line == 5
+    assert "是否想写 儿童健康？" in topic.message and topic.line == 5
 
 
 @pytest.mark.parametrize(
@@ -292,9 +292,9 @@ def test_cli_text_format_and_exit_code(site: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     shown = site.as_posix()
-    assert f"{shown}/content/yibao/links.md:15: 错误: 链接 /topics/nosuch/ 指向的页面在本站不存在;请检查拼写,或改为链接到文章的 .md 文件" in lines
+    assert f"{shown}/content/yibao/links.md:15: 错误: 链接 /topics/nosuch/ 指向的页面在本站不存在；请检查拼写，或改为链接到文章的 .md 文件" in lines
     assert any(re.fullmatch(rf"{re.escape(shown)}/content/yibao/future\.md:3: 警告: date: .+", line) for line in lines)
-    assert re.fullmatch(r"检查完成:\d+ 个错误,\d+ 个警告\(用时 [\d.]+ 秒\)", lines[-1])
+    assert re.fullmatch(r"检查完成：\d+ 个错误，\d+ 个警告\(用时 [\d.]+ 秒\)", lines[-1])
 
 
 def test_cli_json_format(site: Path) -> None:
@@ -302,7 +302,7 @@ def test_cli_json_format(site: Path) -> None:
     assert result.exit_code == 1
     records = json.loads(result.output)
     assert {"file": f"{site.as_posix()}/content/yibao/links.md", "line": 23, "severity": "error",
-            "message": "图片 /img/missing.png 不存在;请把图片放到 static/img/missing.png"} in records  # fmt: skip
+            "message": "图片 /img/missing.png 不存在；请把图片放到 static/img/missing.png"} in records  # fmt: skip
     assert all(set(r) == {"file", "line", "severity", "message"} for r in records)
     assert {r["severity"] for r in records} == {"error", "warning"}
 
@@ -324,7 +324,7 @@ def test_cli_warnings_pass_unless_strict(tmp_path: Path) -> None:
     write(site, "content/yibao/short.md", ARTICLE.format(title="太短", body="很短。"))
     result = run("check", "--site", str(site))
     assert result.exit_code == 0
-    assert "0 个错误,1 个警告" in result.output
+    assert "0 个错误，1 个警告" in result.output
     assert run("check", "--site", str(site), "--strict").exit_code == 1
 
 

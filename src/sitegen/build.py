@@ -257,7 +257,7 @@ def _check_redirects(site, specs: list[PageSpec]) -> None:
         if old in pages:
             source = owners.get(new, "content")
             clash = f"(文章 {owners[old]})" if old in owners else ""
-            problems.append(Problem(source, None, f"aliases: {old} 是站内已有的页面{clash},不能再作为旧网址"))
+            problems.append(Problem(source, None, f"aliases: {old} 是站内已有的页面{clash}，不能再作为旧网址"))
     if problems:
         raise SiteError(problems)
 
@@ -369,9 +369,9 @@ def index_search(folder: Path) -> None:
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引:{exc}"))
+        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}"))
     if finished.returncode != 0:
         detail = (finished.stderr or finished.stdout).strip().splitlines()
         raise SiteError(
-            Problem("search", None, f"Pagefind 生成搜索索引失败:{detail[-1] if detail else finished.returncode}")
+            Problem("search", None, f"Pagefind 生成搜索索引失败：{detail[-1] if detail else finished.returncode}")
         )

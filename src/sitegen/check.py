@@ -197,7 +197,7 @@ def check_layouts(
             env.get_template(name)
         except Exception as exc:  # a syntax error: Jinja names the line
             line = getattr(exc, "lineno", None)
-            problems.append(Problem(f"{LAYOUTS_DIR}/{name}", line, f"模板语法错误:{getattr(exc, 'message', exc)}"))
+            problems.append(Problem(f"{LAYOUTS_DIR}/{name}", line, f"模板语法错误：{getattr(exc, 'message', exc)}"))
     if problems:
         return problems
     index_of = {source.path: i for i, source in enumerate(sources)}
@@ -294,18 +294,18 @@ class LinkChecker:
         url = site_path(urljoin(article.url or "/", path))
         if url in self.aliases or url + "/" in self.aliases:
             target = self.aliases.get(url) or self.aliases[url + "/"]
-            return [warning(article.path, line, f"链接 {unquote(href)} 是 {target.path} 的旧网址;请改为新网址 {target.url}")]
+            return [warning(article.path, line, f"链接 {unquote(href)} 是 {target.path} 的旧网址；请改为新网址 {target.url}")]
         for candidate in (url, url + "/"):
             if candidate in self.urls:
                 target = self.by_url.get(candidate)
                 return self._unpublished(article, href, target, line) if target else []
         hint = ""
         if self.prefix and not url.startswith(self.prefix + "/") and (self.prefix + url) in self.urls:
-            hint = f";本站网址都以 {self.prefix}/ 开头,请写成 {self.prefix}{url}"
+            hint = f"；本站网址都以 {self.prefix}/ 开头，请写成 {self.prefix}{url}"
         elif not path.startswith("/"):
-            hint = f"(按相对网址解析为 {url});站内链接请写成以 / 开头的网址,或写成文章的 .md 文件路径"
+            hint = f"(按相对网址解析为 {url})；站内链接请写成以 / 开头的网址，或写成文章的 .md 文件路径"
         else:
-            hint = ";请检查拼写,或改为链接到文章的 .md 文件"
+            hint = "；请检查拼写，或改为链接到文章的 .md 文件"
         return [Problem(article.path, line, f"链接 {unquote(href)} 指向的页面在本站不存在{hint}")]
 
     def _markdown_link(self, article: CheckedArticle, href: str, path: str, line: int | None) -> list[Problem]:
@@ -320,16 +320,16 @@ class LinkChecker:
             return self._unpublished(article, href, target, line)
         if (self.site_dir / target_path).is_file():
             return []  # the file exists but cannot be read; its own error says why
-        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的文章 {target_path} 不存在;请检查文件名和相对路径(../ 表示上一级文件夹)")]
+        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的文章 {target_path} 不存在；请检查文件名和相对路径(../ 表示上一级文件夹)")]
 
     def _unpublished(self, article: CheckedArticle, href: str, target: CheckedArticle, line: int | None) -> list[Problem]:
         if not article.published or target is article:
             return []
         fm = target.source.front_matter
         if fm.draft:
-            return [warning(article.path, line, f"链接 {unquote(href)} 指向草稿 {target.path};草稿发布前,这个链接在网站上是坏的")]
+            return [warning(article.path, line, f"链接 {unquote(href)} 指向草稿 {target.path}；草稿发布前，这个链接在网站上是坏的")]
         if fm.date > self.today:
-            return [warning(article.path, line, f"链接 {unquote(href)} 指向的 {target.path} 要到 {fm.date} 才发布;在那之前这个链接是坏的")]
+            return [warning(article.path, line, f"链接 {unquote(href)} 指向的 {target.path} 要到 {fm.date} 才发布；在那之前这个链接是坏的")]
         return []
 
     def _image(self, article: CheckedArticle, src: str, line: int | None) -> list[Problem]:
@@ -337,7 +337,7 @@ class LinkChecker:
         if parts.scheme in ("http", "https") or (not parts.scheme and parts.netloc):
             return []
         if _SCHEME.match(src) or not src.strip():
-            return [Problem(article.path, line, f"图片地址 {src or '(空)'} 无效;图片只能用 http(s) 网址,或放进 static/ 后写成 /img/文件名")]
+            return [Problem(article.path, line, f"图片地址 {src or '(空)'} 无效；图片只能用 http(s) 网址，或放进 static/ 后写成 /img/文件名")]
         path = unquote(parts.path)
         if not path.startswith("/"):
             path = site_path(urljoin(article.url or "/", path))
@@ -346,9 +346,9 @@ class LinkChecker:
         relative = path.lstrip("/")
         if relative in self.static_files:
             return []
-        hint = f";请把图片放到 {STATIC_DIR}/{relative}"
+        hint = f"；请把图片放到 {STATIC_DIR}/{relative}"
         if "static/" in src:
-            hint = f";static/ 中的文件在网站上没有 static/ 这一级,请写成 /{src.split('static/', 1)[1]}"
+            hint = f";static/ 中的文件在网站上没有 static/ 这一级，请写成 /{src.split('static/', 1)[1]}"
         return [Problem(article.path, line, f"图片 {unquote(src)} 不存在{hint}")]
 
 
@@ -363,7 +363,7 @@ def site_path(url: str) -> str:
 def static_collisions(pages: set[str], static_files: set[str]) -> list[Problem]:
     """A file in static/ with the same output path as a generated page stops the build."""
     return [
-        Problem(f"{STATIC_DIR}/{name}", None, f"与生成的页面 {name} 同名;请改名或删除其一")
+        Problem(f"{STATIC_DIR}/{name}", None, f"与生成的页面 {name} 同名；请改名或删除其一")
         for name in sorted(static_files & pages)
     ]
 
@@ -408,12 +408,12 @@ def unknown_terms(config: SiteConfig, articles: Sequence[CheckedArticle], lines:
             if name in known:
                 continue
             nearest = nearest_name(name, known)
-            advice = f"是否想写 {nearest}?" if nearest else f"已有:{'、'.join(known[:12])}。"
+            advice = f"是否想写 {nearest}\uff1f" if nearest else f"已有：{'、'.join(known[:12])}。"
             problems.append(
                 warning(
                     article.path,
                     lines(article.source, field),
-                    f"{field}: {label}“{name}”没有在 site.toml 的 [[{table}]] 中列出;{advice}若是新{label},请在 site.toml 中添加",
+                    f"{field}: {label}“{name}”没有在 site.toml 的 [[{table}]] 中列出；{advice}若是新{label}，请在 site.toml 中添加",
                 )
             )
     return problems
@@ -444,7 +444,7 @@ def tag_spellings(articles: Sequence[CheckedArticle], lines: FieldLines) -> list
                         path,
                         lines(by_path[path].source, "tags"),
                         f"tags: 标签“{tag}”与“{preferred}”({where})是同一个标签的不同写法({_difference(tag, preferred)}),"
-                        f"会生成两个标签页;请统一写成“{preferred}”",
+                        f"会生成两个标签页；请统一写成“{preferred}”",
                     )
                 )
     return problems
@@ -482,7 +482,7 @@ def duplicate_titles(articles: Sequence[CheckedArticle], lines: FieldLines) -> l
                     article.path,
                     lines(article.source, "title"),
                     f"title: 标题与 {first.path} 相同(“{first.source.front_matter.title}”);"
-                    "读者和搜索引擎无法区分同题文章,请改写标题,或把两篇合并",
+                    "读者和搜索引擎无法区分同题文章，请改写标题，或把两篇合并",
                 )
             )
     return problems
@@ -537,7 +537,7 @@ def near_copies(articles: Sequence[CheckedArticle]) -> list[Problem]:
             articles[later].path,
             articles[later].source.body_line,
             f"正文与 {articles[earlier].path} 几乎相同(估计相似度 {similarity:.0%});"
-            "重复内容会被搜索引擎降权,请改写、合并,或删去其中一篇",
+            "重复内容会被搜索引擎降权，请改写、合并，或删去其中一篇",
         )
         for later, (earlier, similarity) in sorted(copies.items())
     ]
@@ -559,8 +559,8 @@ def stale_policy_articles(config: SiteConfig, articles: Sequence[CheckedArticle]
             warning(
                 article.path,
                 lines(article.source, field),
-                f"{field}: 政策类栏目“{fm.topic}”的文章最后核实于 {fm.updated or fm.date},已超过 {months} 个月;"
-                f"请对照官方最新政策核对内容,核实后把 updated 改为核实当天的日期(例如 updated: {today})",
+                f"{field}: 政策类栏目“{fm.topic}”的文章最后核实于 {fm.updated or fm.date}，已超过 {months} 个月；"
+                f"请对照官方最新政策核对内容，核实后把 updated 改为核实当天的日期(例如 updated: {today})",
             )
         )
     return problems
@@ -575,10 +575,10 @@ def short_excerpts(articles: Sequence[CheckedArticle], lines: FieldLines) -> lis
         if len(text) >= MIN_EXCERPT_CHARACTERS:
             continue
         if summary is not None:
-            message = f"summary: 摘要只有 {len(text)} 个字,在列表和搜索结果里太短;请写到 {MIN_EXCERPT_CHARACTERS} 字以上"
+            message = f"summary: 摘要只有 {len(text)} 个字，在列表和搜索结果里太短；请写到 {MIN_EXCERPT_CHARACTERS} 字以上"
             problems.append(warning(article.path, lines(article.source, "summary"), message))
         else:
-            message = f"正文只有 {len(text)} 个字,不够生成摘要;请补充正文,或在头部信息中写 summary(至少 {MIN_EXCERPT_CHARACTERS} 字)"
+            message = f"正文只有 {len(text)} 个字，不够生成摘要；请补充正文，或在头部信息中写 summary(至少 {MIN_EXCERPT_CHARACTERS} 字)"
             problems.append(warning(article.path, article.source.body_line, message))
     return problems
 
@@ -593,8 +593,8 @@ def future_dates(articles: Sequence[CheckedArticle], lines: FieldLines, today: d
                 warning(
                     article.path,
                     lines(article.source, "date"),
-                    f"date: {fm.date} 是未来的日期,这篇文章到那天之前不会发布;"
-                    "日期写错了请改正,还没写完请加上 draft: true",
+                    f"date: {fm.date} 是未来的日期，这篇文章到那天之前不会发布；"
+                    "日期写错了请改正，还没写完请加上 draft: true",
                 )
             )
     return problems

@@ -17,7 +17,7 @@ def _fail(error: SiteError) -> None:
     for problem in error.problems:
         click.secho(f"错误 {problem}", fg="red", err=True)
     count = len(error.problems)
-    raise click.ClickException(f"构建失败:{count} 个问题;上一次的输出保持不变。")
+    raise click.ClickException(f"构建失败：{count} 个问题；上一次的输出保持不变。")
 
 
 @click.group()
@@ -76,11 +76,11 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
         _fail(error)
     except KeyboardInterrupt:
         progress.close()
-        click.secho("已中断;上一次的输出保持不变。", fg="yellow", err=True)
+        click.secho("已中断；上一次的输出保持不变。", fg="yellow", err=True)
         sys.exit(130)
     except OSError as exc:  # a last resort: the library turns the ones it expects into SiteError
         progress.close()
-        raise click.ClickException(f"构建失败:{exc.filename or ''} {exc.strerror or exc};上一次的输出保持不变。")
+        raise click.ClickException(f"构建失败：{exc.filename or ''} {exc.strerror or exc}；上一次的输出保持不变。")
     progress.close()
     for warning in result.warnings:
         click.secho(f"警告 {warning}", fg="yellow", err=True)
@@ -93,10 +93,10 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
         skipped.append(f"{result.skipped_drafts} 篇草稿")
     if result.skipped_future:
         skipped.append(f"{result.skipped_future} 篇未来日期")
-    note = f"(未发布:{'、'.join(skipped)})" if skipped else ""
+    note = f"(未发布：{'、'.join(skipped)})" if skipped else ""
     click.echo(
-        f"已生成 {result.out_dir}:{result.articles} 篇文章{note},{result.pages} 个页面,"
-        f"{result.written} 个文件写入,{result.unchanged} 个未变,用时 {elapsed:.2f} 秒"
+        f"已生成 {result.out_dir}:{result.articles} 篇文章{note},{result.pages} 个页面，"
+        f"{result.written} 个文件写入，{result.unchanged} 个未变，用时 {elapsed:.2f} 秒"
         f"({result.pages / max(elapsed, 1e-9):.0f} 页/秒)"
     )
 
@@ -141,7 +141,7 @@ _SEVERITY_LABEL = {"error": "错误", "warning": "警告"}
 @click.argument("title")
 @click.option("--city", required=True, help="City name as site.toml lists it, or 全国.")
 @click.option("--topic", required=True, help="Topic name as site.toml lists it, e.g. 医保.")
-@click.option("--tags", default="", help="Tags separated by commas, e.g. 个人账户,断缴.")
+@click.option("--tags", default="", help="Tags separated by commas, e.g. 个人账户，断缴.")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml and content/.")
 def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) -> None:
     """Start a draft article: content/<topic>/<pinyin-of-title>.md."""
@@ -194,9 +194,9 @@ def check_command(site_dir: Path, strict: bool, output_format: str) -> None:
             where = shown(p.path) + (f":{p.line}" if p.line else "")
             click.secho(f"{where}: {_SEVERITY_LABEL.get(p.severity, p.severity)}: {p.message}", fg="red" if p.severity == "error" else "yellow")
         if problems:
-            click.echo(f"检查完成:{errors} 个错误,{warnings} 个警告(用时 {elapsed:.2f} 秒)")
+            click.echo(f"检查完成：{errors} 个错误，{warnings} 个警告(用时 {elapsed:.2f} 秒)")
         else:
-            click.echo(f"检查通过:没有发现问题(用时 {elapsed:.2f} 秒)")
+            click.echo(f"检查通过：没有发现问题(用时 {elapsed:.2f} 秒)")
     if errors or (strict and warnings):
         sys.exit(1)
 

@@ -36,13 +36,13 @@ class TermSettings(_Strict):
     title: str | None = Field(default=None, description="display name, defaults to name")
     description: str = ""
     disclaimer: str | None = Field(default=None, description="key into [disclaimer.variants]")
-    policy: bool = Field(default=False, description="policy content ages fast (医保, 社保)")
+    policy: bool = Field(default=False, description="policy content ages fast (医保， 社保)")
 
     @field_validator("slug")
     @classmethod
     def _slug_is_safe(cls, slug: str | None) -> str | None:
         if slug is not None and not is_safe_slug(slug):
-            raise ValueError("slug 只能包含小写字母、数字和连字符,例如 yibao")
+            raise ValueError("slug 只能包含小写字母、数字和连字符，例如 yibao")
         return slug
 
 
@@ -102,7 +102,7 @@ class SiteConfig(_Strict):
     @classmethod
     def _absolute_url(cls, url: str) -> str:
         if not re.match(r"^https?://[^/\s]+", url):
-            raise ValueError("base_url 应为完整网址,例如 https://health.example.cn/")
+            raise ValueError("base_url 应为完整网址，例如 https://health.example.cn/")
         return url if url.endswith("/") else url + "/"
 
     @field_validator("permalink")
@@ -110,9 +110,9 @@ class SiteConfig(_Strict):
     def _permalink_pattern(cls, pattern: str) -> str:
         fields = set(re.findall(r"\{(\w+)\}", pattern))
         if not pattern.startswith("/") or not pattern.endswith("/"):
-            raise ValueError("permalink 应以 / 开头并以 / 结尾,例如 /{topic}/{slug}/")
+            raise ValueError("permalink 应以 / 开头并以 / 结尾，例如 /{topic}/{slug}/")
         if unknown := fields - PERMALINK_FIELDS:
-            raise ValueError(f"permalink 中有未知字段 {sorted(unknown)},可用 {sorted(PERMALINK_FIELDS)}")
+            raise ValueError(f"permalink 中有未知字段 {sorted(unknown)}，可用 {sorted(PERMALINK_FIELDS)}")
         if "slug" not in fields:
             raise ValueError("permalink 必须包含 {slug}")
         literal = re.sub(r"\{\w+\}", "x", pattern)
@@ -146,14 +146,14 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path};请在站点根目录放置 site.toml"))
+        raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path}；请在站点根目录放置 site.toml"))
     except OSError as exc:
         raise SiteError(Problem(CONFIG_FILE, None, f"无法读取 site.toml:{exc.strerror or exc}"))
     except UnicodeDecodeError:
         raise SiteError(Problem(CONFIG_FILE, None, "不是 UTF-8 编码的文本"))
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise SiteError(Problem(CONFIG_FILE, int(line.group(1)) if line else None, f"TOML 语法错误:{exc}"))
+        raise SiteError(Problem(CONFIG_FILE, int(line.group(1)) if line else None, f"TOML 语法错误：{exc}"))
     if base_url:
         raw["base_url"] = base_url
     try:
@@ -168,11 +168,11 @@ def describe_config_error(error: dict) -> str:
     kind = error["type"]
     if kind == "missing":
         if field == "source_notice.contact":
-            return "source_notice.contact 缺失:请填写纠错反馈的联系方式(邮箱、电话或网址)"
-        return f"{field} 缺失,这是必填项"
+            return "source_notice.contact 缺失：请填写纠错反馈的联系方式(邮箱、电话或网址)"
+        return f"{field} 缺失，这是必填项"
     if kind == "string_too_short":
         return f"{field} 不能为空"
     if kind == "extra_forbidden":
-        return f"{field} 是未知设置项,请检查拼写"
+        return f"{field} 是未知设置项，请检查拼写"
     message = error["msg"].removeprefix("Value error, ")
     return f"{field}: {message}"

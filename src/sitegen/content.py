@@ -39,7 +39,7 @@ class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # liby
             if isinstance(key_node, yaml.ScalarNode):
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"字段 {key_node.value} 出现了两次,请删去其中一个", key_node.start_mark
+                        None, None, f"字段 {key_node.value} 出现了两次，请删去其中一个", key_node.start_mark
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
@@ -74,7 +74,7 @@ class FrontMatter(BaseModel):
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValueError("日期格式应为 YYYY-MM-DD,例如 2026-03-18")
+            raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-03-18")
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
@@ -82,7 +82,7 @@ class FrontMatter(BaseModel):
                 raise ValueError(f"{value.strip()} 不是存在的日期") from None
         if isinstance(value, dt.date):
             return value
-        raise ValueError("日期格式应为 YYYY-MM-DD,例如 2026-03-18")
+        raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-03-18")
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -93,7 +93,7 @@ class FrontMatter(BaseModel):
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ValueError("应为标签列表,例如 tags: [医保, 报销]")
+            raise ValueError("应为标签列表，例如 tags: [医保, 报销]")
         # A Chinese input method types ， and 、: `[个人账户，断缴]` is two tags, not one.
         return [part for item in value for part in (_TAG_SEPARATORS.split(item) if isinstance(item, str) else [item])]
 
@@ -112,7 +112,7 @@ class FrontMatter(BaseModel):
     @classmethod
     def _safe_slug(cls, slug: str | None) -> str | None:
         if slug is not None and not is_safe_slug(slug):
-            raise ValueError("只能包含小写字母、数字和连字符,例如 shenzhen-yibao-duanjiao")
+            raise ValueError("只能包含小写字母、数字和连字符，例如 shenzhen-yibao-duanjiao")
         return slug
 
     @field_validator("title", "city", "topic", "summary")
@@ -201,7 +201,7 @@ def find_source_files(
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            problems.append(Problem(_shown(folder, site_dir), None, f"无法读取文件夹:{exc.strerror or exc}"))
+            problems.append(Problem(_shown(folder, site_dir), None, f"无法读取文件夹：{exc.strerror or exc}"))
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -228,12 +228,12 @@ def _symlink_problem(path: Path, site_dir: Path, boundary: Path) -> Problem | No
     try:
         target = path.resolve()
     except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop of links
-        return Problem(_shown(path, site_dir), None, "符号链接指向它自己(循环链接);请删除此链接")
+        return Problem(_shown(path, site_dir), None, "符号链接指向它自己(循环链接)；请删除此链接")
     if not target.exists():
-        return Problem(_shown(path, site_dir), None, f"符号链接指向的 {target} 不存在;请修正或删除此链接")
+        return Problem(_shown(path, site_dir), None, f"符号链接指向的 {target} 不存在；请修正或删除此链接")
     if target != boundary and boundary not in target.parents:
         return Problem(
-            _shown(path, site_dir), None, f"符号链接指向站点目录之外的 {target};为免发布站点外的文件,请把文件复制进站点或删除此链接"
+            _shown(path, site_dir), None, f"符号链接指向站点目录之外的 {target}；为免发布站点外的文件，请把文件复制进站点或删除此链接"
         )
     return None
 
@@ -268,7 +268,7 @@ def scan_content(site_dir: Path) -> ContentScan:
         try:
             stats[relative] = stat_key(path.stat())
         except OSError as exc:
-            problems.append(Problem(relative, None, f"无法读取文件:{exc.strerror}"))
+            problems.append(Problem(relative, None, f"无法读取文件：{exc.strerror}"))
     return ContentScan(stats, problems)
 
 
@@ -330,7 +330,7 @@ def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | 
         try:
             data = (site_dir / relative).read_bytes()
         except OSError as exc:
-            results.append((relative, [Problem(relative, None, f"无法读取文件:{exc.strerror}")]))
+            results.append((relative, [Problem(relative, None, f"无法读取文件：{exc.strerror}")]))
             continue
         results.append((relative, parse_article(relative, data)))
     return results
@@ -342,19 +342,19 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [Problem(relative, line, "不是 UTF-8 编码的文本;请用 UTF-8 保存此文件")]
+        return [Problem(relative, line, "不是 UTF-8 编码的文本；请用 UTF-8 保存此文件")]
     # A BOM and Windows line ends are what editors on Windows save; accept them silently.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符;请删除它,或把文件另存为 UTF-8 文本")]
+        return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符；请删除它，或把文件另存为 UTF-8 文本")]
     if not text.strip():
-        return [Problem(relative, None, "文件是空的;文章需要以 --- 开头的头部信息(title、date、city、topic)")]
+        return [Problem(relative, None, "文件是空的；文章需要以 --- 开头的头部信息(title、date、city、topic)")]
     if not text.startswith("---\n"):
-        return [Problem(relative, 1, "缺少头部信息:文件应以一行 --- 开头,接着写 title、date、city、topic,再以 --- 结束")]
+        return [Problem(relative, 1, "缺少头部信息：文件应以一行 --- 开头，接着写 title、date、city、topic，再以 --- 结束")]
     try:
         header, body = _HANDLER.split(text)
     except ValueError:
-        return [Problem(relative, 1, "头部信息没有结束:请在字段之后加一行 ---")]
+        return [Problem(relative, 1, "头部信息没有结束：请在字段之后加一行 ---")]
     if (trouble := _yaml_bomb(header)) is not None:
         return [Problem(relative, None, trouble)]
     try:
@@ -363,17 +363,17 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None  # header text starts on the --- line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = ";请检查这一行的冒号\u3001引号和括号" if problem.isascii() else ""  # PyYAML's words, not ours
+        hint = "；请检查这一行的冒号\u3001引号和括号" if problem.isascii() else ""  # PyYAML's words, not ours
         return [Problem(relative, line, f"头部信息不是有效的 YAML:{problem}{hint}")]
     except RecursionError:  # PyYAML composes nested [[[...]]] recursively
         return [Problem(relative, None, _TOO_NESTED)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
-        return [Problem(relative, 2, "头部信息应为“字段: 值”的列表,例如 title: 深圳医保怎么报销")]
+        return [Problem(relative, 2, "头部信息应为“字段: 值”的列表，例如 title: 深圳医保怎么报销")]
     metadata = {str(k): v for k, v in metadata.items()}
     text_problems = [
-        Problem(relative, _line_of_key(header, key), f"{ascii(key)[1:-1]}: 含有不可见的控制字符或无效字符 U+{ord(bad):04X};请删除它")
+        Problem(relative, _line_of_key(header, key), f"{ascii(key)[1:-1]}: 含有不可见的控制字符或无效字符 U+{ord(bad):04X}；请删除它")
         for key, value in metadata.items()
         if (bad := _first_invalid_char(key) or _first_invalid_char(value)) is not None
     ]
@@ -391,12 +391,12 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     stem = Path(relative).stem
     slug = front_matter.slug or slugify(stem)
     if not slug:
-        return [Problem(relative, None, "无法从文件名生成网址;请在头部信息中加上 slug,例如 slug: shenzhen-yibao")]
+        return [Problem(relative, None, "无法从文件名生成网址；请在头部信息中加上 slug，例如 slug: shenzhen-yibao")]
     stripped_body = body.lstrip("\n")
     body_line = text[: len(text) - len(stripped_body)].count("\n") + 1
     if (deep := html_too_deep(stripped_body)) is not None:
         line, tag = deep
-        message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层(在 <{tag}> 处);请补上结束标签 </{tag}> 或删去多余的标签"
+        message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层(在 <{tag}> 处)；请补上结束标签 </{tag}> 或删去多余的标签"
         return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -404,10 +404,10 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
 
 
 _FIELD_HINTS = {
-    "title": "标题,例如 title: 深圳医保断缴后个人账户还能用吗",
-    "date": "发布日期,例如 date: 2026-03-18",
-    "city": "城市,例如 city: 深圳(全国性内容写 全国)",
-    "topic": "栏目,例如 topic: 医保",
+    "title": "标题，例如 title: 深圳医保断缴后个人账户还能用吗",
+    "date": "发布日期，例如 date: 2026-03-18",
+    "city": "城市，例如 city: 深圳(全国性内容写 全国)",
+    "topic": "栏目，例如 topic: 医保",
 }
 
 
@@ -418,23 +418,23 @@ def describe_field_error(error: dict) -> str:
     where = field_name + (f"[{loc[1]}]" if len(loc) > 1 else "")
     kind = error["type"]
     if kind == "missing":
-        return f"{field_name}: 缺少必填字段,请补上{_FIELD_HINTS.get(field_name, '')}"
+        return f"{field_name}: 缺少必填字段，请补上{_FIELD_HINTS.get(field_name, '')}"
     if kind == "string_too_short":
         return f"{field_name}: 不能为空"
     if kind == "string_too_long":
-        return f"{field_name}: 太长(上限 {error['ctx']['max_length']} 字),请缩短"
+        return f"{field_name}: 太长(上限 {error['ctx']['max_length']} 字)，请缩短"
     if kind in ("string_type",):
-        return f"{where}: 应为文字,当前为 {_show(error['input'])}"
+        return f"{where}: 应为文字，当前为 {_show(error['input'])}"
     if kind in ("bool_type", "bool_parsing"):
-        return f"{where}: 应为 true 或 false,当前为 {_show(error['input'])}"
+        return f"{where}: 应为 true 或 false，当前为 {_show(error['input'])}"
     if kind in ("list_type",):
-        return f"{where}: 应为列表,例如 {field_name}: [甲, 乙];当前为 {_show(error['input'])}"
+        return f"{where}: 应为列表，例如 {field_name}: [甲, 乙]；当前为 {_show(error['input'])}"
     message = error["msg"].removeprefix("Value error, ")
     shown = _show(error["input"])
     return f"{where}: {message}" if shown in message else f"{where}: {message}(当前为 {shown})"
 
 
-_TOO_NESTED = "头部信息中的列表或字典嵌套过深;请改成简单的\u201c字段: 值\u201d"
+_TOO_NESTED = "头部信息中的列表或字典嵌套过深；请改成简单的\u201c字段: 值\u201d"
 MAX_YAML_DEPTH = 20
 MAX_YAML_ALIASES = 100
 
@@ -460,7 +460,7 @@ def _yaml_bomb(header: str) -> str | None:
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_YAML_ALIASES:
-                    return f"头部信息中的 YAML 别名(*名字)超过 {MAX_YAML_ALIASES} 个;请直接写出各字段的值"
+                    return f"头部信息中的 YAML 别名(*名字)超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
     except yaml.YAMLError:
         return None  # loading the header reports the syntax error with its line
     return None

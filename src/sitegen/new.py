@@ -48,7 +48,7 @@ def new_article(
     tags = [t.strip() for t in tags if t.strip()]
     stem = article_file_name(title, site_vocabulary(site_dir, config, [city, topic, *tags]))
     if not stem:
-        raise SiteError(Problem("sitegen new", None, f"title: 无法从标题“{title}”生成文件名;标题里需要有汉字、字母或数字"))
+        raise SiteError(Problem("sitegen new", None, f"title: 无法从标题“{title}”生成文件名；标题里需要有汉字、字母或数字"))
     path = site_dir / CONTENT_DIR / topic_folder(config, topic) / f"{stem}.md"
     relative = path.relative_to(site_dir).as_posix()
     text = article_template(title, city, topic, tags, today)
@@ -60,7 +60,7 @@ def new_article(
         with path.open("x", encoding="utf-8", newline="\n") as file:  # "x": never overwrite
             file.write(text)
     except FileExistsError:
-        raise FileExistsError(f"{path.as_posix()} 已存在,未覆盖;请直接编辑它,或换一个标题") from None
+        raise FileExistsError(f"{path.as_posix()} 已存在，未覆盖；请直接编辑它，或换一个标题") from None
     return path
 
 
@@ -84,7 +84,7 @@ def article_template(title: str, city: str, topic: str, tags: Sequence[str], tod
     header = "".join(f"{key}: {_yaml_value(value)}\n" for key, value in fields.items())
     # The lead names the title so that two unfinished drafts do not look like copies of each other.
     body = (
-        f"(导语,待写)开头先用两三句话直接回答“{title}”:结论是什么,适用于哪些人、哪些情况。\n\n"
+        f"(导语，待写)开头先用两三句话直接回答“{title}”：结论是什么，适用于哪些人、哪些情况。\n\n"
         "## 一、…\n\n"
         "## 二、…\n\n"
         "## 三、…\n"

@@ -40,17 +40,17 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
     out, site = out_dir.resolve(), site_dir.resolve()
     protected = [site / name for name in ("content", "layouts", "static")]
     if out == site or out in site.parents or any(out == p or p in out.parents for p in protected):
-        raise SiteError(Problem(str(out_dir), None, "输出目录不能是站点目录本身、它的上级,或 content/、layouts/、static/ 之内"))
+        raise SiteError(Problem(str(out_dir), None, "输出目录不能是站点目录本身、它的上级，或 content/、layouts/、static/ 之内"))
     if out.exists() and not out.is_dir():
-        raise SiteError(Problem(str(out_dir), None, "输出目录的位置上已有一个文件;请换一个输出目录或删除该文件"))
+        raise SiteError(Problem(str(out_dir), None, "输出目录的位置上已有一个文件；请换一个输出目录或删除该文件"))
     # A build replaces the whole folder: `--out ~/Documents` must not delete someone's documents.
     try:
         foreign = out.is_dir() and any(out.iterdir()) and not any((out / name).exists() for name in _OUTPUT_SIGNS)
     except OSError as exc:
-        raise SiteError(Problem(str(out_dir), None, f"无法读取输出目录:{exc.strerror or exc}")) from None
+        raise SiteError(Problem(str(out_dir), None, f"无法读取输出目录：{exc.strerror or exc}")) from None
     if foreign:
         raise SiteError(
-            Problem(str(out_dir), None, "输出目录不是空的,也不像生成过的网站(没有 index.html 或 sitemap.xml);为免删除其中的文件,请换一个目录或先清空它")
+            Problem(str(out_dir), None, "输出目录不是空的，也不像生成过的网站(没有 index.html 或 sitemap.xml)；为免删除其中的文件，请换一个目录或先清空它")
         )
 
 
@@ -60,8 +60,8 @@ _OUTPUT_SIGNS = ("index.html", "sitemap.xml", "404.html")
 def write_error(path: str, exc: OSError) -> SiteError:
     """The one-line error for a file that could not be written: a full disk says so."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return SiteError(Problem(path, None, "磁盘已满,无法写入此文件;请腾出磁盘空间后重新生成,上一次的输出保持不变"))
-    return SiteError(Problem(path, None, f"无法写入此文件:{exc.strerror or exc}"))
+        return SiteError(Problem(path, None, "磁盘已满，无法写入此文件；请腾出磁盘空间后重新生成，上一次的输出保持不变"))
+    return SiteError(Problem(path, None, f"无法写入此文件：{exc.strerror or exc}"))
 
 
 class StagedOutput:
@@ -178,7 +178,7 @@ class StagedOutput:
         if size is not None and (old_stat.st_size != size or old_stat.st_mtime_ns != mtime_ns):
             return False
         if _unsafe(relative):
-            raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符),已拒绝写入"))
+            raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符)，已拒绝写入"))
         parent = relative.rpartition("/")[0]
         if parent and parent not in self._made:
             self._make_folders(parent)
@@ -227,12 +227,12 @@ class StagedOutput:
         for source in sources:
             relative = source.relative_to(static_dir).as_posix()
             if relative in taken:
-                raise SiteError(Problem(f"static/{relative}", None, f"与生成的页面 {relative} 同名;请改名或删除其一"))
+                raise SiteError(Problem(f"static/{relative}", None, f"与生成的页面 {relative} 同名；请改名或删除其一"))
             taken.add(relative)
             try:
                 content = source.read_bytes()
             except OSError as exc:
-                raise SiteError(Problem(f"static/{relative}", None, f"无法读取文件:{exc.strerror or exc}")) from None
+                raise SiteError(Problem(f"static/{relative}", None, f"无法读取文件：{exc.strerror or exc}")) from None
             if self.write(relative, content):
                 stats.written += 1
             else:
@@ -270,7 +270,7 @@ class StagedOutput:
             os.rename(self.folder, self.out_dir)
             swapped = True
         except OSError as exc:
-            raise SiteError(Problem(str(self.out_dir), None, f"无法用新生成的网站替换输出目录:{exc.strerror or exc}")) from None
+            raise SiteError(Problem(str(self.out_dir), None, f"无法用新生成的网站替换输出目录：{exc.strerror or exc}")) from None
         finally:
             if not swapped and retired.exists() and not self.out_dir.exists():
                 os.rename(retired, self.out_dir)
@@ -318,10 +318,10 @@ def _unsafe(relative: str) -> bool:
 def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
     """`root / relative`, refusing any path that would land outside `root`."""
     if _unsafe(relative):
-        raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符),已拒绝写入"))
+        raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符)，已拒绝写入"))
     target = root / relative
     if check_links and root.resolve() not in target.resolve().parents:
-        raise SiteError(Problem(relative, None, "输出路径落在输出目录之外,已拒绝写入"))
+        raise SiteError(Problem(relative, None, "输出路径落在输出目录之外，已拒绝写入"))
     return target
 
 

@@ -171,7 +171,7 @@ def refuse_shared_paths(site: Site, specs: list[PageSpec]) -> None:
         other = owner.setdefault(spec.path, spec)
         if other is not spec:
             names = [site.articles[s.key[0]].source_path if s.kind == "article" else s.url or s.path for s in (other, spec)]
-            problems.append(Problem(names[1], None, f"与 {names[0]} 会写到同一个文件 {spec.path};请修改其中一个的网址"))
+            problems.append(Problem(names[1], None, f"与 {names[0]} 会写到同一个文件 {spec.path}；请修改其中一个的网址"))
     if problems:
         raise SiteError(problems)
 
@@ -257,7 +257,7 @@ class PageRenderer:
         """The article with its body HTML, links to other articles' files pointed at their pages."""
         html = self._body_html(article.content_hash)
         if html is None:
-            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文(构建缓存不完整);请删除 .sitegen-cache/ 后重试"))
+            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文(构建缓存不完整)；请删除 .sitegen-cache/ 后重试"))
         for href, url in article.link_targets:
             html = html.replace(f'href="{escape(href)}"', f'href="{escape(url)}"')
         return replace(article, body_html=html)
@@ -280,7 +280,7 @@ class PageRenderer:
                 Problem(
                     f"{LAYOUTS_DIR}/article.html",
                     None,
-                    f"文章页必须恰好有一个免责声明框(class=\"disclaimer\"),{path} 中有 {found} 个;请在模板中保留 {{% include \"partials/disclaimer.html\" %}}",
+                    f"文章页必须恰好有一个免责声明框(class=\"disclaimer\"),{path} 中有 {found} 个；请在模板中保留 {{% include \"partials/disclaimer.html\" %}}",
                 )
             )
         return html
@@ -296,7 +296,7 @@ class PageRenderer:
             number, page_count(len(articles), per_page), base, articles[(number - 1) * per_page : number * per_page]
         )
         heading = title if number == 1 else f"{title}(第 {number} 页)"
-        summary = description or f"{title}相关文章 {len(articles)} 篇,按发布时间排列。"
+        summary = description or f"{title}相关文章 {len(articles)} 篇，按发布时间排列。"
         return self._render(
             "list.html", spec.path,
             page=self._meta(heading, summary, spec.url, kind="list"),
@@ -316,14 +316,14 @@ class PageRenderer:
         try:
             html = self.env.get_template(template).render(site=self.site, url_prefix=self.prefix, **context)
         except jinja2.TemplateSyntaxError as exc:
-            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误:{exc.message}"))
+            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误：{exc.message}"))
         except jinja2.TemplateNotFound as exc:
             raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}"))
         except SiteError:
             raise
         except Exception as exc:  # an error raised while a template runs: name the template line
             where, line = _template_frame(exc, self.layouts_dir, template)
-            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错:{type(exc).__name__}: {exc}"))
+            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错：{type(exc).__name__}: {exc}"))
         return html.encode("utf-8")
 
     def _meta(self, title: str, description: str, url: str | None, *, kind: str, index: bool = True) -> dict:

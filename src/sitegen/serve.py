@@ -252,7 +252,7 @@ class _Watchers:
         except Exception as exc:  # a watched folder removed under us: refresh() starts a new watcher
             ready.set()
             if not stop.is_set():
-                self.on_event(ServeEvent("warning", f"监视文件时出错:{exc};将在下一次改动时重新开始监视"))
+                self.on_event(ServeEvent("warning", f"监视文件时出错：{exc}；将在下一次改动时重新开始监视"))
                 self.changes.put(set())
 
 
@@ -478,7 +478,7 @@ class DevServer:
         try:
             self._httpd = _PreviewHTTPServer((host, port), self)
         except OSError as exc:
-            raise ServeError(f"无法在 {host}:{port} 上监听:{exc.strerror or exc};换一个 --port 试试") from None
+            raise ServeError(f"无法在 {host}:{port} 上监听：{exc.strerror or exc}；换一个 --port 试试") from None
         bound_port = self._httpd.server_address[1]
         self.url = f"http://{_url_host(host)}:{bound_port}"
         # Watch before the first build, so an edit made while it runs is not missed.
@@ -488,7 +488,7 @@ class DevServer:
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="sitegen-http", daemon=True)
         self._http_thread.start()
         page_url = f"{self.url}{self.prefix}/"
-        self._emit(ServeEvent("ready", f"预览地址:{page_url}  (按 Ctrl-C 停止)", url=page_url))
+        self._emit(ServeEvent("ready", f"预览地址：{page_url}  (按 Ctrl-C 停止)", url=page_url))
 
     def run_forever(self) -> None:
         """Rebuild on every batch of changes until stop() is called (or Ctrl-C in the caller)."""
@@ -556,10 +556,10 @@ class DevServer:
         self.prefix = self._base_path()
         sent = self.hub.built(css_only)
         if not changes:
-            message = f"已生成 {result.out_dir}:{result.articles} 篇文章,{result.pages} 个页面({result.written} 个写入),用时 {seconds:.2f} 秒"
+            message = f"已生成 {result.out_dir}:{result.articles} 篇文章，{result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒"
         else:
             note = "已更新样式表" if sent == "css" else "已刷新页面"
-            message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面({result.written} 个写入),用时 {seconds:.2f} 秒;{note}"
+            message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒；{note}"
         self._emit(ServeEvent("built", message, problems=tuple(result.warnings), changes=described, css_only=sent == "css", seconds=seconds))
         return True
 
@@ -569,7 +569,7 @@ class DevServer:
         self._emit(
             ServeEvent(
                 "failed",
-                f"{_summary(described, self.site_dir) if described else '首次生成'} → 生成失败:{len(problems)} 个问题,用时 {seconds:.2f} 秒;{kept},改好后会自动重新生成",
+                f"{_summary(described, self.site_dir) if described else '首次生成'} → 生成失败：{len(problems)} 个问题，用时 {seconds:.2f} 秒；{kept}，改好后会自动重新生成",
                 problems=tuple(problems),
                 changes=described,
                 seconds=seconds,
@@ -644,7 +644,7 @@ def _tidy_interrupted_output(out_dir: Path) -> None:
 def _unexpected_problem(exc: Exception) -> Problem:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"(位于 {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    return Problem("sitegen", None, f"生成时出现意外错误 {type(exc).__name__}: {exc}{where};这是 sitegen 的缺陷,请报告")
+    return Problem("sitegen", None, f"生成时出现意外错误 {type(exc).__name__}: {exc}{where}；这是 sitegen 的缺陷，请报告")
 
 
 def _url_host(host: str) -> str:
@@ -669,7 +669,7 @@ class _PreviewHTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
-        self.preview._emit(ServeEvent("warning", f"处理请求时出错:{type(exc).__name__}: {exc}"))
+        self.preview._emit(ServeEvent("warning", f"处理请求时出错：{type(exc).__name__}: {exc}"))
 
 
 # For a site without 404.html, or never built: still HTML, so the reload script and overlay work.
@@ -845,9 +845,9 @@ RELOAD_JS = r"""// Live reload for `sitegen serve`. Served HTML gets this script
     box.id = overlayId;
     box.setAttribute("role", "alert");
     box.appendChild(element("strong", "display:block;color:#c62828;font-size:16px;margin-bottom:6px",
-      "生成失败:" + problems.length + " 个问题"));
+      "生成失败：" + problems.length + " 个问题"));
     box.appendChild(element("p", "margin:0 0 8px;color:#555",
-      "页面显示的是上一次成功生成的内容;改好文件后会自动刷新。"));
+      "页面显示的是上一次成功生成的内容；改好文件后会自动刷新。"));
     var list = element("ol", "margin:0;padding-left:1.4em");
     problems.forEach(function (problem) {
       var item = element("li", "margin:6px 0");

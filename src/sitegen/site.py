@@ -1,7 +1,7 @@
 """Stage 4: build the site model from validated articles and their rendered bodies.
 
 Assigns URLs, groups articles into topics, cities and tags (one pass, one function for all three),
-ranks 相关推荐, picks 大家都在搜, and resolves links to other articles' Markdown files. It needs
+ranks 相关推荐， picks 大家都在搜， and resolves links to other articles' Markdown files. It needs
 the facts of each rendered body (text, links, sketch), never the body's HTML.
 """
 
@@ -75,7 +75,7 @@ def build_site(
             day=f"{fm.date.day:02d}",
         )
         if url in url_owner:
-            problems.append(Problem(source.path, None, f"网址 {url} 与 {url_owner[url]} 重复;请在其中一篇的头部信息中设置不同的 slug"))
+            problems.append(Problem(source.path, None, f"网址 {url} 与 {url_owner[url]} 重复；请在其中一篇的头部信息中设置不同的 slug"))
             continue
         url_owner[url] = source.path
         articles.append(
@@ -155,14 +155,14 @@ def _redirects(articles: Sequence[Article], prefix: str) -> tuple[tuple[tuple[st
                 or any(c.isspace() or c in "\\\0?#%*:!" for c in path)
                 or any(part in ("", ".", "..") for part in parts)
             ):
-                problems.append(Problem(article.source_path, None, f"aliases: {alias!r} 不是有效的旧网址;请写成站内路径,例如 aliases: [yibao/old-name/]"))
+                problems.append(Problem(article.source_path, None, f"aliases: {alias!r} 不是有效的旧网址；请写成站内路径，例如 aliases: [yibao/old-name/]"))
                 continue
             url = f"{prefix}/{path}/"
             if url == article.url:
                 continue
             if url in claimed and claimed[url] is not article:
                 problems.append(
-                    Problem(article.source_path, None, f"aliases: {url} 已被 {claimed[url].source_path} 使用;一个旧网址只能指向一篇文章")
+                    Problem(article.source_path, None, f"aliases: {url} 已被 {claimed[url].source_path} 使用；一个旧网址只能指向一篇文章")
                 )
                 continue
             claimed[url] = article
@@ -229,7 +229,7 @@ def _term_slug_collisions(kind: str, terms: Iterable[Term], articles: Sequence[A
             first = articles[term.article_ids[0]].source_path
             second = articles[other.article_ids[0]].source_path
             problems.append(
-                Problem(first, None, f"{kind}“{term.name}”与{kind}“{other.name}”({second})的网址都是 {term.url};请在 site.toml 中为其一设置 slug")
+                Problem(first, None, f"{kind}“{term.name}”与{kind}“{other.name}”({second})的网址都是 {term.url}；请在 site.toml 中为其一设置 slug")
             )
         else:
             owner[term.slug] = term
@@ -248,11 +248,11 @@ def _taxonomy_prefix_problems(config: SiteConfig) -> list[Problem]:
     for key in ("topics", "cities", "tags"):
         value = getattr(config.taxonomies, key)
         if not is_safe_slug(value):
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 不是安全的目录名;只能用小写字母\u3001数字和连字符,例如 {key}"))
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 不是安全的目录名；只能用小写字母\u3001数字和连字符，例如 {key}"))
         elif value in seen:
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} 与 taxonomies.{seen[value]} 都是 {value!r},两类索引页会互相覆盖;请改用不同的名字"))
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} 与 taxonomies.{seen[value]} 都是 {value!r}，两类索引页会互相覆盖；请改用不同的名字"))
         elif value in _FIXED_FOLDERS:
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 与站点自带的 /{value}/ 重名;请换一个名字"))
+            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 与站点自带的 /{value}/ 重名；请换一个名字"))
         seen.setdefault(value, key)
     return problems
 
@@ -285,7 +285,7 @@ def _article_url_collisions(
             owner = "搜索索引目录 /pagefind/"
         if owner is not None:
             problems.append(
-                Problem(article.source_path, None, f"网址 {article.url} 与{owner}重复;请在头部信息中设置不同的 slug 或 topic")
+                Problem(article.source_path, None, f"网址 {article.url} 与{owner}重复；请在头部信息中设置不同的 slug 或 topic")
             )
     return problems
 
