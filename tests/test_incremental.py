@@ -182,3 +182,18 @@ def test_a_tampered_rendered_body_is_never_published(basic_site: Path) -> None:
     for page in (basic_site / "public").rglob("*.html"):
         assert "alert(1)" not in page.read_text(encoding="utf-8")
     assert "深圳的个人账户余额" in (basic_site / "public/yibao/shenzhen-duanjiao/index.html").read_text(encoding="utf-8")
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_not_a_failure(basic_site: Path, monkeypatch) -> None:
+    import errno
+
+    from sitegen.cache import BuildCache
+
+    def full_disk(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(BuildCache, "save", full_disk)
+    result = build_site(basic_site)
+    assert (basic_site / "public/index.html").exists()
+    assert any(w.path == ".sitegen-cache" and "缓存" in w.message for w in result.warnings)
+    assert build_site(basic_site).rendered > 0  # nothing was remembered, so the next build works again

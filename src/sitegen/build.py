@@ -142,17 +142,15 @@ def build(options: BuildOptions) -> BuildResult:
         _check_redirects(site, specs)
 
     same_output = cache.output_dir == str(out_dir.absolute())
+    previous = cache.outputs if same_output else {}  # what the current output folder holds
     spare_files = cache.spare_files if same_output else None
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
     with StagedOutput(out_dir, cache.spare, spare_files) as staged:
         with timer("pages"):
             renderer = PageRenderer(site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles))
-            records, written, rendered = _write_pages(
-                staged, specs, renderer, cache.outputs if same_output else {}, jobs, options.on_progress
-            )
+            records, written, rendered = _write_pages(staged, specs, renderer, previous, jobs, options.on_progress)
         with timer("sitemap"):
-            previous = cache.outputs if same_output else {}
             written += _write_sitemaps(staged, site, specs, previous, records)
             robots = robots_page(site)
             written += staged.write(robots.path, robots.content)
@@ -168,10 +166,11 @@ def build(options: BuildOptions) -> BuildResult:
                 index_search(staged.folder)
                 for path in (staged.folder / "pagefind").rglob("*"):
                     if path.is_file():
-                        records[path.relative_to(staged.folder).as_posix()] = _record(staged, path.relative_to(staged.folder).as_posix(), "")
+                        relative = path.relative_to(staged.folder).as_posix()
+                        records[relative] = _record(staged, relative, "")
                         written += 1  # Pagefind writes its whole index anew
         with timer("commit"):
-            removed = len(set(cache.outputs) - set(records)) if same_output else 0
+            removed = len(set(previous) - set(records))
             staged.commit()
 
     cache.sources = content.records
@@ -183,7 +182,12 @@ def build(options: BuildOptions) -> BuildResult:
     cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())
-    cache.save()
+    saved = True
+    try:
+        cache.save()
+    except OSError as exc:  # the site is built; only the next build will be slower
+        saved = False
+        warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存({exc.strerror or exc}),下次构建会慢一些", "warning"))
     files = len(records)
     result = BuildResult(
         out_dir=out_dir,
@@ -199,7 +203,7 @@ def build(options: BuildOptions) -> BuildResult:
         url_prefix=renderer.prefix,
         timings=timer.timings,
     )
-    if options.cache and cache.folder is not None and not any(w.path == CACHE_DIR for w in result.warnings):
+    if options.cache and saved:
         outputs = [(path, record.size, record.mtime_ns) for path, record in records.items()]
         try:
             remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
