@@ -97,11 +97,12 @@ def build(options: BuildOptions) -> BuildResult:
     cache_dir = site_dir / CACHE_DIR
     signature = ""
     scan = None
+    layouts = layouts_digest(site_dir / LAYOUTS_DIR)  # read once: the change check and the plan use it
     if options.cache:
         # Nothing changed since the last build (sources, settings, layouts, output): nothing to do.
         with timer("unchanged?"):
             scan = scan_content(site_dir)
-            signature = _inputs_signature(site_dir, options, out_dir, today, scan)
+            signature = _inputs_signature(site_dir, options, out_dir, today, scan, layouts)
             last = last_build(cache_dir)
             if last is not None and last[0] == signature and _output_intact(out_dir, last[1][1]):
                 return replace(last[1][0], written=0, rendered=0, removed=0, timings=timer.timings)
@@ -136,7 +137,7 @@ def build(options: BuildOptions) -> BuildResult:
     site = model.site
 
     with timer("plan"):
-        specs = plan_pages(site, layouts_digest(site_dir / LAYOUTS_DIR))
+        specs = plan_pages(site, layouts)
         refuse_shared_paths(site, specs)
     if site.redirects:
         _check_redirects(site, specs)
@@ -212,7 +213,9 @@ def build(options: BuildOptions) -> BuildResult:
     return result
 
 
-def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, today: dt.date, scan: ContentScan) -> str:
+def _inputs_signature(
+    site_dir: Path, options: BuildOptions, out_dir: Path, today: dt.date, scan: ContentScan, layouts: str
+) -> str:
     """A digest of everything a build reads: options, settings, layouts, and every source file's stat."""
     digest = hashlib.blake2b(digest_size=16)
     choices = (options.drafts, options.future, options.base_url, options.search, today, str(out_dir.absolute()))
@@ -221,7 +224,7 @@ def _inputs_signature(site_dir: Path, options: BuildOptions, out_dir: Path, toda
         digest.update((site_dir / CONFIG_FILE).read_bytes())
     except OSError:
         digest.update(b"\0no site.toml")
-    digest.update(layouts_digest(site_dir / LAYOUTS_DIR).encode("ascii"))
+    digest.update(layouts.encode("ascii"))
     for relative, stat in scan.stats.items():
         digest.update(f"{relative}\0{stat}\n".encode("utf-8", "surrogateescape"))
     digest.update(repr(scan.problems).encode("utf-8", "surrogateescape"))

@@ -166,11 +166,6 @@ class LoadedContent:
     records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
 
 
-def find_article_files(site_dir: Path) -> list[Path]:
-    """Every Markdown file under `content/`, in a stable order; hidden files and folders are skipped."""
-    return find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)[0]
-
-
 def _skip_in_content(name: str, is_dir: bool) -> bool:
     return name.startswith((".", "_")) or (not is_dir and not name.endswith(".md"))
 

@@ -32,7 +32,6 @@ RETIRED_MARK = ".sitegen-retired-"
 class WriteStats:
     written: int = 0  # files whose bytes are new or changed
     unchanged: int = 0
-    removed: int = 0  # files of the previous output that the new one no longer has
 
 
 def check_output_folder(out_dir: Path, site_dir: Path) -> None:

@@ -63,7 +63,7 @@ def build_site(
 
     url_owner: dict[str, str] = {}
     articles: list[Article] = []
-    for new_id, index in enumerate(order):
+    for index in order:
         source, body = sources[index], bodies[index]
         fm = source.front_matter
         url = prefix + config.permalink.format(
@@ -101,9 +101,8 @@ def build_site(
                 params=Params(source.params),
             )
         )
-    kept_bodies = [bodies[order[i]] for i in range(len(order))]
     by_path = {a.source_path: a for a in articles}
-    body_of = {sources[order[i]].path: kept_bodies[i] for i in range(len(order))}
+    body_of = {sources[i].path: bodies[i] for i in order}
 
     articles = [_with_resolved_links(a, body_of[a.source_path], by_path, warnings) for a in articles]
 
