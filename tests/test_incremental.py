@@ -86,6 +86,12 @@ def test_rebuilds_after_each_edit_equal_a_cold_build(tmp_path: Path) -> None:
     edit(site / "site.toml", 'title = "基准测试站"', 'title = "基准测试站(改)"')
     check("site.toml")
 
+    edit(site / "site.toml", "paginate = 20", "paginate = 20\nexcerpt_length = 40")  # every cached excerpt is wrong now
+    check("excerpt length")
+    assert build_site(site, jobs=2).rendered == 0
+    edit(site / "site.toml", "excerpt_length = 40", "excerpt_length = 80")
+    check("excerpt length again")
+
     assert build_site(site, jobs=2).rendered == 0  # and nothing left to do
 
 
@@ -134,7 +140,7 @@ def test_deleted_output_is_rebuilt(basic_site: Path) -> None:
     assert (basic_site / "public/index.html").exists()
 
 
-@pytest.mark.parametrize("damage", ["truncate", "foreign", "garbage", "unsigned"])
+@pytest.mark.parametrize("damage", ["truncate", "foreign", "garbage", "unsigned", "shard"])
 def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Path, damage: str) -> None:
     build_site(basic_site)
     manifest = basic_site / ".sitegen-cache" / "manifest.pickle"
@@ -150,6 +156,9 @@ def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Pa
         manifest.write_bytes(_signed(signing_key(), pickle.dumps(data)))
     elif damage == "unsigned":  # a cache from another machine, say committed to the repository
         manifest.write_bytes(b"\0" * 32 + manifest.read_bytes()[32:])
+    elif damage == "shard":  # one of the 64 files of per-article entries
+        shard = sorted((basic_site / ".sitegen-cache" / "articles").glob("*.pickle"))[5]
+        shard.write_bytes(shard.read_bytes()[:-10])
     else:
         manifest.write_bytes(os.urandom(2000))
     edit(basic_site / "content/yibao/shenzhen-menzhen.md", "一部分", "一部分费用")

@@ -27,8 +27,8 @@ from .config import CONFIG_FILE, RelatedSettings, load_config
 from .content import ContentScan, load_content, parse_article, scan_content, stat_key
 from .errors import Problem, SiteError
 from .feeds import robots_page, sitemap_pages
-from .markdown import render_bodies, render_markdown
-from .output import StagedOutput, check_output_folder
+from .markdown import BodyPage, render_bodies, render_markdown
+from .output import PatchedOutput, StagedOutput, check_output_folder
 from .related import RelatedInput, rank_related
 from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages, refuse_shared_paths
 from .site import base_path, build_site
@@ -113,9 +113,8 @@ def build(options: BuildOptions) -> BuildResult:
     with timer("config"):
         config = load_config(site_dir, options.base_url)
     search = config.search if options.search is None else options.search
-    text_limit = config.excerpt_length + 1  # make_excerpt() never reads further (see text.py)
-    if cache.text_limit < text_limit:
-        cache.facts, cache.sources = {}, {}  # cached sources carry no body: without facts, read again
+    if cache.excerpt_length != config.excerpt_length:
+        cache.forget_articles()  # the facts hold excerpts of another length, and sources no body
 
     with timer("content"):
         content = load_content(
@@ -126,7 +125,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     with timer("markdown"):
         keyed = [(article.content_hash, article.body) for article in content.articles]
-        bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs)
+        bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs, config.excerpt_length)
 
     with timer("model"):
         remember_slugs(cache.slugs)
@@ -147,9 +146,16 @@ def build(options: BuildOptions) -> BuildResult:
     spare_files = cache.spare_files if same_output else None
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    with StagedOutput(out_dir, cache.spare, spare_files) as staged:
+    patch = out_dir.is_dir() and _few_pages_changed(specs, previous) and not search  # Pagefind indexes a whole tree
+    if patch:
+        output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
+    else:
+        output = StagedOutput(out_dir, cache.spare, spare_files)
+    with output as staged:
         with timer("pages"):
-            renderer = PageRenderer(site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles))
+            renderer = PageRenderer(
+                site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates
+            )
             records, written, rendered = _write_pages(staged, specs, renderer, previous, jobs, options.on_progress)
         with timer("sitemap"):
             written += _write_sitemaps(staged, site, specs, previous, records)
@@ -175,12 +181,12 @@ def build(options: BuildOptions) -> BuildResult:
             staged.commit()
 
     cache.sources = content.records
-    cache.facts.update(
-        {article.content_hash: replace(body, text=body.text[:text_limit]) for article, body in zip(content.articles, bodies)}
-    )
-    cache.text_limit = text_limit
+    for article, body in zip(content.articles, bodies):
+        cache.facts[article.content_hash] = body
+    cache.excerpt_length = config.excerpt_length
     cache.slugs = known_slugs()
-    cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
+    if not patch:
+        cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())
     saved = True
@@ -205,7 +211,7 @@ def build(options: BuildOptions) -> BuildResult:
         timings=timer.timings,
     )
     if options.cache and saved:
-        outputs = [(path, record.size, record.mtime_ns) for path, record in records.items()]
+        outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]
         try:
             remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
         except OSError:
@@ -243,14 +249,14 @@ def _stat_or_missing(path: Path) -> object:
         return "missing"
 
 
-def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int]]) -> bool:
+def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int, int]]) -> bool:
     """Whether every file the last build wrote is still there as it was written."""
-    for relative, size, mtime_ns in outputs:
+    for relative, size, mtime_ns, inode in outputs:
         try:
             stat = os.stat(os.path.join(out_dir, relative))
         except OSError:
             return False
-        if stat.st_size != size or stat.st_mtime_ns != mtime_ns:
+        if stat.st_size != size or stat.st_mtime_ns != mtime_ns or stat.st_ino != inode:
             return False
     return True
 
@@ -278,14 +284,15 @@ class _BodyReader:
         self.store = store
         self.paths = {article.content_hash: article.path for article in articles}
 
-    def __call__(self, key: str) -> str | None:
-        html = self.store.get(key)
-        if html is None and key in self.paths:
+    def __call__(self, key: str) -> BodyPage | None:
+        page = self.store.get(key)
+        if page is None and key in self.paths:
             result = parse_article(self.paths[key], (self.site_dir / self.paths[key]).read_bytes())
             if not isinstance(result, list) and result.content_hash == key:
-                html = render_markdown(result.body).html
-                self.store.put(key, html)
-        return html
+                body = render_markdown(result.body)
+                page = BodyPage(body.html, body.headings)
+                self.store.put(key, page)
+        return page
 
 
 def _remembered_ranking(cache: BuildCache, jobs: int):
@@ -296,6 +303,21 @@ def _remembered_ranking(cache: BuildCache, jobs: int):
         return cache.related.lists
 
     return rank
+
+
+def _few_pages_changed(specs: list[PageSpec], previous: dict[str, OutputRecord]) -> bool:
+    """Whether at most one page in ten needs rendering again: then the output is patched in place.
+
+    A bigger change (a template, site.toml) stages a whole new tree and swaps it in at once.
+    """
+    if not previous:
+        return False
+    changed = 0
+    for spec in specs:
+        old = previous.get(spec.path)
+        if old is None or old.fingerprint != spec.fingerprint:
+            changed += 1
+    return changed <= len(specs) // 10
 
 
 def _write_pages(
@@ -315,7 +337,7 @@ def _write_pages(
     for spec in specs:
         old = previous.get(spec.path)
         if old is not None and old.fingerprint == spec.fingerprint:
-            if staged.keep(spec.path, old.size, old.mtime_ns):
+            if staged.keep(spec.path, old):
                 records[spec.path] = old
                 continue
         to_render.append(spec)
@@ -344,7 +366,7 @@ def _write_sitemaps(
     text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
     kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
-    if "sitemap.xml" in kept and all(staged.keep(path, r.size, r.mtime_ns) for path, r in kept.items()):
+    if "sitemap.xml" in kept and all(staged.keep(path, r) for path, r in kept.items()):
         records.update(kept)
         return 0
     written = 0
@@ -366,7 +388,7 @@ def _render_chunk(specs: Sequence[PageSpec]) -> tuple[dict[str, OutputRecord], i
 
 def _record(staged: StagedOutput, relative: str, fingerprint: str) -> OutputRecord:
     stat = staged.staged_path(relative).stat()
-    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns)
+    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def index_search(folder: Path) -> None:

@@ -1,8 +1,10 @@
 """What one build leaves for the next, in `.sitegen-cache/`, so a rebuild redoes only what changed.
 
-- each article's parsed front matter, keyed by the file's path and stat (no re-reading);
-- each body's rendered HTML (in `bodies/`) and its facts, keyed by the file's content hash;
-- the related lists, keyed by a digest of everything ranking reads;
+- each article's parsed front matter and its body's facts (excerpt, links, sketch), keyed by the
+  file's path and stat (no re-reading), in 64 shards by path: a build rewrites only the shards
+  whose articles changed;
+- each body's rendered HTML and headings (in `bodies-*/`), keyed by the file's content hash;
+- the related lists, with what ranking read to make them;
 - each output file's fingerprint: a digest of everything the page shows.
 
 A cache written by another sitegen version, or one that cannot be read, is discarded with a
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
+import zlib
 import secrets
 import pickle
 import shutil
@@ -21,18 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import jinja2
+import jinja2.bccache
+
 from . import __version__
 from .content import ArticleMeta, ArticleSource
-from .markdown import RENDERER_VERSION, Heading, RenderedBody
+from .markdown import RENDERER_VERSION, BodyPage, Heading, RenderedBody
 from .related import RelatedRanking
 from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 6  # bump whenever what the cache holds changes shape
+_FORMAT = 8  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
-_MANIFEST = "manifest.pickle"
+_MANIFEST = "manifest.pickle"  # what is not per article; the articles are in _SHARDS
+_SHARDS = "articles"
+_SHARD_COUNT = 64
 _LAST_BUILD = "last-build.pickle"
 
 
@@ -42,6 +51,7 @@ class OutputRecord(NamedTuple):
     fingerprint: str
     size: int
     mtime_ns: int
+    inode: int  # a copy with the same size and time is still not the file this build wrote
 
 
 def signing_key() -> bytes:
@@ -77,13 +87,47 @@ def _verified(key: bytes, blob: bytes) -> bytes | None:
     return data if hmac.compare_digest(signature, hmac.new(key, data, hashlib.sha256).digest()) else None
 
 
+class SignedTemplateCache(jinja2.BytecodeCache):
+    """Compiled layouts, so an edit does not compile every template again (about 60 ms).
+
+    Jinja's own file cache would load whatever bytecode it finds; like every cache file here,
+    these are signed with this user's key and ignored when the signature fails.
+    """
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder = folder
+        self.key = key
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.bytecode"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            data = _verified(self.key, self._path(bucket).read_bytes())
+        except OSError:
+            return
+        if data is not None:
+            bucket.bytecode_from_string(data)  # checks the template's checksum itself
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._path(bucket)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            temporary.write_bytes(_signed(self.key, bucket.bytecode_to_string()))
+            os.replace(temporary, path)
+        except OSError:
+            pass  # the next build compiles the template again
+
+
 class BodyStore:
-    """Rendered article bodies by content hash: on disk when caching, in memory otherwise."""
+    """What each article's own page shows of its body (HTML and headings), by content hash: on
+    disk when caching, in memory otherwise."""
 
     def __init__(self, folder: Path | None, key: bytes = b""):
         self.folder = folder
         self.key = key
-        self._memory: dict[str, str] = {}
+        self._memory: dict[str, BodyPage] = {}
 
     @property
     def persistent(self) -> bool:
@@ -94,23 +138,28 @@ class BodyStore:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.html"
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, page: BodyPage) -> None:
         if self.folder is None:
-            self._memory[key] = html
+            self._memory[key] = page
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_bytes(_signed(self.key, html.encode("utf-8")))
+        # One line of JSON headings, then the HTML: no pickle, so nothing in it can run code.
+        headings = json.dumps([list(h) for h in page.headings], ensure_ascii=False)
+        temporary.write_bytes(_signed(self.key, f"{headings}\n{page.html}".encode("utf-8")))
         os.replace(temporary, path)
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> BodyPage | None:
         if self.folder is None:
             return self._memory.get(key)
         try:
             data = _verified(self.key, self._path(key).read_bytes())
-            return None if data is None else data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            if data is None:
+                return None
+            headings, _, html = data.decode("utf-8").partition("\n")
+            return BodyPage(html, tuple(Heading(int(level), anchor, text) for level, anchor, text in json.loads(headings)))
+        except (OSError, ValueError, TypeError):
             return None
 
     def discard_except(self, keep: set[str], stored: set[str]) -> None:
@@ -132,15 +181,28 @@ class BuildCache:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     output_dir: str | None = None
     spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
-    text_limit: int = 0  # how much of each body's text the facts keep (excerpts need only the start)
+    excerpt_length: int = 0  # the length of the excerpts in `facts`
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
+    _shards: dict[int, dict[str, tuple]] = field(default_factory=dict, repr=False)  # as last read or written
+    _stored: set[str] = field(default_factory=set, repr=False)  # bodies the store holds for the articles
 
     @property
     def spare(self) -> Path | None:
         """Where the output tree retired by the last build waits to be reused as staging."""
         return self.folder / "spare-output" if self.folder is not None else None
+
+    def forget_articles(self) -> None:
+        """Drop every article's cached front matter and facts: they are read and rendered again."""
+        self.sources, self.facts, self._shards = {}, {}, {}
+
+    @property
+    def templates(self) -> SignedTemplateCache | None:
+        """Where compiled layouts are kept, signed like every other cache file."""
+        if self.folder is None:
+            return None
+        return SignedTemplateCache(self.folder / f"templates-{_digest(_VERSION, jinja2.__version__)[:8]}", self.bodies.key)
 
     @classmethod
     def disabled(cls) -> "BuildCache":
@@ -159,27 +221,27 @@ class BuildCache:
         if not manifest.exists():
             return fresh
         try:
-            verified = _verified(key, manifest.read_bytes())
-            if verified is None:
-                raise _Unsigned()
-            data = pickle.loads(verified)
-            if not isinstance(data, dict) or data.get("version") != _VERSION:
-                raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
-            facts = {key: _unpack_facts(packed) for key, packed in data["facts"].items()}
+            data = _read_signed(key, manifest)
             cache = cls(
                 folder=folder,
-                # Sources are kept without their body text: one whose facts are gone is read again.
-                sources={p: (stat, _unpack_source(p, packed)) for p, (stat, packed) in data["sources"].items() if packed[0] in facts},
-                facts=facts,
                 related=data["related"],
                 outputs=data["outputs"],
                 output_dir=data["output_dir"],
                 spare_files=data["spare_files"],
-                text_limit=data["text_limit"],
+                excerpt_length=data["excerpt_length"],
                 slugs=data["slugs"],
                 bodies=fresh.bodies,
             )
-            cache._stored = set(data["stored"])
+            for number in range(_SHARD_COUNT):
+                entries = _read_signed(key, folder / _SHARDS / f"{number:02d}.pickle")["articles"]
+                cache._shards[number] = entries
+                for path, (stat, packed_source, packed_facts) in entries.items():
+                    if packed_facts is None:
+                        continue  # never rendered (a draft): sources carry no body, so it is read again
+                    source = _unpack_source(path, packed_source)
+                    cache.sources[path] = (stat, source)
+                    cache.facts[source.content_hash] = _unpack_facts(packed_facts)
+            cache._stored = set(cache.facts)
             return cache
         except _Unsigned:
             fresh.warnings.append("构建缓存不是本机这次安装写下的(签名不符)，已丢弃并完整重建")
@@ -192,29 +254,78 @@ class BuildCache:
         return fresh
 
     def save(self) -> None:
-        """Write the manifest atomically and drop bodies no article uses any more."""
+        """Write what changed, each file atomically, and drop bodies no article uses any more.
+
+        Shards are written first and the manifest last: a build stopped in between leaves a
+        manifest whose shards may be newer, which is harmless, as every entry carries its stat.
+        """
         if self.folder is None:
             return
         used = {source.content_hash for _, source in self.sources.values()}
         self.facts = {key: facts for key, facts in self.facts.items() if key in used}
-        self.bodies.discard_except(used, getattr(self, "_stored", set()))
-        self.folder.mkdir(parents=True, exist_ok=True)
-        data = {
-            "version": _VERSION,
-            "sources": {path: (stat, _pack_source(source)) for path, (stat, source) in self.sources.items()},
-            "facts": {key: _pack_facts(facts) for key, facts in self.facts.items()},
-            "related": self.related,
-            "outputs": self.outputs,
-            "output_dir": self.output_dir,
-            "spare_files": self.spare_files,
-            "text_limit": self.text_limit,
-            "slugs": self.slugs,
-            "stored": sorted(used),
-        }
-        temporary = self.folder / f".{_MANIFEST}.{os.getpid()}"
-        temporary.write_bytes(_signed(self.bodies.key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)))
-        os.replace(temporary, self.folder / _MANIFEST)
+        self.bodies.discard_except(used, self._stored)
+        (self.folder / _SHARDS).mkdir(parents=True, exist_ok=True)
+        shards: list[dict[str, tuple]] = [{} for _ in range(_SHARD_COUNT)]
+        for path, (stat, source) in self.sources.items():
+            shards[_shard_of(path)][path] = (stat, source)
+        for number, wanted in enumerate(shards):
+            stored = self._shards.get(number)
+            if stored is not None and _same_entries(stored, wanted, self.facts):
+                continue
+            entries = {}
+            for path, (stat, source) in wanted.items():
+                facts = self.facts.get(source.content_hash)
+                entries[path] = (stat, _pack_source(source), None if facts is None else _pack_facts(facts))
+            _write_signed(self.bodies.key, self.folder / _SHARDS / f"{number:02d}.pickle", {"articles": entries})
+            self._shards[number] = entries
+        _write_signed(
+            self.bodies.key,
+            self.folder / _MANIFEST,
+            {
+                "related": self.related,
+                "outputs": self.outputs,
+                "output_dir": self.output_dir,
+                "spare_files": self.spare_files,
+                "excerpt_length": self.excerpt_length,
+                "slugs": self.slugs,
+            },
+        )
         self._stored = used
+
+
+def _shard_of(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % _SHARD_COUNT
+
+
+def _same_entries(stored: dict[str, tuple], wanted: dict[str, tuple], facts: dict[str, RenderedBody]) -> bool:
+    """Whether a shard as stored holds exactly these articles, each with the same file stat.
+
+    The stat decides: the facts of an article come from its file, and the file is read again
+    whenever its stat changes. Only a draft, never rendered, may have gained facts since.
+    """
+    if stored.keys() != wanted.keys():
+        return False
+    for path, (stat, source) in wanted.items():
+        old_stat, old_source, old_facts = stored[path]
+        if old_stat != stat or old_source[0] != source.content_hash or (old_facts is None) != (source.content_hash not in facts):
+            return False
+    return True
+
+
+def _read_signed(key: bytes, path: Path) -> dict:
+    verified = _verified(key, path.read_bytes())
+    if verified is None:
+        raise _Unsigned()
+    data = pickle.loads(verified)
+    if not isinstance(data, dict) or data.get("version") != _VERSION:
+        raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
+    return data
+
+
+def _write_signed(key: bytes, path: Path, data: dict) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(_signed(key, pickle.dumps({"version": _VERSION, **data}, protocol=pickle.HIGHEST_PROTOCOL)))
+    os.replace(temporary, path)
 
 
 def last_build(folder: Path) -> tuple[str, Any] | None:
@@ -257,12 +368,12 @@ def _unpack_source(path: str, packed: tuple) -> ArticleSource:
 
 
 def _pack_facts(facts: RenderedBody) -> tuple:
-    return (facts.text, tuple(tuple(h) for h in facts.headings), facts.links, facts.images, facts.characters, facts.sketch)
+    return (facts.excerpt, facts.links, facts.images, facts.characters, facts.sketch)
 
 
 def _unpack_facts(packed: tuple) -> RenderedBody:
-    text, headings, links, images, characters, sketch = packed
-    return RenderedBody("", text, tuple(Heading(*h) for h in headings), links, images, characters, sketch)
+    excerpt, links, images, characters, sketch = packed
+    return RenderedBody("", "", (), links, images, characters, sketch, excerpt)
 
 
 class _Foreign(Exception):

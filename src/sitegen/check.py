@@ -26,7 +26,7 @@ from .cache import CACHE_DIR, BuildCache
 from .config import RelatedSettings, SiteConfig, load_config
 from .content import CONTENT_DIR, ArticleSource, load_content
 from .errors import Problem, SiteError
-from .markdown import RenderedBody, render_bodies, render_markdown
+from .markdown import BodyPage, RenderedBody, render_bodies, render_markdown
 from .model import Article, Site
 from .related import NEAR_COPY_SIMILARITY, RelatedInput
 from .render import LAYOUTS_DIR, PageRenderer, layouts_environment, plan_pages
@@ -83,7 +83,9 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     content = load_content(site_dir, drafts=True, future=True, today=today, known=cache.sources, jobs=jobs)
     problems.extend(content.problems)
     keyed = [(source.content_hash, source.body) for source in content.articles]
-    bodies = render_bodies(keyed, _NoHtml(), cache.facts, jobs)
+    excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
+    known = cache.facts if cache.excerpt_length == excerpt_length else {}
+    bodies = render_bodies(keyed, _NoHtml(), known, jobs, excerpt_length)
 
     site: Site | None = None
     model_warnings: list[Problem] = []
@@ -125,10 +127,10 @@ class _NoHtml:
 
     persistent = True
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, page: BodyPage) -> None:
         pass
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> BodyPage | None:
         return None
 
 
@@ -210,8 +212,11 @@ def check_layouts(
             met |= terms
     sample = [sources[i] for i in sorted(chosen)]
     mini = build_site(config, sample, [bodies[i] for i in sorted(chosen)], build_date=today, search=config.search)
-    html = {source.content_hash: render_markdown(source.body).html for source in sample}
-    renderer = PageRenderer(mini.site, layouts, html.get)
+    pages = {}
+    for source in sample:
+        body = render_markdown(source.body)
+        pages[source.content_hash] = BodyPage(body.html, body.headings)
+    renderer = PageRenderer(mini.site, layouts, pages.get)
     try:
         for spec in plan_pages(mini.site, ""):
             renderer.render(spec)
@@ -571,7 +576,7 @@ def short_excerpts(articles: Sequence[CheckedArticle], lines: FieldLines) -> lis
     problems = []
     for article in articles:
         summary = article.source.front_matter.summary
-        text = re.sub(r"\s+", "", summary if summary is not None else article.body.text)
+        text = re.sub(r"\s+", "", summary if summary is not None else article.body.excerpt)
         if len(text) >= MIN_EXCERPT_CHARACTERS:
             continue
         if summary is not None:

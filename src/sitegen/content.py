@@ -178,8 +178,15 @@ def find_source_files(
     A symlink to a file or folder inside the site is followed; one that points outside would
     publish a file the author never put in the site (`static/x -> /etc/passwd`), so it is an error.
     """
+    entries, problems = _walk_sources(root, site_dir, skip)
+    return sorted(Path(entry.path) for entry in entries), problems
+
+
+def _walk_sources(root: Path, site_dir: Path, skip: Callable[[str, bool], bool]) -> tuple[list[os.DirEntry], list[Problem]]:
+    # Works on os.DirEntry, which knows from the folder listing whether it is a link or a folder:
+    # at 100,000 articles, a Path object and an lstat per file cost a second.
     boundary = site_dir.resolve()
-    files: list[Path] = []
+    files: list[os.DirEntry] = []
     problems: list[Problem] = []
     visited: set[Path] = set()
     pending = [root]
@@ -196,10 +203,9 @@ def find_source_files(
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            problems.append(Problem(_shown(folder, site_dir), None, f"无法读取文件夹：{exc.strerror or exc}"))
+            problems.append(Problem(_shown(folder, site_dir), None, f"无法读取文件夹\uff1a{exc.strerror or exc}"))
             continue
         for entry in entries:
-            path = Path(entry.path)
             try:
                 is_dir = entry.is_dir()  # follows a symlink, which _symlink_problem checks first
             except OSError:
@@ -207,14 +213,16 @@ def find_source_files(
             if skip(entry.name, is_dir):
                 continue
             if is_dir:
-                pending.append(path)
+                pending.append(Path(entry.path))
                 continue
-            problem = _symlink_problem(path, site_dir, boundary)
-            if problem is not None:
-                problems.append(problem)
-            elif entry.is_file():
-                files.append(path)
-    return sorted(files), problems
+            if entry.is_symlink():
+                problem = _symlink_problem(Path(entry.path), site_dir, boundary)
+                if problem is not None:
+                    problems.append(problem)
+                    continue
+            if entry.is_file():
+                files.append(entry)
+    return files, problems
 
 
 def _symlink_problem(path: Path, site_dir: Path, boundary: Path) -> Problem | None:
@@ -255,15 +263,20 @@ class ContentScan:
 
 def scan_content(site_dir: Path) -> ContentScan:
     """Find every article file and stat it, once per build (the build's change check uses it too)."""
-    files, problems = find_source_files(site_dir / CONTENT_DIR, site_dir, _skip_in_content)
+    root = site_dir / CONTENT_DIR
+    entries, problems = _walk_sources(root, site_dir, _skip_in_content)
     problems = list(problems)
+    base = len(str(root))
+    found: list[tuple[str, os.DirEntry]] = []
+    for entry in entries:
+        found.append((CONTENT_DIR + entry.path[base:].replace(os.sep, "/"), entry))
+    found.sort(key=lambda item: item[0].split("/"))  # the order of sorted Paths
     stats: dict[str, tuple[int, int, int, int]] = {}
-    for path in files:
-        relative = path.relative_to(site_dir).as_posix()
+    for relative, entry in found:
         try:
-            stats[relative] = stat_key(path.stat())
+            stats[relative] = stat_key(entry.stat())
         except OSError as exc:
-            problems.append(Problem(relative, None, f"无法读取文件：{exc.strerror}"))
+            problems.append(Problem(relative, None, f"无法读取文件\uff1a{exc.strerror}"))
     return ContentScan(stats, problems)
 
 

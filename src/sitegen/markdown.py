@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Mapping, NamedTuple, Sequence
@@ -25,7 +26,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .workers import run_chunks, state
-from .text import is_wide, join_cjk_aware, joins_without_space, text_sketch
+from .text import is_wide, join_cjk_aware, joins_without_space, make_excerpt, text_sketch
 
 
 class Heading(NamedTuple):
@@ -45,6 +46,14 @@ class RenderedBody:
     images: tuple[str, ...]
     characters: int  # CJK characters plus Latin words: what a Chinese reader calls 字数
     sketch: tuple[int, ...]  # near-copy fingerprint of the text, see text_sketch()
+    excerpt: str = ""  # the start of `text` cut at a sentence end, see render_bodies()
+
+
+class BodyPage(NamedTuple):
+    """What an article's own page shows of its body, kept in the body store until pages render."""
+
+    html: str
+    headings: tuple[Heading, ...]
 
 
 # Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
@@ -70,32 +79,36 @@ def render_markdown(text: str) -> RenderedBody:
 
 
 def render_bodies(
-    articles: Sequence[tuple[str, str]], store, known: Mapping[str, RenderedBody], jobs: int = 1
+    articles: Sequence[tuple[str, str]], store, known: Mapping[str, RenderedBody], jobs: int = 1, excerpt_length: int = 120
 ) -> list[RenderedBody]:
-    """Render (key, Markdown) pairs; HTML goes to `store`, the facts come back without the HTML.
+    """Render (key, Markdown) pairs; the page parts go to `store`, the facts come back without them.
 
-    Bodies whose key is in `known` are not rendered again. The rest are rendered on up to
-    `jobs` processes, which write their HTML to the store themselves when it lives on disk.
+    The facts carry the excerpt of `excerpt_length` characters and no text, HTML or headings:
+    they are what every later stage needs of every article, so they are kept small. Bodies whose
+    key is in `known` are not rendered again. The rest are rendered on up to `jobs` processes,
+    which write to the store themselves when it lives on disk.
     """
     facts: dict[str, RenderedBody] = {key: known[key] for key, _ in articles if key in known}
     pending = list({key: text for key, text in articles if key not in facts}.items())
-    for results in run_chunks(_render_chunk, pending, shared=store, jobs=jobs, minimum=100):
-        for key, body in results:
-            if body.html:
-                store.put(key, body.html)
-            facts[key] = replace(body, html="")
+    for results in run_chunks(_render_chunk, pending, shared=(store, excerpt_length), jobs=jobs, minimum=100):
+        for key, body, page in results:
+            if page is not None:
+                store.put(key, page)
+            facts[key] = body
     return [facts[key] for key, _ in articles]
 
 
-def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody]]:
-    store = state()
+def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody, BodyPage | None]]:
+    store, excerpt_length = state()
     results = []
     for key, text in items:
         body = render_markdown(text)
+        page: BodyPage | None = BodyPage(body.html, body.headings)
         if store.persistent:
-            store.put(key, body.html)
-            body = replace(body, html="")
-        results.append((key, body))
+            store.put(key, page)
+            page = None
+        facts = replace(body, html="", text="", headings=(), excerpt=make_excerpt(body.text, excerpt_length))
+        results.append((key, facts, page))
     return results
 
 
@@ -378,4 +391,10 @@ def inline_text(children: list[Token]) -> str:
 
 def count_characters(text: str) -> int:
     """字数: each CJK character counts one, each run of Latin letters or digits counts one."""
-    return sum(1 for c in text if is_wide(c) and c.isalnum()) + len(re.findall(r"[A-Za-z0-9]+", text))
+    # Each distinct character is classified once: an article has thousands of characters but a
+    # few hundred distinct ones, and is_wide() is cached per character.
+    wide = sum(count for char, count in Counter(text).items() if is_wide(char) and char.isalnum())
+    return wide + len(_LATIN_WORD.findall(text))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")

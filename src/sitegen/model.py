@@ -33,7 +33,6 @@ class Article:
     tags: tuple[str, ...]
     excerpt: str
     content_hash: str  # of the source file; the key of the rendered body in the body store
-    headings: tuple[Heading, ...]
     characters: int
     disclaimer: str
     draft: bool
@@ -41,7 +40,9 @@ class Article:
     stale: bool = False  # policy content not checked for longer than site.toml allows
     link_targets: tuple[tuple[str, str], ...] = ()  # links to other articles' .md files → their URLs
     params: Params = field(default_factory=Params)
-    body_html: str = ""  # filled in by the renderer for the page being rendered, never kept here
+    # Filled in by the renderer for the page being rendered (from the body store), never kept here.
+    body_html: str = ""
+    headings: tuple[Heading, ...] = ()
 
     @property
     def last_modified(self) -> dt.date:

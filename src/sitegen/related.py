@@ -43,6 +43,9 @@ class RelatedInput:
     tags: tuple[str, ...]
     day: int  # date as a proleptic ordinal
     sketch: tuple[int, ...]  # bottom-k shingle sketch of the body, see text.text_sketch()
+    # Changes whenever title or sketch do (the source file's hash, say); "" to have it computed.
+    # With it, an update need not fold every title and hash every sketch to find what changed.
+    identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,11 @@ def rank_related(
     """
     json_settings = settings.model_dump_json()
     scoring = [(a.topic, a.city, a.tags, a.day) for a in articles]
-    filter_inputs = [(title_key(a.title), a.sketch) for a in articles]
-    digests = [hashlib.blake2b(repr(item).encode("utf-8"), digest_size=8).digest() for item in filter_inputs]
+    filter_inputs = _FilterInputs(articles)
+    digests = [
+        a.identity.encode("utf-8")[:16] if a.identity else hashlib.blake2b(repr(filter_inputs[i]).encode("utf-8"), digest_size=8).digest()
+        for i, a in enumerate(articles)
+    ]
     if settings.count == 0 or not articles:
         return RelatedRanking([[] for _ in articles], json_settings, scoring, digests, [([], True) for _ in articles])
     if _comparable(previous, json_settings, scoring):
@@ -137,6 +143,20 @@ def _updated(articles, settings, previous: RelatedRanking, scoring, filter_input
             candidates[a] = ranker.candidates[a]
         lists[a] = chosen
     return RelatedRanking(lists, previous.settings, scoring, digests, candidates)
+
+
+class _FilterInputs:
+    """(title key, sketch) of each article, as the filter reads them; titles folded when first read."""
+
+    def __init__(self, articles: Sequence[RelatedInput]):
+        self.articles = articles
+        self.keys: dict[int, str] = {}
+
+    def __getitem__(self, index: int) -> tuple[str, tuple[int, ...]]:
+        key = self.keys.get(index)
+        if key is None:
+            key = self.keys[index] = title_key(self.articles[index].title)
+        return key, self.articles[index].sketch
 
 
 def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:

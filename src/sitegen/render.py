@@ -23,6 +23,7 @@ import jinja2
 from . import __version__
 from .errors import Problem, SiteError
 from .feeds import atom_feed
+from .markdown import BodyPage
 from .model import Article, Site, Term, output_path
 from .site import base_path
 
@@ -180,12 +181,13 @@ def _listing_specs(site: Site, shared: str, cards: list, term: Term | None, url:
     per_page = site.config.paginate
     total = page_count(len(articles), per_page)
     facts = _term_facts(term) if term else None
+    prefix = base_path(site.config)
     for number in range(1, total + 1):
         items = articles[(number - 1) * per_page : number * per_page]
         page_url = url if number == 1 else f"{url}page/{number}/"
         lastmod = items[0].last_modified if items else site.build_date
         yield PageSpec(
-            output_path(page_url, base_path(site.config)),
+            output_path(page_url, prefix),
             "listing",
             (term.kind if term else "", term.name if term else "", number),
             _digest(shared, facts, number, total, len(articles), [cards[a.id] for a in items]),
@@ -197,9 +199,10 @@ def _listing_specs(site: Site, shared: str, cards: list, term: Term | None, url:
 # --- rendering --------------------------------------------------------------------------------
 
 
-def layouts_environment(layouts_dir: Path) -> jinja2.Environment:
+def layouts_environment(layouts_dir: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """The Jinja environment of a site's layouts: autoescaped, strict about undefined names."""
     env = jinja2.Environment(
+        bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader(str(layouts_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -215,12 +218,18 @@ def layouts_environment(layouts_dir: Path) -> jinja2.Environment:
 class PageRenderer:
     """Renders pages of one site model; holds the Jinja environment and reads bodies from a store."""
 
-    def __init__(self, site: Site, layouts_dir: Path, body_html: Callable[[str], str | None]):
+    def __init__(
+        self,
+        site: Site,
+        layouts_dir: Path,
+        body_page: Callable[[str], BodyPage | None],
+        bytecode_cache: jinja2.BytecodeCache | None = None,
+    ):
         self.site = site
         self.layouts_dir = layouts_dir
-        self.env = layouts_environment(layouts_dir)
+        self.env = layouts_environment(layouts_dir, bytecode_cache)
         self.prefix = base_path(site.config)
-        self._body_html = body_html
+        self._body_page = body_page
 
     def render(self, spec: PageSpec) -> bytes:
         """The bytes of one planned page."""
@@ -254,13 +263,14 @@ class PageRenderer:
         raise ValueError(f"unknown page kind {kind!r}")
 
     def with_body(self, article: Article) -> Article:
-        """The article with its body HTML, links to other articles' files pointed at their pages."""
-        html = self._body_html(article.content_hash)
-        if html is None:
+        """The article with its body HTML and headings, links to other articles' files pointed at their pages."""
+        page = self._body_page(article.content_hash)
+        if page is None:
             raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文(构建缓存不完整)；请删除 .sitegen-cache/ 后重试"))
+        html = page.html
         for href, url in article.link_targets:
             html = html.replace(f'href="{escape(href)}"', f'href="{escape(url)}"')
-        return replace(article, body_html=html)
+        return replace(article, body_html=html, headings=page.headings)
 
     def _article(self, article: Article, path: str) -> bytes:
         site = self.site

@@ -8,6 +8,7 @@ the facts of each rendered body (text, links, sketch), never the body's HTML.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
@@ -20,7 +21,6 @@ from .markdown import RenderedBody
 from .model import Article, Link, Params, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import is_safe_slug, term_slug as name_slug
-from .text import make_excerpt
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,10 @@ def build_site(
             term_slugs[kind][name] = name_slug(name)
         return term_slugs[kind][name]
 
+    # Both depend on a handful of (topic, city) and (topic, date) values, not on each article.
+    disclaimer = functools.lru_cache(maxsize=None)(lambda topic, city: _disclaimer(config, topic, city))
+    is_stale = functools.lru_cache(maxsize=None)(lambda topic, checked: _is_stale(config, topic, checked, build_date))
+
     url_owner: dict[str, str] = {}
     articles: list[Article] = []
     for index in order:
@@ -90,14 +94,13 @@ def build_site(
                 city=fm.city,
                 topic=fm.topic,
                 tags=tuple(fm.tags),
-                excerpt=fm.summary or make_excerpt(body.text, config.excerpt_length),
+                excerpt=fm.summary or body.excerpt,
                 content_hash=source.content_hash,
-                headings=body.headings,
                 characters=body.characters,
-                disclaimer=_disclaimer(config, fm.topic, fm.city),
+                disclaimer=disclaimer(fm.topic, fm.city),
                 draft=fm.draft,
                 aliases=tuple(fm.aliases),
-                stale=_is_stale(config, fm.topic, fm.updated or fm.date, build_date),
+                stale=is_stale(fm.topic, fm.updated or fm.date),
                 params=Params(source.params),
             )
         )
@@ -116,7 +119,7 @@ def build_site(
 
     related = rank(
         [
-            RelatedInput(a.title, a.topic, a.city, a.tags, a.date.toordinal(), body_of[a.source_path].sketch)
+            RelatedInput(a.title, a.topic, a.city, a.tags, a.date.toordinal(), body_of[a.source_path].sketch, a.content_hash)
             for a in articles
         ],
         config.related,
