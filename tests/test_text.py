@@ -51,6 +51,29 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="深圳医保断缴后个人账户。,!?;:“”A b", min_size=0, max_size=400), st.integers(20, 150))
 def test_excerpt_needs_only_the_first_limit_plus_one_characters(text: str, limit: int) -> None:
-    # The build cache keeps only that much of each body's text (see build.py).
+    # Excerpts never read past the window; `sitegen check` relies on it for short bodies.
     text = " ".join(text.split())  # rendered plain text never holds runs of spaces
     assert make_excerpt(text[: limit + 1], limit) == make_excerpt(text, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=600))
+def test_sketch_is_the_same_with_and_without_numpy(text: str) -> None:
+    # One rebuilt article is sketched in plain Python, a batch with numpy: related lists and
+    # near-copy checks compare sketches made both ways.
+    import re
+    import unicodedata
+
+    from sitegen.text import _sketch_numpy, _sketch_python
+
+    folded = re.sub(r"\W+", "", unicodedata.normalize("NFKC", text).lower())
+    if len(folded) >= 4:
+        assert _sketch_python(folded) == _sketch_numpy(folded)
+
+
+def test_sketch_of_a_real_article_is_the_same_both_ways() -> None:
+    from sitegen.text import _sketch_numpy, _sketch_python
+
+    folded = "".join(chr(0x4E00 + (i * 7919) % 5000) for i in range(800)) + "abc123"
+    assert len(_sketch_python(folded)) == 32
+    assert _sketch_python(folded) == _sketch_numpy(folded)

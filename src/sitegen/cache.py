@@ -36,12 +36,15 @@ from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 8  # bump whenever what the cache holds changes shape
+_FORMAT = 9  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
-_MANIFEST = "manifest.pickle"  # what is not per article; the articles are in _SHARDS
-_SHARDS = "articles"
+_MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
+_SHARDS = "articles"  # per-article entries, by path
+_OUTPUTS = "outputs"  # per-output-file records, by path
 _SHARD_COUNT = 64
+_RELATED = "related.pickle"
+_SPARE = "spare-files.pickle"
 _LAST_BUILD = "last-build.pickle"
 
 
@@ -187,6 +190,8 @@ class BuildCache:
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
     _shards: dict[int, dict[str, tuple]] = field(default_factory=dict, repr=False)  # as last read or written
     _stored: set[str] = field(default_factory=set, repr=False)  # bodies the store holds for the articles
+    _output_shards: dict[int, dict[str, OutputRecord]] = field(default_factory=dict, repr=False)
+    _saved: dict[str, Any] = field(default_factory=dict, repr=False)  # whole parts, as last read or written
 
     @property
     def spare(self) -> Path | None:
@@ -224,15 +229,17 @@ class BuildCache:
             data = _read_signed(key, manifest)
             cache = cls(
                 folder=folder,
-                related=data["related"],
-                outputs=data["outputs"],
                 output_dir=data["output_dir"],
-                spare_files=data["spare_files"],
                 excerpt_length=data["excerpt_length"],
                 slugs=data["slugs"],
                 bodies=fresh.bodies,
             )
+            cache.related = cache._saved["related"] = _read_signed(key, folder / _RELATED)["related"]
+            cache.spare_files = cache._saved["spare_files"] = _read_signed(key, folder / _SPARE)["spare_files"]
             for number in range(_SHARD_COUNT):
+                outputs = _read_signed(key, folder / _OUTPUTS / f"{number:02d}.pickle")["outputs"]
+                cache._output_shards[number] = outputs
+                cache.outputs.update(outputs)
                 entries = _read_signed(key, folder / _SHARDS / f"{number:02d}.pickle")["articles"]
                 cache._shards[number] = entries
                 for path, (stat, packed_source, packed_facts) in entries.items():
@@ -256,15 +263,19 @@ class BuildCache:
     def save(self) -> None:
         """Write what changed, each file atomically, and drop bodies no article uses any more.
 
-        Shards are written first and the manifest last: a build stopped in between leaves a
-        manifest whose shards may be newer, which is harmless, as every entry carries its stat.
+        The manifest is written last. A build stopped before it leaves parts that may be newer
+        than others, which is harmless: each stage checks what it reuses against its inputs (every
+        article entry carries its file's stat, every output record its file's stat, the related
+        ranking what it was ranked from).
         """
         if self.folder is None:
             return
+        key = self.bodies.key
         used = {source.content_hash for _, source in self.sources.values()}
-        self.facts = {key: facts for key, facts in self.facts.items() if key in used}
+        self.facts = {hash_: facts for hash_, facts in self.facts.items() if hash_ in used}
         self.bodies.discard_except(used, self._stored)
-        (self.folder / _SHARDS).mkdir(parents=True, exist_ok=True)
+        for folder in (_SHARDS, _OUTPUTS):
+            (self.folder / folder).mkdir(parents=True, exist_ok=True)
         shards: list[dict[str, tuple]] = [{} for _ in range(_SHARD_COUNT)]
         for path, (stat, source) in self.sources.items():
             shards[_shard_of(path)][path] = (stat, source)
@@ -276,20 +287,22 @@ class BuildCache:
             for path, (stat, source) in wanted.items():
                 facts = self.facts.get(source.content_hash)
                 entries[path] = (stat, _pack_source(source), None if facts is None else _pack_facts(facts))
-            _write_signed(self.bodies.key, self.folder / _SHARDS / f"{number:02d}.pickle", {"articles": entries})
+            _write_signed(key, self.folder / _SHARDS / f"{number:02d}.pickle", {"articles": entries})
             self._shards[number] = entries
-        _write_signed(
-            self.bodies.key,
-            self.folder / _MANIFEST,
-            {
-                "related": self.related,
-                "outputs": self.outputs,
-                "output_dir": self.output_dir,
-                "spare_files": self.spare_files,
-                "excerpt_length": self.excerpt_length,
-                "slugs": self.slugs,
-            },
-        )
+        outputs: list[dict[str, OutputRecord]] = [{} for _ in range(_SHARD_COUNT)]
+        for path, record in self.outputs.items():
+            outputs[_shard_of(path)][path] = record
+        for number, records in enumerate(outputs):
+            if self._output_shards.get(number) != records:
+                _write_signed(key, self.folder / _OUTPUTS / f"{number:02d}.pickle", {"outputs": records})
+                self._output_shards[number] = records
+        # Whole parts that most builds leave alone: written only when the build made new ones.
+        for name, path, value in (("related", _RELATED, self.related), ("spare_files", _SPARE, self.spare_files)):
+            if name not in self._saved or self._saved[name] is not value:
+                _write_signed(key, self.folder / path, {name: value})
+                self._saved[name] = value
+        manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "slugs": self.slugs}
+        _write_signed(key, self.folder / _MANIFEST, manifest)
         self._stored = used
 
 

@@ -90,6 +90,8 @@ def render_bodies(
     """
     facts: dict[str, RenderedBody] = {key: known[key] for key, _ in articles if key in known}
     pending = list({key: text for key, text in articles if key not in facts}.items())
+    if len(pending) > 60:
+        import numpy  # noqa: F401  text_sketch() vectorises once numpy is loaded: worth its import here
     for results in run_chunks(_render_chunk, pending, shared=(store, excerpt_length), jobs=jobs, minimum=100):
         for key, body, page in results:
             if page is not None:

@@ -19,13 +19,24 @@ import math
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Sequence
-
-import numpy as np
+from typing import NamedTuple, Sequence
 
 from .config import RelatedSettings
 from .text import sketch_similarity, title_key
 from .workers import run_chunks, state
+
+class _Numpy:
+    """numpy, imported when ranking first needs it: updating a list after a body edit never does,
+    and the import costs 45 ms of a rebuild that should take a few hundred."""
+
+    def __getattr__(self, name: str):
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
 
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
@@ -33,8 +44,7 @@ _EPSILON = 1e-9
 _PARALLEL_THRESHOLD = 30000  # below this a process pool costs more than it saves (10k: 0.45 s alone, 0.70 s on two)
 
 
-@dataclass(frozen=True)
-class RelatedInput:
+class RelatedInput(NamedTuple):
     """What ranking needs to know of one article, and nothing more."""
 
     title: str

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 import re
+import sys
 import unicodedata
 from functools import lru_cache
-
-import numpy as np
 
 SENTENCE_ENDS = "\u3002\uff01\uff1f\uff1b!?;"  # 。！？； and their ASCII forms
 _CLOSING = "\u201d\u2019\u300d\u300f\uff09\u3011\u300b\"')"  # closing quotes and brackets
@@ -109,19 +109,50 @@ _SHINGLE = 4
 
 
 def text_sketch(text: str) -> tuple[int, ...]:
-    """A bottom-k MinHash sketch of the text's 4-character shingles, for near-copy detection."""
+    """A bottom-k MinHash sketch of the text's 4-character shingles, for near-copy detection.
+
+    Vectorised with numpy once numpy is loaded (render_bodies loads it for big batches); in plain
+    Python otherwise, so that a rebuild of one article does not pay 45 ms to import numpy. Both
+    give the same values (tests/test_text.py).
+    """
     folded = re.sub(r"\W+", "", unicodedata.normalize("NFKC", text).lower())
     if len(folded) < _SHINGLE:
         return ()
+    if "numpy" in sys.modules:
+        return _sketch_numpy(folded)
+    return _sketch_python(folded)
+
+
+_MASK = (1 << 64) - 1
+_PRIME = 0x100000001B3
+_MIX = 0xFF51AFD7ED558CCD
+
+
+def _sketch_numpy(folded: str) -> tuple[int, ...]:
+    import numpy as np
+
     codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     mixed = np.zeros(len(codes) - _SHINGLE + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(_SHINGLE):
-            mixed = mixed * np.uint64(0x100000001B3) + codes[offset : offset + len(mixed)]
+            mixed = mixed * np.uint64(_PRIME) + codes[offset : offset + len(mixed)]
         mixed ^= mixed >> np.uint64(33)
-        mixed *= np.uint64(0xFF51AFD7ED558CCD)
+        mixed *= np.uint64(_MIX)
         mixed ^= mixed >> np.uint64(33)
     return tuple(int(v) for v in np.unique(mixed)[:SKETCH_SIZE])
+
+
+def _sketch_python(folded: str) -> tuple[int, ...]:
+    codes = [ord(c) for c in folded]
+    values = set()
+    for start in range(len(codes) - _SHINGLE + 1):
+        mixed = 0
+        for code in codes[start : start + _SHINGLE]:
+            mixed = (mixed * _PRIME + code) & _MASK
+        mixed ^= mixed >> 33
+        mixed = (mixed * _MIX) & _MASK
+        values.add(mixed ^ (mixed >> 33))
+    return tuple(heapq.nsmallest(SKETCH_SIZE, values))
 
 
 def sketch_similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
