@@ -11,6 +11,7 @@ expensive stages run on every core (workers.py); the output is byte for byte the
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import shutil
@@ -89,6 +90,25 @@ class StageTimer:
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the site in `options.site_dir` into its output folder; raise SiteError on bad input."""
+    with _cycle_collection_paused():
+        return _build(options)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    # A build makes hundreds of thousands of long-lived objects (the cache, the site model) and
+    # next to no reference cycles, so the cycle collector would only walk the heap again and again:
+    # a fifth of a rebuild's time at 10,000 articles. Plain reference counting still frees memory.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(options: BuildOptions) -> BuildResult:
     site_dir, out_dir = options.site_dir, options.output
     today = options.today or dt.date.today()
     jobs = options.jobs or default_jobs()

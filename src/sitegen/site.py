@@ -61,9 +61,12 @@ def build_site(
             term_slugs[kind][name] = name_slug(name)
         return term_slugs[kind][name]
 
-    # Both depend on a handful of (topic, city) and (topic, date) values, not on each article.
+    # The disclaimer depends on a handful of (topic, city) pairs, staleness only on policy topics.
     disclaimer = functools.lru_cache(maxsize=None)(lambda topic, city: _disclaimer(config, topic, city))
-    is_stale = functools.lru_cache(maxsize=None)(lambda topic, checked: _is_stale(config, topic, checked, build_date))
+    policy_topics = {term.name for term in config.topics if term.policy}
+
+    def is_stale(topic: str, checked: dt.date) -> bool:
+        return topic in policy_topics and _is_stale(config, topic, checked, build_date)
 
     url_owner: dict[str, str] = {}
     articles: list[Article] = []
