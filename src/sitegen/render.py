@@ -205,6 +205,9 @@ def layouts_environment(layouts_dir: Path, bytecode_cache: jinja2.BytecodeCache 
     """The Jinja environment of a site's layouts: autoescaped, strict about undefined names."""
     env = jinja2.Environment(
         bytecode_cache=bytecode_cache,
+        # Layouts do not change during a build (serve makes a new environment for each one);
+        # with auto_reload every {% include %} would stat its file: 20,000 stats per 2,000 pages.
+        auto_reload=False,
         loader=jinja2.FileSystemLoader(str(layouts_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 Item = TypeVar("Item")
@@ -68,7 +71,8 @@ def run_chunks(
         # one process fewer holds a copy of everything (memory is summed over the process tree).
         mine = set(range(0, len(parts), jobs))
         with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
-            theirs = pool.imap(function, [part for n, part in enumerate(parts) if n not in mine])
+            shipped = pool.imap(partial(_shipped, function), [part for n, part in enumerate(parts) if n not in mine])
+            theirs = map(_received, shipped)
             done: dict[int, Result] = {}
             for number in sorted(mine):
                 done[number] = function(parts[number])
@@ -84,3 +88,32 @@ def run_chunks(
                 yield result
     finally:
         _STATE = None
+
+
+# A big result sent back through the pool's pipe arrives in 64 KiB pieces, and the thread that
+# reads them needs the GIL for each piece while this process is busy with its own chunk: 55 MB
+# took seconds (a GIL convoy). Big results go through a file instead: one write, one read.
+_PIPE_LIMIT = 64 * 1024
+_SHARED_MEMORY = "/dev/shm"
+
+
+def _shipped(function: Callable[[Sequence[Item]], Result], part: Sequence[Item]) -> tuple[str | None, bytes]:
+    data = pickle.dumps(function(part), protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) <= _PIPE_LIMIT:
+        return None, data
+    folder = _SHARED_MEMORY if os.access(_SHARED_MEMORY, os.W_OK) else None
+    handle, path = tempfile.mkstemp(prefix="sitegen-chunk-", dir=folder)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    return path, b""
+
+
+def _received(shipped: tuple[str | None, bytes]) -> Any:
+    path, data = shipped
+    if path is not None:
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        finally:
+            os.unlink(path)
+    return pickle.loads(data)
