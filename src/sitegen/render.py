@@ -68,13 +68,12 @@ class Pagination:
     @property
     def window(self) -> list[int | None]:
         """Page numbers to show, with None for a gap: 1 … 4 5 6 … 12."""
-        keep = {1, self.total, *range(self.number - 2, self.number + 3)}
+        keep = sorted(n for n in {1, self.total, *range(self.number - 2, self.number + 3)} if 1 <= n <= self.total)
         shown: list[int | None] = []
-        for n in range(1, self.total + 1):
-            if n in keep:
-                shown.append(n)
-            elif shown and shown[-1] is not None:
+        for n in keep:
+            if shown and n != shown[-1] + 1:  # type: ignore[operator]
                 shown.append(None)
+            shown.append(n)
         return shown
 
 
@@ -302,20 +301,21 @@ class PageRenderer:
 
     def _listing(self, term: Term | None, number: int, spec: PageSpec) -> bytes:
         site = self.site
-        articles = site.articles_of(term) if term else list(site.articles)
+        # Only this page's slice: a topic of 8,000 articles has 400 pages, and listing all of it
+        # for each page made page rendering grow with the square of the topic's size.
+        ids = term.article_ids if term else range(len(site.articles))
+        per_page = site.config.paginate
+        shown = [site.articles[i] for i in ids[(number - 1) * per_page : number * per_page]]
         title = term.title if term else "全部文章"
         description = term.description if term else "按发布时间排列的全部文章"
         base = term.url if term else f"{self.prefix}/articles/"
-        per_page = site.config.paginate
-        pagination = Pagination(
-            number, page_count(len(articles), per_page), base, articles[(number - 1) * per_page : number * per_page]
-        )
+        pagination = Pagination(number, page_count(len(ids), per_page), base, shown)
         heading = title if number == 1 else f"{title}(第 {number} 页)"
-        summary = description or f"{title}相关文章 {len(articles)} 篇，按发布时间排列。"
+        summary = description or f"{title}相关文章 {len(ids)} 篇，按发布时间排列。"
         return self._render(
             "list.html", spec.path,
             page=self._meta(heading, summary, spec.url, kind="list"),
-            term=term, title=title, description=description, pagination=pagination, total=len(articles),
+            term=term, title=title, description=description, pagination=pagination, total=len(ids),
         )  # fmt: skip
 
     def _feed(self, topic: str) -> bytes:
