@@ -131,6 +131,7 @@ class BodyStore:
         self.folder = folder
         self.key = key
         self._memory: dict[str, BodyPage] = {}
+        self._folders: set[str] = set()  # made already, by this process
 
     @property
     def persistent(self) -> bool:
@@ -145,13 +146,16 @@ class BodyStore:
         if self.folder is None:
             self._memory[key] = page
             return
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        folder = f"{self.folder}/{key[:2]}"
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         # One line of JSON headings, then the HTML: no pickle, so nothing in it can run code.
         headings = json.dumps([list(h) for h in page.headings], ensure_ascii=False)
-        temporary.write_bytes(_signed(self.key, f"{headings}\n{page.html}".encode("utf-8")))
-        os.replace(temporary, path)
+        # Written in place, without a temporary file and a rename (a third of the cost of 10,000
+        # bodies): a file cut short by a crash fails its signature and is rendered again.
+        with open(f"{folder}/{key}.html", "wb") as file:
+            file.write(_signed(self.key, f"{headings}\n{page.html}".encode("utf-8")))
 
     def get(self, key: str) -> BodyPage | None:
         if self.folder is None:
