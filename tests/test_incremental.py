@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TODAY, build_site
+from sitegen.errors import SiteError
 
 _spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
 make_corpus = importlib.util.module_from_spec(_spec)
@@ -206,3 +207,25 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_not_a_failure(basic_site: Pat
     assert (basic_site / "public/index.html").exists()
     assert any(w.path == ".sitegen-cache" and "缓存" in w.message for w in result.warnings)
     assert build_site(basic_site).rendered > 0  # nothing was remembered, so the next build works again
+
+
+def test_bodies_of_a_build_that_failed_are_swept_by_the_next(basic_site: Path) -> None:
+    build_site(basic_site)
+    store = next((basic_site / ".sitegen-cache").glob("bodies-*"))
+    before = {p.name for p in store.rglob("*.html")}
+    article = basic_site / "content/yibao/shenzhen-menzhen.md"
+    edit(article, "一部分", "一部分内容(第一次修改)")
+    layout = basic_site / "layouts/article.html"
+    good_layout = layout.read_text(encoding="utf-8")
+    layout.write_text(good_layout + "{% if %}", encoding="utf-8")  # the build fails after rendering bodies
+    with pytest.raises(SiteError):
+        build_site(basic_site)
+    orphans = {p.name for p in store.rglob("*.html")} - before
+    assert len(orphans) == 1  # the body of the failed build, which no manifest lists
+
+    layout.write_text(good_layout, encoding="utf-8")
+    edit(article, "一部分内容(第一次修改)", "一部分内容(第二次修改)")
+    build_site(basic_site)
+    after = {p.name for p in store.rglob("*.html")}
+    assert not orphans & after
+    assert len(after) == len(before)

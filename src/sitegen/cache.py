@@ -44,6 +44,7 @@ _SHARDS = "articles"  # per-article entries, by path
 _OUTPUTS = "outputs"  # per-output-file records, by path
 _SHARD_COUNT = 64
 _RELATED = "related.pickle"
+_UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
 _SPARE = "spare-files.pickle"
 _LAST_BUILD = "last-build.pickle"
 
@@ -132,6 +133,8 @@ class BodyStore:
         self.key = key
         self._memory: dict[str, BodyPage] = {}
         self._folders: set[str] = set()  # made already, by this process
+        # Bodies no manifest lists, from a build that failed or was stopped: swept on the next save.
+        self._left_unrecorded = folder is not None and (folder / _UNRECORDED).exists()
 
     @property
     def persistent(self) -> bool:
@@ -149,6 +152,9 @@ class BodyStore:
         folder = f"{self.folder}/{key[:2]}"
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
+            if not self._folders:
+                # Until the cache records these bodies, the store holds files no manifest lists.
+                (self.folder / _UNRECORDED).touch()
             self._folders.add(folder)
         # One line of JSON headings, then the HTML: no pickle, so nothing in it can run code.
         headings = json.dumps([list(h) for h in page.headings], ensure_ascii=False)
@@ -170,11 +176,24 @@ class BodyStore:
             return None
 
     def discard_except(self, keep: set[str], stored: set[str]) -> None:
-        for key in stored - keep:
-            if self.folder is None:
+        """Delete the bodies in `stored` that are not in `keep`, and any a failed build left."""
+        if self.folder is None:
+            for key in stored - keep:
                 self._memory.pop(key, None)
-            else:
-                self._path(key).unlink(missing_ok=True)
+            return
+        if self._left_unrecorded:  # an earlier build wrote bodies and never saved the cache
+            stored = {name[:-5] for folder in self._subfolders() for name in os.listdir(folder) if name.endswith(".html")}
+            self._left_unrecorded = False
+        for key in stored - keep:
+            self._path(key).unlink(missing_ok=True)
+        (self.folder / _UNRECORDED).unlink(missing_ok=True)
+
+    def _subfolders(self) -> list[str]:
+        assert self.folder is not None
+        try:
+            return [entry.path for entry in os.scandir(self.folder) if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            return []
 
 
 @dataclass
