@@ -575,3 +575,34 @@ def test_cli_serve_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert not [p for p in site.glob(".sitegen-*") if p.name != ".sitegen-cache"]
     assert not list(tmp_path.glob(".sitegen-*"))
+
+
+def test_with_search_on_an_edit_reloads_first_and_the_index_catches_up_after(tmp_path: Path) -> None:
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    site = corpus.make_corpus(120, tmp_path / "site", seed=4)
+    edit(site, "site.toml", "search = false", "search = true")
+    source = sorted((site / "content").rglob("*.md"))[9]
+    with running(site) as run:
+        run.wait_for_builds(1)
+        public = site / "public"
+        folder, entry = public.stat().st_ino, public / "pagefind" / "pagefind-entry.json"
+        assert entry.is_file() and not run.of_kind("indexed")  # the first build indexes as it goes
+
+        edit(site, source.relative_to(site), "## 一、", "编辑补充的一句。\n\n## 一、")
+        run.wait_for(lambda events: any(e.kind == "indexed" for e in events), timeout=60)
+
+        kinds = [e.kind for e in run.events]
+        assert kinds.count("built") == 2 and kinds.index("indexed") > max(i for i, k in enumerate(kinds) if k == "built")
+        assert public.stat().st_ino == folder  # patched in place, not swapped
+        page = next(public.rglob(f"{source.stem}/index.html"))
+        assert "编辑补充的一句" in page.read_text(encoding="utf-8")
+        assert entry.is_file() and (public / "pagefind" / "pagefind.js").is_file()
+        assert not [p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith(".sitegen-pagefind")]
+        status, _, _ = request(run.port, "/pagefind/pagefind-entry.json")
+        assert status == 200

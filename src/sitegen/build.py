@@ -37,6 +37,7 @@ from .slugs import known_slugs, remember_slugs
 from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
+PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     search: bool | None = None  # None: as site.toml says
+    # False: when only a few pages change, patch them in and leave the Pagefind index as it is;
+    # the caller refreshes it with refresh_search_index() (serve does, after the reload).
+    search_index_now: bool = True
     today: dt.date | None = None
     jobs: int | None = None  # None: every core
     cache: bool = True  # keep .sitegen-cache/ for fast rebuilds
@@ -71,6 +75,7 @@ class BuildResult:
     warnings: list[Problem]
     url_prefix: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    search_pending: bool = False  # the pages changed and the search index has not caught up yet
 
 
 class StageTimer:
@@ -166,7 +171,10 @@ def _build(options: BuildOptions) -> BuildResult:
     spare_files = cache.spare_files if same_output else None
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    patch = out_dir.is_dir() and _few_pages_changed(specs, previous) and not search  # Pagefind indexes a whole tree
+    # Pagefind indexes a whole tree: with search on, patching in place waits for a later index.
+    index_later = search and not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()
+    patch = out_dir.is_dir() and _few_pages_changed(specs, previous) and (not search or index_later)
+    index_later = index_later and patch
     if patch:
         output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
     else:
@@ -187,17 +195,17 @@ def _build(options: BuildOptions) -> BuildResult:
             static = staged.copy_static(site_dir / STATIC_DIR, taken)
             for relative in taken - set(records):
                 records[relative] = _record(staged, relative, "")
-            staged.remove_others(set(records))
-        if search:
+            staged.remove_others(set(records), (f"{PAGEFIND_DIR}/",) if index_later else ())
+        if search and not index_later:
             with timer("search index"):
                 index_search(staged.folder)
-                for path in (staged.folder / "pagefind").rglob("*"):
+                for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
                     if path.is_file():
                         relative = path.relative_to(staged.folder).as_posix()
                         records[relative] = _record(staged, relative, "")
                         written += 1  # Pagefind writes its whole index anew
         with timer("commit"):
-            removed = len(set(previous) - set(records))
+            removed = len({path for path in previous if not (index_later and path.startswith(f"{PAGEFIND_DIR}/"))} - set(records))
             staged.commit()
 
     cache.sources = content.records
@@ -229,8 +237,9 @@ def _build(options: BuildOptions) -> BuildResult:
         warnings=warnings + model.warnings,
         url_prefix=renderer.prefix,
         timings=timer.timings,
+        search_pending=index_later,
     )
-    if options.cache and saved:
+    if options.cache and saved and not index_later:  # an index still to refresh: not done yet
         outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]
         try:
             remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
@@ -411,10 +420,35 @@ def _record(staged: StagedOutput, relative: str, fingerprint: str) -> OutputReco
     return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def refresh_search_index(out_dir: Path) -> None:
+    """Index the output folder again and swap the new index in: for builds with search_index_now off.
+
+    Pagefind writes beside the output, so the served index is whole until one rename replaces it.
+    """
+    out_dir = out_dir.absolute()
+    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
+    retired = fresh.with_name(fresh.name + "-old")
+    for leftover in (fresh, retired):  # from a refresh that was stopped
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        _run_pagefind(["--site", str(out_dir), "--output-path", str(fresh)])
+        current = out_dir / PAGEFIND_DIR
+        if current.exists():
+            os.rename(current, retired)
+        os.rename(fresh, current)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
 def index_search(folder: Path) -> None:
     """Build the Pagefind index (with Chinese word segmentation) of the pages in `folder`."""
-    shutil.rmtree(folder / "pagefind", ignore_errors=True)  # a reused tree holds the last index
-    command = [sys.executable, "-m", "pagefind", "--site", str(folder), "--quiet"]
+    shutil.rmtree(folder / PAGEFIND_DIR, ignore_errors=True)  # a reused tree holds the last index
+    _run_pagefind(["--site", str(folder)])
+
+
+def _run_pagefind(arguments: list[str]) -> None:
+    command = [sys.executable, "-m", "pagefind", *arguments, "--quiet"]
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:

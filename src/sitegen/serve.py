@@ -22,7 +22,7 @@ import threading
 import time
 import traceback
 import webbrowser
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 
 import watchfiles
 
-from .build import STATIC_DIR, BuildOptions, BuildResult, build
+from .build import STATIC_DIR, BuildOptions, BuildResult, build, refresh_search_index
 from .config import load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SiteError
@@ -96,7 +96,8 @@ class ServeEvent:
     """Something the person running `sitegen serve` should see, as one ready-made line.
 
     kind: "built" (a build or rebuild succeeded), "failed" (it did not; `problems` says why),
-    "ready" (the server listens; `url`), "warning", "stopped".
+    "ready" (the server listens; `url`), "indexed" (the search index caught up after a rebuild),
+    "warning", "stopped".
     """
 
     kind: str
@@ -538,8 +539,11 @@ class DevServer:
         started = time.perf_counter()
         with self._idle:
             self._building = True
+        # After the first build, a small edit is patched in and the page reloads before Pagefind
+        # indexes the site again (seconds on a big site), instead of after.
+        options = replace(self.options.build, search_index_now=self.last_result is None)
         try:
-            result = build(self.options.build)
+            result = build(options)
         except SiteError as error:
             return self._failed(described, list(error.problems), time.perf_counter() - started)
         except KeyboardInterrupt:
@@ -561,7 +565,21 @@ class DevServer:
             note = "已更新样式表" if sent == "css" else "已刷新页面"
             message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒；{note}"
         self._emit(ServeEvent("built", message, problems=tuple(result.warnings), changes=described, css_only=sent == "css", seconds=seconds))
+        if result.search_pending:
+            self._refresh_search_index()
         return True
+
+    def _refresh_search_index(self) -> None:
+        started = time.perf_counter()
+        try:
+            refresh_search_index(self.out_dir)
+        except SiteError as error:
+            self._emit(ServeEvent("warning", f"搜索索引未能更新\uff1a{error.problems[0].message}", problems=tuple(error.problems)))
+            return
+        except OSError as exc:
+            self._emit(ServeEvent("warning", f"搜索索引未能更新\uff1a{exc.strerror or exc}"))
+            return
+        self._emit(ServeEvent("indexed", f"搜索索引已更新\uff0c用时 {time.perf_counter() - started:.2f} 秒"))
 
     def _failed(self, described: tuple[str, ...], problems: list[Problem], seconds: float) -> bool:
         self.hub.failed(problems)
