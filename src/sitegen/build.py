@@ -1,4 +1,4 @@
-"""The build pipeline, top to bottom in one function: `build()`.
+"""The build pipeline, top to bottom in one function: `_build()`, which `build()` calls.
 
 config → content → Markdown → site model → page plan → pages → output. Each stage lives in its
 own module, takes plain data and gives plain data; none reaches back into an earlier one. All
