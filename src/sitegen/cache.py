@@ -1,7 +1,7 @@
 """What one build leaves for the next, in `.sitegen-cache/`, so a rebuild redoes only what changed.
 
 - each article's parsed front matter and its body's facts (excerpt, links, sketch), keyed by the
-  file's path and stat (no re-reading), in 64 shards by path: a build rewrites only the shards
+  file's path and stat (no re-reading), in 16 shards by path: a build rewrites only the shards
   whose articles changed;
 - each body's rendered HTML and headings (in `bodies-*/`), keyed by the file's content hash;
 - the related lists, with what ranking read to make them;
@@ -36,13 +36,13 @@ from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 9  # bump whenever what the cache holds changes shape
+_FORMAT = 10  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
 _SHARDS = "articles"  # per-article entries, by path
 _OUTPUTS = "outputs"  # per-output-file records, by path
-_SHARD_COUNT = 64
+_SHARD_COUNT = 16  # a body edit at 100,000 articles rewrites 6,000 entries (50 ms); more shards cost small sites
 _RELATED = "related.pickle"
 _UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
 _SPARE = "spare-files.pickle"

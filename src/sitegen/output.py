@@ -325,12 +325,20 @@ class PatchedOutput:
         return self._in_real_folders(relative.rpartition("/")[0])
 
     def _in_real_folders(self, parent: str) -> bool:
-        # Each folder's entries are listed once (os.scandir knows links from the listing): an lstat
-        # per page folder would cost a third of a second at 100,000 pages.
         real = self._real_folders.get(parent)
         if real is None:
             up, _, name = parent.rpartition("/")
-            real = self._in_real_folders(up) and self._listing(up).get(name, False)
+            if not self._in_real_folders(up):
+                real = False
+            elif "/" not in up:
+                # The output's top folders (a topic, tags/) hold a folder per page: one listing
+                # (os.scandir knows links from it) instead of an lstat for each of 100,000 pages.
+                real = self._listing(up).get(name, False)
+            else:
+                try:
+                    real = stat.S_ISDIR(os.lstat(f"{self.out_dir}/{parent}").st_mode)
+                except OSError:
+                    real = False
             self._real_folders[parent] = real
         return real
 
