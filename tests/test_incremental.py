@@ -229,3 +229,26 @@ def test_bodies_of_a_build_that_failed_are_swept_by_the_next(basic_site: Path) -
     after = {p.name for p in store.rglob("*.html")}
     assert not orphans & after
     assert len(after) == len(before)
+
+
+def test_a_body_edit_rewrites_one_shard_of_article_entries(tmp_path: Path) -> None:
+    site = make_corpus.make_corpus(150, tmp_path / "site", seed=8)
+    build_site(site, jobs=1)
+    shards = site / ".sitegen-cache" / "articles"
+
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in shards.glob("*.pickle")}
+
+    before = stamps()
+    assert len(before) >= 16
+    source = sorted((site / "content").rglob("*.md"))[40]
+    edit(source, "## 一、", "补充一句。\n\n## 一、")
+    build_site(site, jobs=1)
+    after = stamps()
+    assert after.keys() == before.keys()
+    assert sum(after[name] != before[name] for name in after) == 1
+
+    source.unlink()  # removing an entry rewrites its shard too, and the next cold build agrees
+    build_site(site, jobs=1)
+    assert sum(stamps()[n] != after[n] for n in after) == 1
+    assert tree(site / "public") == cold(site, tmp_path, "after-removal", jobs=1)

@@ -1,7 +1,7 @@
 """What one build leaves for the next, in `.sitegen-cache/`, so a rebuild redoes only what changed.
 
 - each article's parsed front matter and its body's facts (excerpt, links, sketch), keyed by the
-  file's path and stat (no re-reading), in 16 shards by path: a build rewrites only the shards
+  file's path and stat (no re-reading), in 32 shards by path: a build rewrites only the shards
   whose articles changed;
 - each body's rendered HTML and headings (in `bodies-*/`), keyed by the file's content hash;
 - the related lists, with what ranking read to make them;
@@ -36,13 +36,13 @@ from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 10  # bump whenever what the cache holds changes shape
+_FORMAT = 11  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
 _SHARDS = "articles"  # per-article entries, by path
 _OUTPUTS = "outputs"  # per-output-file records, by path
-_SHARD_COUNT = 16  # a body edit at 100,000 articles rewrites 6,000 entries (50 ms); more shards cost small sites
+_SHARD_COUNT = 32  # files per kind of entry: fewer cost big sites on a rewrite, more cost small sites on a read
 _RELATED = "related.pickle"
 _UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
 _SPARE = "spare-files.pickle"
@@ -211,9 +211,9 @@ class BuildCache:
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
-    _shards: dict[int, dict[str, tuple]] = field(default_factory=dict, repr=False)  # as last read or written
+    _articles: "_Shards" = field(default_factory=lambda: _Shards("articles"), repr=False)  # as last read or written
     _stored: set[str] = field(default_factory=set, repr=False)  # bodies the store holds for the articles
-    _output_shards: dict[int, dict[str, OutputRecord]] = field(default_factory=dict, repr=False)
+    _outputs: "_Shards" = field(default_factory=lambda: _Shards("outputs"), repr=False)
     _saved: dict[str, Any] = field(default_factory=dict, repr=False)  # whole parts, as last read or written
 
     @property
@@ -223,7 +223,7 @@ class BuildCache:
 
     def forget_articles(self) -> None:
         """Drop every article's cached front matter and facts: they are read and rendered again."""
-        self.sources, self.facts, self._shards = {}, {}, {}
+        self.sources, self.facts, self._articles = {}, {}, _Shards("articles")
 
     @property
     def templates(self) -> SignedTemplateCache | None:
@@ -259,18 +259,15 @@ class BuildCache:
             )
             cache.related = cache._saved["related"] = _read_signed(key, folder / _RELATED)["related"]
             cache.spare_files = cache._saved["spare_files"] = _read_signed(key, folder / _SPARE)["spare_files"]
-            for number in range(_SHARD_COUNT):
-                outputs = _read_signed(key, folder / _OUTPUTS / f"{number:02d}.pickle")["outputs"]
-                cache._output_shards[number] = outputs
-                cache.outputs.update(outputs)
-                entries = _read_signed(key, folder / _SHARDS / f"{number:02d}.pickle")["articles"]
-                cache._shards[number] = entries
-                for path, (stat, packed_source, packed_facts) in entries.items():
-                    if packed_facts is None:
-                        continue  # never rendered (a draft): sources carry no body, so it is read again
-                    source = _unpack_source(path, packed_source)
-                    cache.sources[path] = (stat, source)
-                    cache.facts[source.content_hash] = _unpack_facts(packed_facts)
+            cache._outputs.read(key, folder / _OUTPUTS)
+            cache.outputs = dict(cache._outputs.entries)
+            cache._articles.read(key, folder / _SHARDS)
+            for path, (stat, packed_source, packed_facts) in cache._articles.entries.items():
+                if packed_facts is None:
+                    continue  # never rendered (a draft): sources carry no body, so it is read again
+                source = _unpack_source(path, packed_source)
+                cache.sources[path] = (stat, source)
+                cache.facts[source.content_hash] = _unpack_facts(packed_facts)
             cache._stored = set(cache.facts)
             return cache
         except _Unsigned:
@@ -297,28 +294,21 @@ class BuildCache:
         used = {source.content_hash for _, source in self.sources.values()}
         self.facts = {hash_: facts for hash_, facts in self.facts.items() if hash_ in used}
         self.bodies.discard_except(used, self._stored)
-        for folder in (_SHARDS, _OUTPUTS):
-            (self.folder / folder).mkdir(parents=True, exist_ok=True)
-        shards: list[dict[str, tuple]] = [{} for _ in range(_SHARD_COUNT)]
+        # Only the entries that changed are packed again, and only their shards written: the
+        # stat (and whether the body was rendered) tells an article entry that is still right.
         for path, (stat, source) in self.sources.items():
-            shards[_shard_of(path)][path] = (stat, source)
-        for number, wanted in enumerate(shards):
-            stored = self._shards.get(number)
-            if stored is not None and _same_entries(stored, wanted, self.facts):
-                continue
-            entries = {}
-            for path, (stat, source) in wanted.items():
-                facts = self.facts.get(source.content_hash)
-                entries[path] = (stat, _pack_source(source), None if facts is None else _pack_facts(facts))
-            _write_signed(key, self.folder / _SHARDS / f"{number:02d}.pickle", {"articles": entries})
-            self._shards[number] = entries
-        outputs: list[dict[str, OutputRecord]] = [{} for _ in range(_SHARD_COUNT)]
+            old = self._articles.entries.get(path)
+            rendered = source.content_hash in self.facts
+            if old is None or old[0] != stat or old[1][0] != source.content_hash or (old[2] is not None) != rendered:
+                facts = _pack_facts(self.facts[source.content_hash]) if rendered else None
+                self._articles.put(path, (stat, _pack_source(source), facts))
+        self._articles.keep_only(self.sources.keys())
         for path, record in self.outputs.items():
-            outputs[_shard_of(path)][path] = record
-        for number, records in enumerate(outputs):
-            if self._output_shards.get(number) != records:
-                _write_signed(key, self.folder / _OUTPUTS / f"{number:02d}.pickle", {"outputs": records})
-                self._output_shards[number] = records
+            if self._outputs.entries.get(path) != record:
+                self._outputs.put(path, record)
+        self._outputs.keep_only(self.outputs.keys())
+        self._articles.write(key, self.folder / _SHARDS)
+        self._outputs.write(key, self.folder / _OUTPUTS)
         # Whole parts that most builds leave alone: written only when the build made new ones.
         for name, path, value in (("related", _RELATED, self.related), ("spare_files", _SPARE, self.spare_files)):
             if name not in self._saved or self._saved[name] is not value:
@@ -333,19 +323,41 @@ def _shard_of(path: str) -> int:
     return zlib.crc32(path.encode("utf-8", "surrogateescape")) % _SHARD_COUNT
 
 
-def _same_entries(stored: dict[str, tuple], wanted: dict[str, tuple], facts: dict[str, RenderedBody]) -> bool:
-    """Whether a shard as stored holds exactly these articles, each with the same file stat.
+class _Shards:
+    """Entries by path, kept in _SHARD_COUNT signed files by a hash of the path.
 
-    The stat decides: the facts of an article come from its file, and the file is read again
-    whenever its stat changes. Only a draft, never rendered, may have gained facts since.
+    Remembers which shards an entry was put into or removed from since the last write, and
+    writes only those; a shard set that was never read from disk is written whole.
     """
-    if stored.keys() != wanted.keys():
-        return False
-    for path, (stat, source) in wanted.items():
-        old_stat, old_source, old_facts = stored[path]
-        if old_stat != stat or old_source[0] != source.content_hash or (old_facts is None) != (source.content_hash not in facts):
-            return False
-    return True
+
+    def __init__(self, name: str):
+        self.name = name
+        self.entries: dict[str, Any] = {}
+        self._shards: list[dict[str, Any]] = [{} for _ in range(_SHARD_COUNT)]
+        self._dirty: set[int] = set(range(_SHARD_COUNT))
+
+    def read(self, key: bytes, folder: Path) -> None:
+        for number in range(_SHARD_COUNT):
+            self._shards[number] = _read_signed(key, folder / f"{number:02d}.pickle")[self.name]
+            self.entries.update(self._shards[number])
+        self._dirty = set()
+
+    def put(self, path: str, entry: Any) -> None:
+        number = _shard_of(path)
+        self._shards[number][path] = self.entries[path] = entry
+        self._dirty.add(number)
+
+    def keep_only(self, paths) -> None:
+        for path in self.entries.keys() - paths:
+            number = _shard_of(path)
+            del self._shards[number][path], self.entries[path]
+            self._dirty.add(number)
+
+    def write(self, key: bytes, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in sorted(self._dirty):
+            _write_signed(key, folder / f"{number:02d}.pickle", {self.name: self._shards[number]})
+        self._dirty = set()
 
 
 def _read_signed(key: bytes, path: Path) -> dict:
