@@ -252,3 +252,14 @@ def test_a_body_edit_rewrites_one_shard_of_article_entries(tmp_path: Path) -> No
     build_site(site, jobs=1)
     assert sum(stamps()[n] != after[n] for n in after) == 1
     assert tree(site / "public") == cold(site, tmp_path, "after-removal", jobs=1)
+
+
+def test_a_no_change_build_does_not_repeat_the_last_builds_words_on_the_cache(basic_site: Path) -> None:
+    build_site(basic_site)
+    manifest = basic_site / ".sitegen-cache" / "manifest.pickle"
+    manifest.write_bytes(b"\0" * 32 + manifest.read_bytes()[32:])  # unsigned: discarded with a warning
+    (basic_site / ".sitegen-cache" / "last-build.pickle").unlink()
+    warned = build_site(basic_site)
+    assert any(w.path == ".sitegen-cache" for w in warned.warnings)
+    again = build_site(basic_site)
+    assert again.rendered == 0 and not any(w.path == ".sitegen-cache" for w in again.warnings)

@@ -19,7 +19,7 @@ CJK_SPACE_CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef] +[\u4e00-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "public"
-    build(BuildOptions(site_dir=REPO, out_dir=out))
+    build(BuildOptions(site_dir=REPO, out_dir=out, cache=False))  # the checkout's own cache is the user's
     return out
 
 

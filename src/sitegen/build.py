@@ -222,7 +222,7 @@ def _build(options: BuildOptions) -> BuildResult:
         cache.save()
     except OSError as exc:  # the site is built; only the next build will be slower
         saved = False
-        warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存({exc.strerror or exc}),下次构建会慢一些", "warning"))
+        warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存({exc.strerror or exc})\uff0c下次构建会慢一些", "warning"))
     files = len(records)
     result = BuildResult(
         out_dir=out_dir,
@@ -242,7 +242,9 @@ def _build(options: BuildOptions) -> BuildResult:
     if options.cache and saved and not index_later:  # an index still to refresh: not done yet
         outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]
         try:
-            remember_build(cache_dir, signature, (replace(result, timings={}), outputs))
+            # A no-change build repeats the content's warnings, not this build's words on the cache.
+            kept = [w for w in result.warnings if w.path != CACHE_DIR]
+            remember_build(cache_dir, signature, (replace(result, timings={}, warnings=kept), outputs))
         except OSError:
             pass  # without the record the next build simply does the work
     return result

@@ -448,7 +448,7 @@ def tag_spellings(articles: Sequence[CheckedArticle], lines: FieldLines) -> list
                     warning(
                         path,
                         lines(by_path[path].source, "tags"),
-                        f"tags: 标签“{tag}”与“{preferred}”({where})是同一个标签的不同写法({_difference(tag, preferred)}),"
+                        f"tags: 标签“{tag}”与“{preferred}”({where})是同一个标签的不同写法({_difference(tag, preferred)})\uff0c"
                         f"会生成两个标签页；请统一写成“{preferred}”",
                     )
                 )
@@ -486,7 +486,7 @@ def duplicate_titles(articles: Sequence[CheckedArticle], lines: FieldLines) -> l
                 warning(
                     article.path,
                     lines(article.source, "title"),
-                    f"title: 标题与 {first.path} 相同(“{first.source.front_matter.title}”);"
+                    f"title: 标题与 {first.path} 相同(“{first.source.front_matter.title}”)\uff1b"
                     "读者和搜索引擎无法区分同题文章，请改写标题，或把两篇合并",
                 )
             )
@@ -541,7 +541,7 @@ def near_copies(articles: Sequence[CheckedArticle]) -> list[Problem]:
         warning(
             articles[later].path,
             articles[later].source.body_line,
-            f"正文与 {articles[earlier].path} 几乎相同(估计相似度 {similarity:.0%});"
+            f"正文与 {articles[earlier].path} 几乎相同(估计相似度 {similarity:.0%})\uff1b"
             "重复内容会被搜索引擎降权，请改写、合并，或删去其中一篇",
         )
         for later, (earlier, similarity) in sorted(copies.items())

@@ -560,7 +560,7 @@ class DevServer:
         self.prefix = self._base_path()
         sent = self.hub.built(css_only)
         if not changes:
-            message = f"已生成 {result.out_dir}:{result.articles} 篇文章，{result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒"
+            message = f"已生成 {result.out_dir}\uff1a{result.articles} 篇文章，{result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒"
         else:
             note = "已更新样式表" if sent == "css" else "已刷新页面"
             message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒；{note}"
