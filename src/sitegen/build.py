@@ -173,7 +173,8 @@ def _build(options: BuildOptions) -> BuildResult:
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
     # Pagefind indexes a whole tree: with search on, patching in place waits for a later index.
     index_later = search and not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()
-    patch = out_dir.is_dir() and _few_pages_changed(specs, previous) and (not search or index_later)
+    # An output that is a link to another disk could not take renames from beside it: swap it.
+    patch = out_dir.is_dir() and not out_dir.is_symlink() and _few_pages_changed(specs, previous) and (not search or index_later)
     index_later = index_later and patch
     if patch:
         output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
