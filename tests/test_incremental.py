@@ -119,10 +119,12 @@ def test_tag_change_updates_other_pages_related_lists(basic_site: Path) -> None:
 
 
 def test_nothing_changed_is_a_no_op(basic_site: Path) -> None:
-    build_site(basic_site)
+    first = build_site(basic_site)
     result = build_site(basic_site)
     assert (result.written, result.rendered) == (0, 0)
     assert result.pages > 30
+    files = sum(1 for p in (basic_site / "public").rglob("*") if p.is_file())
+    assert first.written + first.unchanged == result.unchanged == files  # the closing line's counts
 
 
 def test_edited_output_file_is_rendered_again(basic_site: Path) -> None:

@@ -130,7 +130,9 @@ def _build(options: BuildOptions) -> BuildResult:
             signature = _inputs_signature(site_dir, options, out_dir, today, scan, layouts)
             last = last_build(cache_dir)
             if last is not None and last[0] == signature and _output_intact(out_dir, last[1][1]):
-                return replace(last[1][0], written=0, rendered=0, removed=0, timings=timer.timings)
+                done = last[1][0]
+                files = done.written + done.unchanged
+                return replace(done, written=0, unchanged=files, rendered=0, removed=0, timings=timer.timings)
             forget_build(cache_dir)
     cache = BuildCache.load(cache_dir) if options.cache else BuildCache.disabled()
     warnings = [Problem(CACHE_DIR, None, message, "warning") for message in cache.warnings]
