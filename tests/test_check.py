@@ -157,16 +157,16 @@ def test_nearest_name(written: str, known: list[str], expected: str | None) -> N
 
 def test_tag_spelled_two_ways_names_both_spellings_and_files(problems: list[Problem]) -> None:
     case = found(problems, "content/ertong/tag-spellings.md", "warning", "标签“covid”")
-    assert "“COVID”(content/ertong/unknown-names.md)" in case.message and "大小写" in case.message
+    assert "“COVID”\uff08content/ertong/unknown-names.md\uff09" in case.message and "大小写" in case.message
     assert case.line == 6
     width = found(problems, "content/ertong/tag-spellings.md", "warning", "标签“ＨＰＶ”")
-    assert "“HPV”(content/ertong/hpv.md)" in width.message and "全角/半角" in width.message
+    assert "“HPV”\uff08content/ertong/hpv.md\uff09" in width.message and "全角/半角" in width.message
 
 
 def test_tag_in_traditional_characters(problems: list[Problem]) -> None:
     pytest.importorskip("opencc")  # traditional and simplified are folded only with OpenCC installed
     traditional = found(problems, "content/ertong/unknown-names.md", "warning", "标签“醫保”")
-    assert "与“医保”(content/ertong/hpv.md 等 2 篇)" in traditional.message and "请统一写成“医保”" in traditional.message
+    assert "与“医保”\uff08content/ertong/hpv.md 等 2 篇\uff09" in traditional.message and "请统一写成“医保”" in traditional.message
     assert "繁体/简体" in traditional.message
     assert name_key("醫保") == name_key("医保")
 
@@ -294,7 +294,7 @@ def test_cli_text_format_and_exit_code(site: Path) -> None:
     shown = site.as_posix()
     assert f"{shown}/content/yibao/links.md:15: 错误: 链接 /topics/nosuch/ 指向的页面在本站不存在；请检查拼写，或改为链接到文章的 .md 文件" in lines
     assert any(re.fullmatch(rf"{re.escape(shown)}/content/yibao/future\.md:3: 警告: date: .+", line) for line in lines)
-    assert re.fullmatch(r"检查完成：\d+ 个错误，\d+ 个警告\(用时 [\d.]+ 秒\)", lines[-1])
+    assert re.fullmatch(r"检查完成：\d+ 个错误，\d+ 个警告\uff08用时 [\d.]+ 秒\uff09", lines[-1])
 
 
 def test_cli_json_format(site: Path) -> None:

@@ -39,7 +39,7 @@ def test_bad_input_prints_one_line_per_problem(basic_site: Path) -> None:
     assert lines == [
         "错误 content/yibao/x.md:2: title: 不能为空",
         "错误 content/yibao/x.md:3: date: 2025-02-30 不是存在的日期",
-        "错误 content/yibao/x.md:6: tags: 应为标签列表，例如 tags: [医保, 报销](当前为 5)",
+        "错误 content/yibao/x.md:6: tags: 应为标签列表，例如 tags: [医保, 报销]\uff08当前为 5\uff09",
         "错误 content/yibao/y.md:2: 不是 UTF-8 编码的文本；请用 UTF-8 保存此文件",
     ]
     assert "上一次的输出保持不变" in result.output

@@ -124,3 +124,12 @@ def test_cli_new_requires_city_and_topic(basic_site: Path) -> None:
     result = CliRunner().invoke(main, ["new", TITLE, "--site", str(basic_site)])
     assert result.exit_code == 2
     assert "--city" in result.output
+
+
+@pytest.mark.parametrize("separated", ["个人账户\uff0c断缴", "个人账户\u3001断缴", "个人账户\uff1b 断缴", "个人账户, 断缴"])
+def test_cli_tags_split_on_full_width_commas_and_enumeration_commas(basic_site: Path, separated: str) -> None:
+    before = set((basic_site / "content").rglob("*.md"))
+    result = CliRunner().invoke(main, ["new", TITLE, "--city", "深圳", "--topic", "医保", "--tags", separated, "--site", str(basic_site)])
+    assert result.exit_code == 0, result.output
+    (written,) = set((basic_site / "content").rglob("*.md")) - before
+    assert "tags: [个人账户, 断缴]\n" in written.read_text(encoding="utf-8")

@@ -225,7 +225,7 @@ def _build(options: BuildOptions) -> BuildResult:
         cache.save()
     except OSError as exc:  # the site is built; only the next build will be slower
         saved = False
-        warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存({exc.strerror or exc})\uff0c下次构建会慢一些", "warning"))
+        warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存\uff08{exc.strerror or exc}\uff09\uff0c下次构建会慢一些", "warning"))
     files = len(records)
     result = BuildResult(
         out_dir=out_dir,
@@ -303,7 +303,7 @@ def _check_redirects(site, specs: list[PageSpec]) -> None:
     for old, new in site.redirects:
         if old in pages:
             source = owners.get(new, "content")
-            clash = f"(文章 {owners[old]})" if old in owners else ""
+            clash = f"\uff08文章 {owners[old]}\uff09" if old in owners else ""
             problems.append(Problem(source, None, f"aliases: {old} 是站内已有的页面{clash}，不能再作为旧网址"))
     if problems:
         raise SiteError(problems)

@@ -271,11 +271,11 @@ class BuildCache:
             cache._stored = set(cache.facts)
             return cache
         except _Unsigned:
-            fresh.warnings.append("构建缓存不是本机这次安装写下的(签名不符)，已丢弃并完整重建")
+            fresh.warnings.append("构建缓存不是本机这次安装写下的\uff08签名不符\uff09，已丢弃并完整重建")
         except _Foreign as exc:
-            fresh.warnings.append(f"构建缓存来自其他版本的 sitegen({exc})，已丢弃并完整重建")
+            fresh.warnings.append(f"构建缓存来自其他版本的 sitegen\uff08{exc}\uff09，已丢弃并完整重建")
         except Exception as exc:  # truncated or corrupt: any failure to read means start over
-            fresh.warnings.append(f"构建缓存无法读取({type(exc).__name__})，已丢弃并完整重建")
+            fresh.warnings.append(f"构建缓存无法读取\uff08{type(exc).__name__}\uff09，已丢弃并完整重建")
         if discard:
             shutil.rmtree(folder, ignore_errors=True)
         return fresh

@@ -308,7 +308,7 @@ class LinkChecker:
         if self.prefix and not url.startswith(self.prefix + "/") and (self.prefix + url) in self.urls:
             hint = f"；本站网址都以 {self.prefix}/ 开头，请写成 {self.prefix}{url}"
         elif not path.startswith("/"):
-            hint = f"(按相对网址解析为 {url})；站内链接请写成以 / 开头的网址，或写成文章的 .md 文件路径"
+            hint = f"\uff08按相对网址解析为 {url}\uff09；站内链接请写成以 / 开头的网址，或写成文章的 .md 文件路径"
         else:
             hint = "；请检查拼写，或改为链接到文章的 .md 文件"
         return [Problem(article.path, line, f"链接 {unquote(href)} 指向的页面在本站不存在{hint}")]
@@ -325,7 +325,7 @@ class LinkChecker:
             return self._unpublished(article, href, target, line)
         if (self.site_dir / target_path).is_file():
             return []  # the file exists but cannot be read; its own error says why
-        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的文章 {target_path} 不存在；请检查文件名和相对路径(../ 表示上一级文件夹)")]
+        return [Problem(article.path, line, f"链接 {unquote(href)} 指向的文章 {target_path} 不存在；请检查文件名和相对路径\uff08../ 表示上一级文件夹\uff09")]
 
     def _unpublished(self, article: CheckedArticle, href: str, target: CheckedArticle, line: int | None) -> list[Problem]:
         if not article.published or target is article:
@@ -448,7 +448,7 @@ def tag_spellings(articles: Sequence[CheckedArticle], lines: FieldLines) -> list
                     warning(
                         path,
                         lines(by_path[path].source, "tags"),
-                        f"tags: 标签“{tag}”与“{preferred}”({where})是同一个标签的不同写法({_difference(tag, preferred)})\uff0c"
+                        f"tags: 标签“{tag}”与“{preferred}”\uff08{where}\uff09是同一个标签的不同写法\uff08{_difference(tag, preferred)}\uff09\uff0c"
                         f"会生成两个标签页；请统一写成“{preferred}”",
                     )
                 )
@@ -486,7 +486,7 @@ def duplicate_titles(articles: Sequence[CheckedArticle], lines: FieldLines) -> l
                 warning(
                     article.path,
                     lines(article.source, "title"),
-                    f"title: 标题与 {first.path} 相同(“{first.source.front_matter.title}”)\uff1b"
+                    f"title: 标题与 {first.path} 相同\uff08“{first.source.front_matter.title}”\uff09\uff1b"
                     "读者和搜索引擎无法区分同题文章，请改写标题，或把两篇合并",
                 )
             )
@@ -541,7 +541,7 @@ def near_copies(articles: Sequence[CheckedArticle]) -> list[Problem]:
         warning(
             articles[later].path,
             articles[later].source.body_line,
-            f"正文与 {articles[earlier].path} 几乎相同(估计相似度 {similarity:.0%})\uff1b"
+            f"正文与 {articles[earlier].path} 几乎相同\uff08估计相似度 {similarity:.0%}\uff09\uff1b"
             "重复内容会被搜索引擎降权，请改写、合并，或删去其中一篇",
         )
         for later, (earlier, similarity) in sorted(copies.items())
@@ -565,7 +565,7 @@ def stale_policy_articles(config: SiteConfig, articles: Sequence[CheckedArticle]
                 article.path,
                 lines(article.source, field),
                 f"{field}: 政策类栏目“{fm.topic}”的文章最后核实于 {fm.updated or fm.date}，已超过 {months} 个月；"
-                f"请对照官方最新政策核对内容，核实后把 updated 改为核实当天的日期(例如 updated: {today})",
+                f"请对照官方最新政策核对内容，核实后把 updated 改为核实当天的日期\uff08例如 updated: {today}\uff09",
             )
         )
     return problems
@@ -583,7 +583,7 @@ def short_excerpts(articles: Sequence[CheckedArticle], lines: FieldLines) -> lis
             message = f"summary: 摘要只有 {len(text)} 个字，在列表和搜索结果里太短；请写到 {MIN_EXCERPT_CHARACTERS} 字以上"
             problems.append(warning(article.path, lines(article.source, "summary"), message))
         else:
-            message = f"正文只有 {len(text)} 个字，不够生成摘要；请补充正文，或在头部信息中写 summary(至少 {MIN_EXCERPT_CHARACTERS} 字)"
+            message = f"正文只有 {len(text)} 个字，不够生成摘要；请补充正文，或在头部信息中写 summary\uff08至少 {MIN_EXCERPT_CHARACTERS} 字\uff09"
             problems.append(warning(article.path, article.source.body_line, message))
     return problems
 

@@ -150,7 +150,7 @@ def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) ->
 
     from .new import new_article
 
-    tag_list = [t for t in re.split(r"[,,、;;]", tags) if t.strip()]
+    tag_list = [t for t in re.split("[,\uff0c\u3001;\uff1b]", tags) if t.strip()]  # , ， 、 ; ；
     try:
         path = new_article(site_dir, title, city, topic, tag_list, dt.date.today())
     except SiteError as error:
@@ -194,9 +194,9 @@ def check_command(site_dir: Path, strict: bool, output_format: str) -> None:
             where = shown(p.path) + (f":{p.line}" if p.line else "")
             click.secho(f"{where}: {_SEVERITY_LABEL.get(p.severity, p.severity)}: {p.message}", fg="red" if p.severity == "error" else "yellow")
         if problems:
-            click.echo(f"检查完成：{errors} 个错误，{warnings} 个警告(用时 {elapsed:.2f} 秒)")
+            click.echo(f"检查完成：{errors} 个错误，{warnings} 个警告\uff08用时 {elapsed:.2f} 秒\uff09")
         else:
-            click.echo(f"检查通过：没有发现问题(用时 {elapsed:.2f} 秒)")
+            click.echo(f"检查通过：没有发现问题\uff08用时 {elapsed:.2f} 秒\uff09")
     if errors or (strict and warnings):
         sys.exit(1)
 

@@ -36,7 +36,7 @@ class TermSettings(_Strict):
     title: str | None = Field(default=None, description="display name, defaults to name")
     description: str = ""
     disclaimer: str | None = Field(default=None, description="key into [disclaimer.variants]")
-    policy: bool = Field(default=False, description="policy content ages fast (医保， 社保)")
+    policy: bool = Field(default=False, description="policy content ages fast (医保, 社保)")
 
     @field_validator("slug")
     @classmethod
@@ -164,11 +164,11 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
 
 def describe_config_error(error: dict) -> str:
     """One line for one pydantic error, with the dotted field name an author can find in the file."""
-    field = ".".join(str(p) for p in error["loc"]) or "(整个文件)"
+    field = ".".join(str(p) for p in error["loc"]) or "\uff08整个文件\uff09"
     kind = error["type"]
     if kind == "missing":
         if field == "source_notice.contact":
-            return "source_notice.contact 缺失：请填写纠错反馈的联系方式(邮箱、电话或网址)"
+            return "source_notice.contact 缺失：请填写纠错反馈的联系方式\uff08邮箱、电话或网址\uff09"
         return f"{field} 缺失，这是必填项"
     if kind == "string_too_short":
         return f"{field} 不能为空"

@@ -231,7 +231,7 @@ def _symlink_problem(path: Path, site_dir: Path, boundary: Path) -> Problem | No
     try:
         target = path.resolve()
     except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop of links
-        return Problem(_shown(path, site_dir), None, "符号链接指向它自己(循环链接)；请删除此链接")
+        return Problem(_shown(path, site_dir), None, "符号链接指向它自己\uff08循环链接\uff09；请删除此链接")
     if not target.exists():
         return Problem(_shown(path, site_dir), None, f"符号链接指向的 {target} 不存在；请修正或删除此链接")
     if target != boundary and boundary not in target.parents:
@@ -356,7 +356,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     if "\x00" in text:
         return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符；请删除它，或把文件另存为 UTF-8 文本")]
     if not text.strip():
-        return [Problem(relative, None, "文件是空的；文章需要以 --- 开头的头部信息(title、date、city、topic)")]
+        return [Problem(relative, None, "文件是空的；文章需要以 --- 开头的头部信息\uff08title、date、city、topic\uff09")]
     if not text.startswith("---\n"):
         return [Problem(relative, 1, "缺少头部信息：文件应以一行 --- 开头，接着写 title、date、city、topic，再以 --- 结束")]
     try:
@@ -404,7 +404,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     body_line = text[: len(text) - len(stripped_body)].count("\n") + 1
     if (deep := html_too_deep(stripped_body)) is not None:
         line, tag = deep
-        message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层(在 <{tag}> 处)；请补上结束标签 </{tag}> 或删去多余的标签"
+        message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层\uff08在 <{tag}> 处\uff09；请补上结束标签 </{tag}> 或删去多余的标签"
         return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -414,7 +414,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
 _FIELD_HINTS = {
     "title": "标题，例如 title: 深圳医保断缴后个人账户还能用吗",
     "date": "发布日期，例如 date: 2026-03-18",
-    "city": "城市，例如 city: 深圳(全国性内容写 全国)",
+    "city": "城市，例如 city: 深圳\uff08全国性内容写 全国\uff09",
     "topic": "栏目，例如 topic: 医保",
 }
 
@@ -430,7 +430,7 @@ def describe_field_error(error: dict) -> str:
     if kind == "string_too_short":
         return f"{field_name}: 不能为空"
     if kind == "string_too_long":
-        return f"{field_name}: 太长(上限 {error['ctx']['max_length']} 字)，请缩短"
+        return f"{field_name}: 太长\uff08上限 {error['ctx']['max_length']} 字\uff09，请缩短"
     if kind in ("string_type",):
         return f"{where}: 应为文字，当前为 {_show(error['input'])}"
     if kind in ("bool_type", "bool_parsing"):
@@ -439,7 +439,7 @@ def describe_field_error(error: dict) -> str:
         return f"{where}: 应为列表，例如 {field_name}: [甲, 乙]；当前为 {_show(error['input'])}"
     message = error["msg"].removeprefix("Value error, ")
     shown = _show(error["input"])
-    return f"{where}: {message}" if shown in message else f"{where}: {message}(当前为 {shown})"
+    return f"{where}: {message}" if shown in message else f"{where}: {message}\uff08当前为 {shown}\uff09"
 
 
 _TOO_NESTED = "头部信息中的列表或字典嵌套过深；请改成简单的\u201c字段: 值\u201d"
@@ -468,7 +468,7 @@ def _yaml_bomb(header: str) -> str | None:
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_YAML_ALIASES:
-                    return f"头部信息中的 YAML 别名(*名字)超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
+                    return f"头部信息中的 YAML 别名\uff08*名字\uff09超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
     except yaml.YAMLError:
         return None  # loading the header reports the syntax error with its line
     return None

@@ -84,7 +84,7 @@ def article_template(title: str, city: str, topic: str, tags: Sequence[str], tod
     header = "".join(f"{key}: {_yaml_value(value)}\n" for key, value in fields.items())
     # The lead names the title so that two unfinished drafts do not look like copies of each other.
     body = (
-        f"(导语，待写)开头先用两三句话直接回答“{title}”：结论是什么，适用于哪些人、哪些情况。\n\n"
+        f"\uff08导语，待写\uff09开头先用两三句话直接回答“{title}”：结论是什么，适用于哪些人、哪些情况。\n\n"
         "## 一、…\n\n"
         "## 二、…\n\n"
         "## 三、…\n"

@@ -66,7 +66,7 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
         raise SiteError(Problem(str(out_dir), None, f"无法读取输出目录：{exc.strerror or exc}")) from None
     if foreign:
         raise SiteError(
-            Problem(str(out_dir), None, "输出目录不是空的，也不像生成过的网站(没有 index.html 或 sitemap.xml)；为免删除其中的文件，请换一个目录或先清空它")
+            Problem(str(out_dir), None, "输出目录不是空的，也不像生成过的网站\uff08没有 index.html 或 sitemap.xml\uff09；为免删除其中的文件，请换一个目录或先清空它")
         )
 
 
@@ -194,7 +194,7 @@ class StagedOutput:
         if record is not None and not _is_recorded(old_stat, record):
             return False
         if _unsafe(relative):
-            raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符)，已拒绝写入"))
+            raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
         parent = relative.rpartition("/")[0]
         if parent and parent not in self._made:
             self._make_folders(parent)
@@ -357,7 +357,7 @@ class PatchedOutput:
     def write(self, relative: str, content: bytes) -> bool:
         """Stage one file unless the output holds these very bytes; returns whether they differ."""
         if _unsafe(relative):
-            raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符)，已拒绝写入"))
+            raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
         old = f"{self.out_dir}/{relative}"
         try:
             found = os.lstat(old)
@@ -508,7 +508,7 @@ def _unsafe(relative: str) -> bool:
 def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
     """`root / relative`, refusing any path that would land outside `root`."""
     if _unsafe(relative):
-        raise SiteError(Problem(relative, None, "输出路径不安全(含 ..、绝对路径或非法字符)，已拒绝写入"))
+        raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
     target = root / relative
     if check_links and root.resolve() not in target.resolve().parents:
         raise SiteError(Problem(relative, None, "输出路径落在输出目录之外，已拒绝写入"))

@@ -270,7 +270,7 @@ class PageRenderer:
         """The article with its body HTML and headings, links to other articles' files pointed at their pages."""
         page = self._body_page(article.content_hash)
         if page is None:
-            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文(构建缓存不完整)；请删除 .sitegen-cache/ 后重试"))
+            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文\uff08构建缓存不完整\uff09；请删除 .sitegen-cache/ 后重试"))
         html = page.html
         for href, url in article.link_targets:
             html = html.replace(f'href="{escape(href)}"', f'href="{escape(url)}"')
@@ -294,7 +294,7 @@ class PageRenderer:
                 Problem(
                     f"{LAYOUTS_DIR}/article.html",
                     None,
-                    f"文章页必须恰好有一个免责声明框(class=\"disclaimer\"),{path} 中有 {found} 个；请在模板中保留 {{% include \"partials/disclaimer.html\" %}}",
+                    f"文章页必须恰好有一个免责声明框\uff08class=\"disclaimer\"\uff09\uff0c{path} 中有 {found} 个；请在模板中保留 {{% include \"partials/disclaimer.html\" %}}",
                 )
             )
         return html
@@ -310,7 +310,7 @@ class PageRenderer:
         description = term.description if term else "按发布时间排列的全部文章"
         base = term.url if term else f"{self.prefix}/articles/"
         pagination = Pagination(number, page_count(len(ids), per_page), base, shown)
-        heading = title if number == 1 else f"{title}(第 {number} 页)"
+        heading = title if number == 1 else f"{title}\uff08第 {number} 页\uff09"
         summary = description or f"{title}相关文章 {len(ids)} 篇，按发布时间排列。"
         return self._render(
             "list.html", spec.path,

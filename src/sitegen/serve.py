@@ -489,7 +489,7 @@ class DevServer:
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="sitegen-http", daemon=True)
         self._http_thread.start()
         page_url = f"{self.url}{self.prefix}/"
-        self._emit(ServeEvent("ready", f"预览地址：{page_url}  (按 Ctrl-C 停止)", url=page_url))
+        self._emit(ServeEvent("ready", f"预览地址：{page_url}  \uff08按 Ctrl-C 停止\uff09", url=page_url))
 
     def run_forever(self) -> None:
         """Rebuild on every batch of changes until stop() is called (or Ctrl-C in the caller)."""
@@ -560,10 +560,10 @@ class DevServer:
         self.prefix = self._base_path()
         sent = self.hub.built(css_only)
         if not changes:
-            message = f"已生成 {result.out_dir}\uff1a{result.articles} 篇文章，{result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒"
+            message = f"已生成 {result.out_dir}\uff1a{result.articles} 篇文章，{result.pages} 个页面\uff08{result.written} 个写入\uff09，用时 {seconds:.2f} 秒"
         else:
             note = "已更新样式表" if sent == "css" else "已刷新页面"
-            message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面({result.written} 个写入)，用时 {seconds:.2f} 秒；{note}"
+            message = f"{_summary(described, self.site_dir)} → 已重新生成 {result.pages} 个页面\uff08{result.written} 个写入\uff09，用时 {seconds:.2f} 秒；{note}"
         self._emit(ServeEvent("built", message, problems=tuple(result.warnings), changes=described, css_only=sent == "css", seconds=seconds))
         if result.search_pending:
             self._refresh_search_index()
@@ -661,7 +661,7 @@ def _tidy_interrupted_output(out_dir: Path) -> None:
 
 def _unexpected_problem(exc: Exception) -> Problem:
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f"(位于 {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    where = f"\uff08位于 {Path(frames[-1].filename).name}:{frames[-1].lineno}\uff09" if frames else ""
     return Problem("sitegen", None, f"生成时出现意外错误 {type(exc).__name__}: {exc}{where}；这是 sitegen 的缺陷，请报告")
 
 

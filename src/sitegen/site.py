@@ -234,7 +234,7 @@ def _term_slug_collisions(kind: str, terms: Iterable[Term], articles: Sequence[A
             first = articles[term.article_ids[0]].source_path
             second = articles[other.article_ids[0]].source_path
             problems.append(
-                Problem(first, None, f"{kind}“{term.name}”与{kind}“{other.name}”({second})的网址都是 {term.url}；请在 site.toml 中为其一设置 slug")
+                Problem(first, None, f"{kind}“{term.name}”与{kind}“{other.name}”\uff08{second}\uff09的网址都是 {term.url}；请在 site.toml 中为其一设置 slug")
             )
         else:
             owner[term.slug] = term
@@ -282,7 +282,7 @@ def _article_url_collisions(
         for term in terms:
             pages.setdefault(f"{prefix}/{getattr(config.taxonomies, _TAXONOMY_KEYS[term.kind])}/", f"全部{_KIND_NAMES[term.kind]}页")
             first = articles[term.article_ids[0]].source_path
-            listing(term.url, term.count, f"{_KIND_NAMES[term.kind]}\u201c{term.name}\u201d的列表页(来自 {first})")
+            listing(term.url, term.count, f"{_KIND_NAMES[term.kind]}\u201c{term.name}\u201d的列表页\uff08来自 {first}\uff09")
     problems = []
     for article in articles:
         owner = pages.get(article.url)
