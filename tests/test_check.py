@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import sitegen.check as check
-from conftest import REPO, TODAY, make_site
+from conftest import REPO, TODAY, build_site, make_site
 from sitegen.check import check_site, name_key, near_copy_pairs, nearest_name
 from sitegen.cli import main
 from sitegen.errors import Problem
@@ -344,3 +345,13 @@ def test_cli_annotation_escaping() -> None:
 
     assert _annotation_data("50%\n第二行") == "50%25%0A第二行"
     assert _annotation_property("a,b:c") == "a%2Cb%3Ac"
+
+
+def test_check_after_a_build_with_another_excerpt_length_still_reads_every_body(basic_site: Path) -> None:
+    build_site(basic_site)  # the cache keeps front matter without bodies, and excerpts of 120
+    settings = basic_site / "site.toml"
+    settings.write_text("excerpt_length = 60\n" + settings.read_text(encoding="utf-8"), encoding="utf-8")
+    short = [p for p in check_site(basic_site, today=TODAY) if "不够生成摘要" in p.message]
+    fresh = [p for p in check_site(basic_site, today=TODAY) if "不够生成摘要" in p.message]
+    shutil.rmtree(basic_site / ".sitegen-cache")
+    assert short == fresh == [p for p in check_site(basic_site, today=TODAY) if "不够生成摘要" in p.message]

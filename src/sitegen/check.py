@@ -80,12 +80,13 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
         config = None
     # The last build's cache, only read: unchanged files are not parsed or rendered again.
     cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
+    excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
+    if cache.excerpt_length != excerpt_length:
+        cache.forget_articles()  # as a build does: cached sources carry no body, facts another length
     content = load_content(site_dir, drafts=True, future=True, today=today, known=cache.sources, jobs=jobs)
     problems.extend(content.problems)
     keyed = [(source.content_hash, source.body) for source in content.articles]
-    excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
-    known = cache.facts if cache.excerpt_length == excerpt_length else {}
-    bodies = render_bodies(keyed, _NoHtml(), known, jobs, excerpt_length)
+    bodies = render_bodies(keyed, _NoHtml(), cache.facts, jobs, excerpt_length)
 
     site: Site | None = None
     model_warnings: list[Problem] = []
