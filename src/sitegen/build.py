@@ -176,7 +176,11 @@ def _build(options: BuildOptions) -> BuildResult:
     # Pagefind indexes a whole tree: with search on, patching in place waits for a later index.
     index_later = search and not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()
     # An output that is a link to another disk could not take renames from beside it: swap it.
-    patch = out_dir.is_dir() and not out_dir.is_symlink() and _few_pages_changed(specs, previous) and (not search or index_later)
+    changed, carried = _split_by_fingerprint(specs, previous)
+    # At most one page in ten to render again: patch the output in place. A bigger change (a
+    # template, site.toml) stages a whole new tree and swaps it in at once.
+    few = bool(previous) and len(changed) <= len(specs) // 10
+    patch = few and out_dir.is_dir() and not out_dir.is_symlink() and (not search or index_later)
     index_later = index_later and patch
     if patch:
         output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
@@ -187,7 +191,7 @@ def _build(options: BuildOptions) -> BuildResult:
             renderer = PageRenderer(
                 site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates
             )
-            records, written, rendered = _write_pages(staged, specs, renderer, previous, jobs, options.on_progress)
+            records, written, rendered = _write_pages(staged, changed, carried, renderer, jobs, options.on_progress)
         with timer("sitemap"):
             written += _write_sitemaps(staged, site, specs, previous, records)
             robots = robots_page(site)
@@ -339,42 +343,41 @@ def _remembered_ranking(cache: BuildCache, jobs: int):
     return rank
 
 
-def _few_pages_changed(specs: list[PageSpec], previous: dict[str, OutputRecord]) -> bool:
-    """Whether at most one page in ten needs rendering again: then the output is patched in place.
-
-    A bigger change (a template, site.toml) stages a whole new tree and swaps it in at once.
-    """
-    if not previous:
-        return False
-    changed = 0
+def _split_by_fingerprint(
+    specs: list[PageSpec], previous: dict[str, OutputRecord]
+) -> tuple[list[PageSpec], list[tuple[PageSpec, OutputRecord]]]:
+    """The pages whose fingerprint changed, and the others with what the last build recorded of them."""
+    changed: list[PageSpec] = []
+    carried: list[tuple[PageSpec, OutputRecord]] = []
     for spec in specs:
         old = previous.get(spec.path)
-        if old is None or old.fingerprint != spec.fingerprint:
-            changed += 1
-    return changed <= len(specs) // 10
+        if old is not None and old.fingerprint == spec.fingerprint:
+            carried.append((spec, old))
+        else:
+            changed.append(spec)
+    return changed, carried
 
 
 def _write_pages(
-    staged: StagedOutput,
-    specs: list[PageSpec],
+    staged: StagedOutput | PatchedOutput,
+    changed: list[PageSpec],
+    carried: list[tuple[PageSpec, OutputRecord]],
     renderer: PageRenderer,
-    previous: dict[str, OutputRecord],
     jobs: int,
     on_progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[str, OutputRecord], int, int]:
-    """Render the pages whose fingerprint changed; carry the others over from the last output.
+    """Render the changed pages; carry the others over from the last output, or render them too
+    when the output no longer holds them as recorded.
 
     Returns each file's record for the cache, how many files got new bytes, how many were rendered.
     """
     records: dict[str, OutputRecord] = {}
-    to_render: list[PageSpec] = []
-    for spec in specs:
-        old = previous.get(spec.path)
-        if old is not None and old.fingerprint == spec.fingerprint:
-            if staged.keep(spec.path, old):
-                records[spec.path] = old
-                continue
-        to_render.append(spec)
+    to_render = list(changed)
+    for spec, old in carried:
+        if staged.keep(spec.path, old):
+            records[spec.path] = old
+        else:
+            to_render.append(spec)
     done = 0
 
     def progress(count: int) -> None:

@@ -117,9 +117,7 @@ class SignedTemplateCache(jinja2.BytecodeCache):
         path = self._path(bucket)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}")
-            temporary.write_bytes(_signed(self.key, bucket.bytecode_to_string()))
-            os.replace(temporary, path)
+            _replace_signed(self.key, path, bucket.bytecode_to_string())
         except OSError:
             pass  # the next build compiles the template again
 
@@ -371,8 +369,13 @@ def _read_signed(key: bytes, path: Path) -> dict:
 
 
 def _write_signed(key: bytes, path: Path, data: dict) -> None:
+    _replace_signed(key, path, pickle.dumps({"version": _VERSION, **data}, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _replace_signed(key: bytes, path: Path, data: bytes) -> None:
+    """Write `data` signed, through a temporary file, so a reader never sees half a file."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(_signed(key, pickle.dumps({"version": _VERSION, **data}, protocol=pickle.HIGHEST_PROTOCOL)))
+    temporary.write_bytes(_signed(key, data))
     os.replace(temporary, path)
 
 
@@ -391,10 +394,8 @@ def last_build(folder: Path) -> tuple[str, Any] | None:
 def remember_build(folder: Path, signature: str, summary: Any) -> None:
     """Record what the build just finished was made from, for `last_build()`."""
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{_LAST_BUILD}.{os.getpid()}"
     data = pickle.dumps((_VERSION, signature, summary), protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.write_bytes(_signed(signing_key(), data))
-    os.replace(temporary, folder / _LAST_BUILD)
+    _replace_signed(signing_key(), folder / _LAST_BUILD, data)
 
 
 def forget_build(folder: Path) -> None:

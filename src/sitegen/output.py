@@ -131,29 +131,8 @@ class StagedOutput:
 
     def _make_folders(self, parent: str) -> None:
         # A reused spare tree is a former output, and someone may have put a symlink in it
-        # (`public/yibao -> ../content/yibao`): each folder is checked once, and anything but a
-        # real folder is replaced by one, so no write can pass through a link out of the tree.
-        missing = []
-        while parent and parent not in self._made:
-            missing.append(parent)
-            parent = os.path.dirname(parent)
-        for folder in reversed(missing):
-            full = os.path.join(self.folder, folder)
-            try:
-                mode = os.lstat(full).st_mode
-            except FileNotFoundError:
-                mode = None
-            if mode is not None and not stat.S_ISDIR(mode):
-                with contextlib.suppress(FileNotFoundError):  # a worker process may be here too
-                    os.unlink(full)  # a symlink or a file where a folder goes
-                mode = None
-            if mode is None:
-                try:
-                    os.mkdir(full)
-                except FileExistsError:
-                    if os.path.islink(full) or not os.path.isdir(full):
-                        raise
-            self._made.add(folder)
+        # (`public/yibao -> ../content/yibao`): see _real_folders.
+        _real_folders(self.folder, parent, self._made)
 
     def write(self, relative: str, content: bytes) -> bool:
         """Write one file; identical bytes are linked from the previous output, keeping its mtime.
@@ -193,8 +172,7 @@ class StagedOutput:
             return False
         if record is not None and not _is_recorded(old_stat, record):
             return False
-        if _unsafe(relative):
-            raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
+        _refuse_unsafe(relative)
         parent = relative.rpartition("/")[0]
         if parent and parent not in self._made:
             self._make_folders(parent)
@@ -356,8 +334,7 @@ class PatchedOutput:
 
     def write(self, relative: str, content: bytes) -> bool:
         """Stage one file unless the output holds these very bytes; returns whether they differ."""
-        if _unsafe(relative):
-            raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
+        _refuse_unsafe(relative)
         old = f"{self.out_dir}/{relative}"
         try:
             found = os.lstat(old)
@@ -417,7 +394,12 @@ class PatchedOutput:
 
 
 def _real_folders(root: Path, parent: str, checked: set[str]) -> None:
-    """Make every folder on the way to `root/parent` a real folder, never a link out of the tree."""
+    """Make every folder on the way to `root/parent` a real folder, never a link out of the tree.
+
+    Each folder is checked once (`checked` remembers), and anything but a real folder (a symlink,
+    a file) is replaced by one, so no write can pass through a link. Worker processes may be
+    making the same folders at the same time.
+    """
     missing = []
     while parent and parent not in checked:
         missing.append(parent)
@@ -429,10 +411,15 @@ def _real_folders(root: Path, parent: str, checked: set[str]) -> None:
         except FileNotFoundError:
             mode = None
         if mode is not None and not stat.S_ISDIR(mode):
-            os.unlink(full)  # a symlink or a file where a folder goes
+            with contextlib.suppress(FileNotFoundError):  # a worker process may be here too
+                os.unlink(full)
             mode = None
         if mode is None:
-            os.mkdir(full)
+            try:
+                os.mkdir(full)
+            except FileExistsError:
+                if os.path.islink(full) or not os.path.isdir(full):
+                    raise
         checked.add(folder)
 
 
@@ -505,10 +492,14 @@ def _unsafe(relative: str) -> bool:
     )
 
 
-def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
-    """`root / relative`, refusing any path that would land outside `root`."""
+def _refuse_unsafe(relative: str) -> None:
     if _unsafe(relative):
         raise SiteError(Problem(relative, None, "输出路径不安全\uff08含 ..、绝对路径或非法字符\uff09，已拒绝写入"))
+
+
+def safe_join(root: Path, relative: str, check_links: bool = True) -> Path:
+    """`root / relative`, refusing any path that would land outside `root`."""
+    _refuse_unsafe(relative)
     target = root / relative
     if check_links and root.resolve() not in target.resolve().parents:
         raise SiteError(Problem(relative, None, "输出路径落在输出目录之外，已拒绝写入"))
