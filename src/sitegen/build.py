@@ -173,15 +173,20 @@ def _build(options: BuildOptions) -> BuildResult:
     spare_files = cache.spare_files if same_output else None
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    # Pagefind indexes a whole tree: with search on, patching in place waits for a later index.
-    index_later = search and not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()
-    # An output that is a link to another disk could not take renames from beside it: swap it.
     changed, carried = _split_by_fingerprint(specs, previous)
     # At most one page in ten to render again: patch the output in place. A bigger change (a
-    # template, site.toml) stages a whole new tree and swaps it in at once.
-    few = bool(previous) and len(changed) <= len(specs) // 10
-    patch = few and out_dir.is_dir() and not out_dir.is_symlink() and (not search or index_later)
-    index_later = index_later and patch
+    # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
+    # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
+    # whole tree: with search on, only a caller that refreshes the index later (serve) patches.
+    patch = (
+        bool(previous)
+        and len(changed) <= len(specs) // 10
+        and out_dir.is_dir()
+        and not out_dir.is_symlink()
+        and (not search or (not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()))
+    )
+    index_later = patch and search
+    kept_index = (f"{PAGEFIND_DIR}/",) if index_later else ()  # left as it is until refreshed
     if patch:
         output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
     else:
@@ -202,7 +207,7 @@ def _build(options: BuildOptions) -> BuildResult:
             static = staged.copy_static(site_dir / STATIC_DIR, taken)
             for relative in taken - set(records):
                 records[relative] = _record(staged, relative, "")
-            staged.remove_others(set(records), (f"{PAGEFIND_DIR}/",) if index_later else ())
+            staged.remove_others(set(records), kept_index)
         if search and not index_later:
             with timer("search index"):
                 index_search(staged.folder)
@@ -212,7 +217,7 @@ def _build(options: BuildOptions) -> BuildResult:
                         records[relative] = _record(staged, relative, "")
                         written += 1  # Pagefind writes its whole index anew
         with timer("commit"):
-            removed = len({path for path in previous if not (index_later and path.startswith(f"{PAGEFIND_DIR}/"))} - set(records))
+            removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
             staged.commit()
 
     cache.sources = content.records

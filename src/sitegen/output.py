@@ -362,7 +362,7 @@ class PatchedOutput:
 
     def remove_others(self, keep: set[str], protected_dirs: tuple[str, ...] = ()) -> None:
         """Remove, on commit, the files the last build wrote that this one does not."""
-        self._removed = sorted(p for p in set(self._previous) - keep if not (protected_dirs and p.startswith(protected_dirs)))
+        self._removed = sorted(p for p in set(self._previous) - keep if not p.startswith(protected_dirs))
 
     def commit(self) -> None:
         """Rename every staged file into the output and delete the removed ones."""
