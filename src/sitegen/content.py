@@ -368,6 +368,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     try:
         metadata = _HANDLER.load(header, Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
+        if _depth_exceeded(exc):
+            return [Problem(relative, None, _TOO_NESTED)]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None  # header text starts on the --- line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -469,9 +471,16 @@ def _yaml_bomb(header: str) -> str | None:
                 aliases += 1
                 if aliases > MAX_YAML_ALIASES:
                     return f"头部信息中的 YAML 别名\uff08*名字\uff09超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        if _depth_exceeded(exc):
+            return _TOO_NESTED
         return None  # loading the header reports the syntax error with its line
     return None
+
+
+def _depth_exceeded(exc: yaml.YAMLError) -> bool:
+    # libyaml 0.2.5 in PyYAML 6.0.4's wheels stops at 1,000 levels with its own English words.
+    return "nesting depth" in str(getattr(exc, "problem", None) or "")
 
 
 def _first_invalid_char(value: Any) -> str | None:
