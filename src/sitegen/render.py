@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from . import __version__
 from .errors import Problem, SiteError
@@ -201,8 +202,12 @@ def _listing_specs(site: Site, shared: str, cards: list, term: Term | None, url:
 
 
 def layouts_environment(layouts_dir: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
-    """The Jinja environment of a site's layouts: autoescaped, strict about undefined names."""
-    env = jinja2.Environment(
+    """The Jinja environment of a site's layouts: sandboxed, autoescaped, strict about undefined names."""
+    # Layouts come from whoever edits the site, and `build` and `check` (the pre-commit hook) run
+    # them: a pull request touching layouts/ must not run code on the machine that checks it. The
+    # sandbox refuses Python internals (`__globals__`, `__subclasses__`, `mro`, unsafe calls) and
+    # leaves templates what they need: the views they are given, filters, tests, loops.
+    env = SandboxedEnvironment(
         bytecode_cache=bytecode_cache,
         # Layouts do not change during a build (serve makes a new environment for each one);
         # with auto_reload every {% include %} would stat its file: 20,000 stats per 2,000 pages.
@@ -336,6 +341,13 @@ class PageRenderer:
             raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}"))
         except SiteError:
             raise
+        except SecurityError as exc:
+            where, line = _template_frame(exc, self.layouts_dir, template)
+            unsafe = re.search(r"attribute '([^']+)'", str(exc))
+            what = f"属性 {unsafe.group(1)}" if unsafe else "Python 内部的对象"
+            raise SiteError(
+                Problem(where, line, f"模板访问了不允许的{what}\uff1b模板只能使用传给它的数据、过滤器和测试，不能调用 Python 内部属性")
+            ) from None
         except Exception as exc:  # an error raised while a template runs: name the template line
             where, line = _template_frame(exc, self.layouts_dir, template)
             raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错：{type(exc).__name__}: {exc}"))
