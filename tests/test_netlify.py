@@ -22,7 +22,7 @@ def netlify_command(context: str | None) -> str:
     config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
     command = config["context"][context]["command"] if context else config["build"]["command"]
     # Netlify installs the project first; here it is installed already.
-    prefix = "pip install . && "
+    prefix = "pip install -c constraints.txt . && "
     assert command.startswith(prefix)
     return command[len(prefix) :]
 
