@@ -373,6 +373,7 @@ def test_event_stream_reload_errors_and_recovery(tmp_path: Path) -> None:
         late = EventStream(run.port)
         assert late.next_named("hello")["problems"] == problems
         late.close()
+        run.wait_for_builds(3)
         failed = run.of_kind("failed")
         assert len(failed) == 1 and failed[0].problems[0].path == ARTICLE.as_posix()
 
@@ -381,6 +382,7 @@ def test_event_stream_reload_errors_and_recovery(tmp_path: Path) -> None:
         _, _, body = request(run.port, ARTICLE_URL)
         assert "深圳门诊统筹已修正" in body.decode()
         stream.close()
+        run.wait_for_builds(4)
         built = run.of_kind("built")
         assert built[-1].changes == (ARTICLE.as_posix(),)
         assert "用时" in built[-1].message and ARTICLE.as_posix() in built[-1].message
@@ -393,6 +395,8 @@ def test_css_only_change_swaps_stylesheets_and_others_reload(tmp_path: Path) -> 
         stream.next_named("hello")
         edit(site, "static/css/site.css", ".article-body { font-size: 17px; }", ".article-body { font-size: 19px; }")
         assert stream.next()[0] == "css"
+        # The tabs hear of a build before the terminal does: wait for the terminal's line.
+        run.wait_for_builds(2)
         assert run.of_kind("built")[-1].css_only
         _, _, body = request(run.port, "/css/site.css")
         assert b"font-size: 19px" in body
