@@ -6,23 +6,23 @@ text's hash and computed in worker processes.
 
 from __future__ import annotations
 
+import html as html_entities
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Mapping, NamedTuple, Sequence
+from functools import lru_cache, partial
+from typing import Callable, Mapping, NamedTuple, Sequence
 from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, html_block
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Scanned
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .workers import run_chunks, state
@@ -33,6 +33,14 @@ class Heading(NamedTuple):
     level: int
     anchor: str
     text: str
+
+
+class Sanitised(NamedTuple):
+    """Markup an editor wrote that the page does not show as written, for `sitegen check`."""
+
+    line: int  # in the body, from 1
+    kind: str  # "shown" (escaped, shown as text), "unclosed", "tag", "attribute", "url"
+    markup: str  # as written: `<textarea>`, `<a onclick>`, `javascript:alert(1)`
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class RenderedBody:
     characters: int  # CJK characters plus Latin words: what a Chinese reader calls 字数
     sketch: tuple[int, ...]  # near-copy fingerprint of the text, see text_sketch()
     excerpt: str = ""  # the start of `text` cut at a sentence end, see render_bodies()
+    sanitised: tuple[Sanitised, ...] = ()  # what the sanitiser removed or escaped, in body order
 
 
 class BodyPage(NamedTuple):
@@ -58,7 +67,7 @@ class BodyPage(NamedTuple):
 
 # Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
 # bodies cached under the old rules are rendered again rather than served.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 # C0 controls other than tab and line ends, DEL, C1 controls and the noncharacters U+FFFE/U+FFFF:
 # invisible in a browser, and not allowed in the XML of the feeds.
@@ -73,8 +82,10 @@ def render_markdown(text: str) -> RenderedBody:
     html = sanitize_html(md.renderer.render(tokens, md.options, env))
     headings, links, images, paragraphs = _collect(tokens)
     plain = join_cjk_aware(paragraphs, sentence_end=True)
+    sanitised = tuple(dict.fromkeys(env.get(_SANITISED, ())))
     return RenderedBody(
-        html, plain, tuple(headings), tuple(links), tuple(images), count_characters(plain), text_sketch(plain)
+        html, plain, tuple(headings), tuple(links), tuple(images), count_characters(plain), text_sketch(plain),
+        sanitised=sanitised,
     )
 
 
@@ -119,7 +130,8 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_anchor)
+    md.use(stray_raw_html)
+    md.use(heading_anchors, min_level=2, max_level=4)
     md.use(cjk_friendly_emphasis)
     md.use(cjk_soft_breaks)
     md.use(table_alignment_classes)
@@ -131,6 +143,32 @@ def heading_anchor(title: str) -> str:
     """An id for a heading that keeps Chinese text readable: 一、个人账户 → 一个人账户."""
     title = unicodedata.normalize("NFKC", title).strip().lower()
     return re.sub(r"[^\w\-]+", "", re.sub(r"\s+", "-", title)) or "section"
+
+
+def heading_anchors(md: MarkdownIt, min_level: int = 2, max_level: int = 4) -> None:
+    """Give headings of these levels a heading_anchor() id, made unique with -1, -2… as mdit-py-plugins does."""
+    md.core.ruler.push("anchor", partial(_add_heading_ids, range(min_level, max_level + 1)))
+
+
+def _add_heading_ids(levels: range, state: StateCore) -> None:
+    tokens = state.tokens
+    taken = {str(t.attrs["id"]) for t in tokens if t.type == "heading_open" and t.attrs.get("id")}
+    # mdit-py-plugins tries -1, -2… from 1 for every repeat: 40,000 equal headings cost 800
+    # million lookups (103 s). Counting on from the suffix a title last took gives the same ids,
+    # since every suffix it skips is already taken and nothing is ever given back.
+    next_suffix: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or int(token.tag[1]) not in levels or token.attrs.get("id"):
+            continue
+        children = tokens[index + 1].children or []
+        anchor = base = heading_anchor("".join(c.content for c in children if c.type in ("text", "code_inline")))
+        if anchor in taken:
+            suffix = next_suffix.get(base, 1)
+            while f"{base}-{suffix}" in taken:
+                suffix += 1
+            anchor, next_suffix[base] = f"{base}-{suffix}", suffix + 1
+        taken.add(anchor)
+        token.attrSet("id", anchor)
 
 
 # --- CJK-friendly emphasis -------------------------------------------------------------------
@@ -280,6 +318,7 @@ _ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "details": {"open"},
 }  # fmt: skip
+_GENERIC_ATTRIBUTES = {"lang", "title"}  # nh3 keeps these on every tag it keeps
 _ALLOWED_CLASSES = {
     "th": {"align-left", "align-center", "align-right"},
     "td": {"align-left", "align-center", "align-right"},
@@ -339,6 +378,138 @@ def _check_url(element: str, attribute: str, value: str) -> str | None:
 def sanitize_html(html: str) -> str:
     """Keep the HTML an article may hold (see README); drop scripts, handlers and unsafe URLs."""
     return _cleaner().clean(html)
+
+
+# --- raw HTML that would swallow the rest of the article ---------------------------------------
+
+# Tags shown as text, their `<` escaped: GFM's tagfilter (title … plaintext), whose content the
+# HTML parser reads as raw text up to an end tag an editor may never write; those nh3 drops with
+# their content (object, embed, template, noscript); and MathML and SVG, inside which the parser
+# keeps the following HTML in the foreign element that nh3 drops whole.
+SHOWN_AS_TEXT = frozenset(
+    "title textarea style xmp iframe noembed noframes script plaintext object embed template noscript math svg".split()
+)
+_SANITISED = "sitegen_sanitised"  # env key: the Sanitised records of the body being parsed
+_LAST_CLOSE = "sitegen_last_close"  # env key: where each closing sequence last occurs in the body
+
+# The openings of CommonMark's HTML blocks 1-5, which end only at their closing sequence.
+_UNTIL_CLOSED = [
+    (re.compile(r"<(?:script|pre|style|textarea)(?=[\s>]|\Z)", re.I), re.compile(r"</(?:script|pre|style|textarea)>", re.I)),
+    (re.compile(r"<!--"), re.compile(r"-->")),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(r">")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+]
+
+# Markup as the HTML tokenizer (html5ever, inside nh3) reads it: where it starts, and each whole
+# construct. A tag with a quote left open, or a comment never closed, runs to the end of the page.
+_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
+_TAG = re.compile(r"""<(/?)([A-Za-z][^\t\n\f\r />]*)((?:[^>=]|=\s*"[^"]*"|=\s*'[^']*'|=(?!\s*["']))*)>""")
+_COMMENT = re.compile(r"<!--(?:>|->|.*?--!?>)", re.DOTALL)
+_BOGUS_COMMENT = re.compile(r"<[^>]*>")
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=][^\s>/=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+
+
+def stray_raw_html(md: MarkdownIt) -> None:
+    """Show raw HTML that would swallow the rest of the article as text; note what nh3 will remove.
+
+    Today's browsers read everything after an unclosed `<textarea>` as its text, and nh3 drops
+    everything after an unclosed `<script>`; GitHub escapes such tags (GFM's tagfilter) and
+    renders the rest, and so do we. HTML blocks that CommonMark ends only at a closing sequence
+    (`<pre>`, `<!--`) end at a blank line when the body never closes them.
+    """
+    md.block.ruler.at("html_block", _html_block_closed_at_blank_line, {"alt": ["paragraph", "reference", "blockquote"]})
+    md.core.ruler.after("inline", "stray_raw_html", _escape_stray_raw_html)
+
+
+def _html_block_closed_at_blank_line(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if not silent:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        for opening, closing in _UNTIL_CLOSED:
+            if opening.match(state.src, begin):
+                if _last_match(state, closing) <= begin:
+                    line = start_line + 1
+                    while line < end_line and not state.isEmpty(line):
+                        line += 1
+                    end_line = line
+                break
+    return html_block(state, start_line, end_line, silent)
+
+
+def _last_match(state: StateBlock, closing: re.Pattern[str]) -> int:
+    # Found once per body: looking ahead from each of 10,000 unclosed `<pre>` would be quadratic.
+    last = state.env.setdefault(_LAST_CLOSE, {})
+    if closing not in last:
+        last[closing] = max((m.start() for m in closing.finditer(state.src)), default=-1)
+    return last[closing]
+
+
+def _escape_stray_raw_html(state: StateCore) -> None:
+    found: list[Sanitised] = state.env.setdefault(_SANITISED, [])
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.content = _read_raw_html(token.content, token.map[0] + 1 if token.map else 1, found)
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] + 1 if token.map else 1
+        for child in token.children:
+            if child.type == "html_inline":
+                written = child.content
+                if _read_raw_html(written, line, found) != written:
+                    child.type = "text"  # the renderer escapes it, and it counts in the heading's text
+            elif child.type in ("link_open", "image"):
+                attribute = "href" if child.type == "link_open" else "src"
+                url = str(child.attrs.get(attribute, ""))
+                if not _url_kept(child.tag, attribute, url):
+                    found.append(Sanitised(line, "url", unquote(url)))
+            line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
+
+
+def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
+    """`raw` with `<` escaped where the tag is shown as text or would run to the end of the page."""
+    parts: list[str] = []
+    done = position = 0  # raw[:done] is in parts; markup is looked for from position
+    counted = 0  # line is the line of raw[counted]
+    while (start := _MARKUP_START.search(raw, position)) is not None:
+        at = start.start()
+        line += raw.count("\n", counted, at)
+        counted = at
+        after = raw[at + 1]
+        tag = _TAG.match(raw, at) if after.isascii() and after.isalpha() or raw.startswith("</", at) and raw[at + 2 : at + 3].isalpha() else None
+        construct = tag or (_COMMENT if raw.startswith("<!--", at) else _BOGUS_COMMENT).match(raw, at)
+        if construct is None or tag and tag.group(2).lower() in SHOWN_AS_TEXT:
+            parts += [raw[done:at], "&lt;"]
+            done = position = at + 1
+            if construct is None:  # the rest of the block is text, as markdown-it thought
+                found.append(Sanitised(line, "unclosed", raw[at:].split("\n", 1)[0][:40]))
+                break
+            found.append(Sanitised(line, "shown", f"<{tag.group(1)}{tag.group(2).lower()}>"))
+            continue
+        if tag and not tag.group(1):
+            _note_removals(tag.group(2).lower(), tag.group(3), line, found)
+        position = construct.end()
+    parts.append(raw[done:])
+    return "".join(parts)
+
+
+def _note_removals(name: str, attributes: str, line: int, found: list[Sanitised]) -> None:
+    if name not in _ALLOWED_TAGS:
+        found.append(Sanitised(line, "tag", f"<{name}>"))
+        return
+    for attribute in _ATTRIBUTE.finditer(attributes):
+        key = attribute.group(1).lower()
+        value = html_entities.unescape(next((v for v in attribute.groups()[1:] if v is not None), ""))
+        if key == "class":
+            if any(c not in _ALLOWED_CLASSES.get(name, ()) for c in value.split()):
+                found.append(Sanitised(line, "attribute", f'<{name} class="{value}">'))
+        elif key not in _ALLOWED_ATTRIBUTES.get(name, ()) and key not in _GENERIC_ATTRIBUTES:
+            found.append(Sanitised(line, "attribute", f"<{name} {key}>"))
+        elif key in ("href", "src") and not _url_kept(name, key, value):
+            found.append(Sanitised(line, "url", value))
+
+
+def _url_kept(element: str, attribute: str, url: str) -> bool:
+    return url_scheme(url) in (None, *_LINK_SCHEMES) and _check_url(element, attribute, url) is not None
 
 
 # --- facts for later stages -------------------------------------------------------------------
