@@ -129,6 +129,9 @@ def test_200_levels_of_nested_lists_keep_their_text(basic_site: Path) -> None:
         ("deep-yaml.md", "x: " + "[" * 100_000 + "]" * 100_000 + "\n", "正文\u3002\n", "嵌套过深"),
         ("deep-mapping.md", "x: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", "正文\u3002\n", "嵌套过深"),
         ("aliases.md", "a: &a [x, x]\n" + "".join(f"b{n}: *a\n" for n in range(200)), "正文\u3002\n", "别名"),
+        # 76 aliases, depth 2, 700 bytes: 4**19 values written out (it once ran past 90 s and 3 GB)
+        ("alias-bomb.md", "a0: &a0 [x, x, x, x]\n" + "".join(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 4)}]\n" for n in range(1, 20)), "正文\u3002\n", "展开后超过"),
+        ("full-width-colon.md", "tags\uff1a[医保卡]\n", "正文\u3002\n", "半角"),
         ("deep-html.md", "", "<div>" * 1000 + "正文" + "</div>" * 1000 + "\n", "嵌套超过"),
     ],
 )
@@ -139,3 +142,14 @@ def test_generated_bad_files(basic_site: Path, name: str, header_extra: str, bod
     result = build(basic_site)
     assert result.exit_code == 1, result.output
     assert f"content/yibao/{name}" in result.output and words in result.output, result.output
+
+
+def test_a_zero_width_space_in_the_city_makes_no_second_city(basic_site: Path) -> None:
+    text = HEADER.format(title="深圳医保卡激活").replace("city: 深圳", "city: 深\u200b圳") + "正文\u3002\n"
+    (basic_site / "content/yibao/zero-width.md").write_text(text, encoding="utf-8")
+    result = build(basic_site)
+    assert result.exit_code == 0, result.output
+    cities = sorted(p.name for p in (basic_site / "public/cities").iterdir() if p.is_dir())
+    assert len([c for c in cities if c.startswith("shenzhen")]) == 1, cities
+    page = (basic_site / "public/cities/shenzhen/index.html").read_text(encoding="utf-8")
+    assert "深圳医保卡激活" in page and "\u200b" not in page

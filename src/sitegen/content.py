@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -28,27 +29,37 @@ _TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
 _INVALID_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: 10x faster
-    """SafeLoader that leaves dates as text, so the schema (not PyYAML) judges `2025-02-30`."""
-
-    def construct_mapping(self, node, deep=False):
-        # PyYAML keeps the last of two equal keys without a word; an author who wrote `city:`
-        # twice meant one of them, so say which key and where.
-        seen = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"字段 {key_node.value} 出现了两次，请删去其中一个", key_node.start_mark
-                    )
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
+class _KeyTwice(yaml.constructor.ConstructorError):
+    """A key written twice: the one YAML error worded by us, in Chinese."""
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def front_matter_loader(base: type) -> type:
+    """A YAML loader on `base` that leaves dates as text and refuses a key written twice."""
+
+    class Loader(base):
+
+        def construct_mapping(self, node, deep=False):
+            # PyYAML keeps the last of two equal keys without a word; an author who wrote `city:`
+            # twice meant one of them, so say which key and where.
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        raise _KeyTwice(
+                            None, None, f"字段 {key_node.value} 出现了两次，请删去其中一个", key_node.start_mark
+                        )
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep=deep)
+
+    # The schema, not PyYAML, judges `2025-02-30`.
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+_FrontMatterLoader = front_matter_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
 
 
 _HANDLER = frontmatter.YAMLHandler()
@@ -154,6 +165,7 @@ class ArticleSource:
     body_line: int  # line of the file on which the body starts
     params: dict[str, Any] = field(default_factory=dict)
     content_hash: str = ""
+    warnings: tuple[Problem, ...] = ()  # what reading it changed (invisible characters removed)
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,7 @@ class LoadedContent:
     skipped_future: int = 0
     # every readable article with its file's stat, drafts included: what the build cache keeps
     records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # of every article read, drafts included
 
 
 def _skip_in_content(name: str, is_dir: bool) -> bool:
@@ -327,8 +340,11 @@ def load_content(
             skipped_future += 1
             continue
         articles.append(result)
-    records = {r: (stats[r], a) for r, a in parsed.items() if not isinstance(a, list) and r in stats}
-    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records)
+    read = {r: a for r, a in parsed.items() if not isinstance(a, list)}
+    warnings = [warning for r in sorted(read) for warning in read[r].warnings]
+    # The cache keeps no warnings: an article with some is read again next time, and says them again.
+    records = {r: (stats[r], a) for r, a in read.items() if r in stats and not a.warnings}
+    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings)
 
 
 def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
@@ -363,25 +379,17 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         header, body = _HANDLER.split(text)
     except ValueError:
         return [Problem(relative, 1, "头部信息没有结束：请在字段之后加一行 ---")]
-    if (trouble := _yaml_bomb(header)) is not None:
-        return [Problem(relative, None, trouble)]
-    try:
-        metadata = _HANDLER.load(header, Loader=_FrontMatterLoader)
-    except yaml.YAMLError as exc:
-        if _depth_exceeded(exc):
-            return [Problem(relative, None, _TOO_NESTED)]
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None  # header text starts on the --- line
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = "；请检查这一行的冒号\u3001引号和括号" if problem.isascii() else ""  # PyYAML's words, not ours
-        return [Problem(relative, line, f"头部信息不是有效的 YAML:{problem}{hint}")]
-    except RecursionError:  # PyYAML composes nested [[[...]]] recursively
-        return [Problem(relative, None, _TOO_NESTED)]
+    metadata, trouble = read_header(header)
+    if trouble is not None:
+        return [Problem(relative, *trouble)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         return [Problem(relative, 2, "头部信息应为“字段: 值”的列表，例如 title: 深圳医保怎么报销")]
     metadata = {str(k): v for k, v in metadata.items()}
+    metadata, warnings, refused = _remove_format_chars(relative, header, metadata)
+    if refused:
+        return refused
     text_problems = [
         Problem(relative, _line_of_key(header, key), f"{ascii(key)[1:-1]}: 含有不可见的控制字符或无效字符 U+{ord(bad):04X}；请删除它")
         for key, value in metadata.items()
@@ -394,7 +402,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     except ValidationError as exc:
         return [
             Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
-            for e in exc.errors()
+            for e in exc.errors()[:MAX_FIELD_ERRORS]
         ]
     except RecursionError:
         return [Problem(relative, None, _TOO_NESTED)]
@@ -410,7 +418,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return ArticleSource(relative, slug, ArticleMeta.of(front_matter), stripped_body, body_line, params, content_hash)
+    meta = ArticleMeta.of(front_matter)
+    return ArticleSource(relative, slug, meta, stripped_body, body_line, params, content_hash, tuple(warnings))
 
 
 _FIELD_HINTS = {
@@ -447,40 +456,246 @@ def describe_field_error(error: dict) -> str:
 _TOO_NESTED = "头部信息中的列表或字典嵌套过深；请改成简单的\u201c字段: 值\u201d"
 MAX_YAML_DEPTH = 20
 MAX_YAML_ALIASES = 100
+# Values the front matter may hold once every alias is written out: a real header has about 30,
+# and 77 aliases to lists of aliases would otherwise make 2**77 for validation to walk.
+MAX_YAML_VALUES = 10_000
+MAX_FIELD_ERRORS = 10  # 10,000 wrong tags are one mistake, not 10,000 lines
+_YAML = "头部信息不是有效的 YAML\uff1a"
+_QUOTE_IT = "请把整个值放进引号"
+
+Trouble = tuple[int | None, str]  # (line of the file, message)
 
 
-def _yaml_bomb(header: str) -> str | None:
-    """A message when the front matter nests too deep or repeats aliases too often, else None.
+def read_header(header: str) -> tuple[Any, Trouble | None]:
+    """The front matter's value, or (line, one-line Chinese message) saying why it cannot be read.
 
-    libyaml builds nested values recursively in C, and 100,000 `[` crash the process outright;
-    its event parser keeps an explicit stack, so the events are counted before anything is built.
-    Only a header with many brackets, dashes or aliases is counted: a real one is parsed once.
+    Depth, alias and size limits are checked on the YAML events before any value is built.
     """
-    if sum(header.count(mark) for mark in ("[", "{", "- ", "*")) <= MAX_YAML_DEPTH:
-        return None
-    depth = aliases = 0
     try:
-        for event in yaml.parse(header, Loader=_FrontMatterLoader):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH + 1:  # the header itself is one mapping
-                    return _TOO_NESTED
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > MAX_YAML_ALIASES:
-                    return f"头部信息中的 YAML 别名\uff08*名字\uff09超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
+        if (trouble := _header_too_big(header)) is not None:
+            return None, trouble
+        return yaml.load(header, Loader=_FrontMatterLoader), None
     except yaml.YAMLError as exc:
-        if _depth_exceeded(exc):
-            return _TOO_NESTED
-        return None  # loading the header reports the syntax error with its line
+        line, message = _yaml_trouble(exc, header)
+        # The header's first line is the rest of the opening `---` line: header line 0 is file line 1.
+        return None, (None if line is None else line + 1, message)
+    except RecursionError:  # the pure-Python composer recurses; the event check stops libyaml's
+        return None, (None, _TOO_NESTED)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        # `!!int abc`, `!!bool maybe`, `!!timestamp 2025-02-30`: PyYAML's constructors raise plain errors
+        line = next((n for n, text in enumerate(header.split("\n"), 1) if "!!" in text), None)
+        return None, (line, _YAML + "这个值与它的 !! 标签不符；请删去以 !! 开头的标签")
+
+
+def _header_too_big(header: str) -> Trouble | None:
+    # Every collection needs one of these marks and every alias a `*`, so a header with few of
+    # them cannot nest deeper than the limit or expand at all: real headers skip the event scan.
+    if "*" not in header and sum(header.count(mark) for mark in "[{-:?") <= MAX_YAML_DEPTH:
+        return None
+    # libyaml builds nested values recursively in C (100,000 `[` crash the process) but parses
+    # events with an explicit stack, so the events are counted before anything is built.
+    open_collections: list[list] = []  # [anchor, values inside so far]
+    sizes: dict[str, int] = {}  # anchor → values it stands for, written out
+    total = aliases = 0
+    for event in yaml.parse(header, Loader=_FrontMatterLoader):
+        size = 0
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(open_collections) > MAX_YAML_DEPTH:  # the header itself is one mapping
+                return None, _TOO_NESTED
+            open_collections.append([event.anchor, 1])
+            continue
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, size = open_collections.pop()
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                return None, f"头部信息中的 YAML 别名\uff08*名字\uff09超过 {MAX_YAML_ALIASES} 个；请直接写出各字段的值"
+            if any(event.anchor == anchor for anchor, _ in open_collections):
+                # PyYAML builds a list that holds itself, which nothing after it can walk
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                return line, f"头部信息中的别名 *{event.anchor} 指向包含它自己的值；请直接写出各字段的值"
+            anchor, size = None, sizes.get(event.anchor or "", 1)  # an unknown one is the loader's to report
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        if open_collections:
+            open_collections[-1][1] += size
+            size = open_collections[-1][1]
+        else:
+            total += size
+            size = total
+        if size > MAX_YAML_VALUES:  # a part is never bigger than the whole: stop as soon as one is
+            return None, f"头部信息中的 YAML 别名展开后超过 {MAX_YAML_VALUES} 个值；请直接写出各字段的值"
     return None
 
 
-def _depth_exceeded(exc: yaml.YAMLError) -> bool:
-    # libyaml 0.2.5 in PyYAML 6.0.4's wheels stops at 1,000 levels with its own English words.
-    return "nesting depth" in str(getattr(exc, "problem", None) or "")
+def _yaml_trouble(exc: yaml.YAMLError, header: str) -> Trouble:
+    """Our words for a YAML error, and the header line (from 0) to change: never PyYAML's or libyaml's English.
+
+    The two libraries word their errors differently and change them between versions, so the
+    message is chosen by what is on the line, and the library's words only pick among our own.
+    """
+    lines = header.split("\n")
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    at = mark.line if mark is not None else None
+    opened = context_mark.line if context_mark is not None else at
+
+    def text(line: int | None) -> str:
+        return lines[line] if line is not None and 0 <= line < len(lines) else ""
+
+    if "nesting depth" in problem:  # libyaml 0.2.5 stops at 1,000 levels on its own
+        return None, _TOO_NESTED
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml gives a byte offset and PyYAML a character one: find the character instead
+        char = chr(exc.character) if isinstance(exc.character, int) else ""
+        line = header.count("\n", 0, header.index(char)) if char and char in header else None
+        return line, f"头部信息中含有 YAML 不允许的字符 U+{ord(char or '?'):04X}；请删除它"
+    if isinstance(exc, _KeyTwice):
+        return at, problem
+    for line in dict.fromkeys(n for n in (opened, at) if n is not None):
+        if "\t" in text(line):
+            return line, _YAML + "这一行有制表符\uff08Tab\uff09；缩进和冒号后请用空格"
+    for line in dict.fromkeys(n for n in (opened, at, _previous_line(lines, at)) if n is not None):
+        if (fixed := _full_width_colon(text(line))) is not None:
+            return line, _YAML + f"字段名后的冒号应为半角\u201c:\u201d\uff0c后面加一个空格\uff0c例如 {fixed}"
+    if "escape" in problem:
+        return at, _YAML + "双引号中的反斜杠 \\ 后面不是有效的转义；请改用单引号，或把 \\ 写成 \\\\"
+    if "quoted scalar" in context:
+        return opened, _YAML + "引号没有闭合；请在值的末尾补上同样的引号"
+    if "flow sequence" in context:
+        return opened, _YAML + "方括号 [ 没有闭合；请补上 ]\uff0c例如 tags: [医保, 报销]"
+    if "flow mapping" in context:
+        return opened, _YAML + "花括号 { 没有闭合；请补上 }"
+    if "alias" in problem or "anchor" in context or "alias" in context:
+        return at, _YAML + f"以 * 或 & 开头的值会被当作 YAML 别名；{_QUOTE_IT}"
+    if "constructor for the tag" in problem:
+        return at, _YAML + "不支持以 ! 开头的 YAML 标签；请删去它，或把整个值放进引号"
+    if "unhashable" in problem:
+        return at, _YAML + "字段名不能是列表或字典"
+    if "merg" in problem:
+        return at, _YAML + "\u201c<<\u201d只能合并字典；请直接写出各字段"
+    if "document" in problem or "directive" in context:
+        return at, _YAML + "不能有以 ... 或 % 开头的行，也只能有一组\u201c字段: 值\u201d；请删去这一行"
+    if "cannot start any token" in problem:
+        char = text(at)[mark.column : mark.column + 1] if mark is not None else ""
+        return at, _YAML + f"值不能以 {char or '这个字符'} 开头；{_QUOTE_IT}"
+    if "mapping values" in problem:
+        written = text(at)
+        key, _, value = written.partition(": ")
+        if ": " in value or value.endswith(":"):
+            return at, _YAML + f"值中含有\u201c: \u201d\uff08冒号加空格\uff09；{_QUOTE_IT}\uff0c例如 {key.strip()}: \"{_show(value.strip())}\""
+        previous = _previous_line(lines, at)
+        if written[:1] == " ":
+            return at, _YAML + "这一行多了缩进；顶层字段应从行首写起"
+        if previous is not None and ":" not in text(previous):
+            return previous, _YAML + "这一行缺少冒号；应写成\u201c字段: 值\u201d\uff0c例如 title: 深圳医保怎么报销"
+    if "expected ':'" in problem or "simple key" in context:
+        return opened, _YAML + "这一行缺少冒号；应写成\u201c字段: 值\u201d\uff0c例如 title: 深圳医保怎么报销"
+    if text(at).lstrip().startswith("-"):
+        return at, _YAML + "列表项\u201c- \u201d应写在字段的下一行并缩进两个空格，例如 tags: 之后另起一行写\u201c  - 医保\u201d"
+    if re.search(r":\s*[\"'].*[\"']\s*\S", text(at)):
+        return at, _YAML + f"引号之后还有文字；{_QUOTE_IT}"
+    return at if at is not None else opened, _YAML + "请检查这一行的冒号\u3001引号\u3001括号和缩进"
+
+
+def _previous_line(lines: list[str], line: int | None) -> int | None:
+    """The nearest line above `line` with text on it."""
+    if line is None:
+        return None
+    return next((n for n in range(min(line, len(lines)) - 1, -1, -1) if lines[n].strip()), None)
+
+
+def _full_width_colon(line: str) -> str | None:
+    """`tags: [医保卡]` for `tags：[医保卡]`, or None when the line's key is not followed by a full-width colon."""
+    key, colon, value = line.partition("\uff1a")
+    if not colon or ":" in key or not key.strip() or " " in key.strip():
+        return None
+    return f"{key.strip()}: {_show(value.strip())}"
+
+
+# Unicode's format characters (category Cf, Unicode 14, as tests/test_content.py checks): zero-width
+# spaces and joiners, bidi controls, the BOM. Nobody sees them, yet `深\u200b圳` is another city
+# than 深圳 and U+202E turns a title around on the page.
+_FORMAT_CHAR = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_FIELD_NAMES = {"title": "标题", "city": "城市", "topic": "栏目", "tags": "标签", "summary": "摘要"}
+_ADDRESS_FIELDS = ("slug", "aliases")  # a URL with the character removed is another URL
+
+
+def _remove_format_chars(
+    relative: str, header: str, metadata: dict[str, Any]
+) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
+    """The front matter without format characters, a warning per field they were removed from,
+    and an error per address field that holds one."""
+    if not any(_FORMAT_CHAR.search(key) or _has_format_char(value) for key, value in metadata.items()):
+        return metadata, [], []  # every article but a few
+    cleaned: dict[str, Any] = {}
+    warnings: list[Problem] = []
+    refused: list[Problem] = []
+    for key, value in metadata.items():
+        line = _line_of_key(header, key)
+        removed: list[str] = []
+        name = _without_format_chars(key, removed)
+        if removed:
+            warnings.append(Problem(relative, line, f"字段名 {name} 中含有不可见字符 {_codes(removed)}\uff0c已删除", "warning"))
+            removed = []
+        value = _without_format_chars(value, removed)
+        if removed and name in _ADDRESS_FIELDS:
+            refused.append(Problem(relative, line, f"{name}: 含有不可见字符 {_codes(removed)}\uff1b网址中不能有它\uff0c请删除"))
+        elif removed:
+            label = _FIELD_NAMES.get(name, f"字段 {name} ")
+            warnings.append(Problem(relative, line, f"{label}中含有不可见字符 {_codes(removed)}\uff0c已删除", "warning"))
+        cleaned[name] = value
+    return cleaned, warnings, refused
+
+
+def _has_format_char(value: Any) -> bool:
+    if isinstance(value, str):
+        return _FORMAT_CHAR.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_format_char(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_format_char(k) or _has_format_char(v) for k, v in value.items())
+    return False
+
+
+def _without_format_chars(value: Any, removed: list[str]) -> Any:
+    """`value` with format characters taken out of every string in it; appends each to `removed`."""
+    if isinstance(value, list):
+        return [_without_format_chars(item, removed) for item in value]
+    if isinstance(value, dict):
+        return {_without_format_chars(k, removed): _without_format_chars(v, removed) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+
+    def drop(match: re.Match) -> str:
+        char, start = match.group(), match.start()
+        before, after = value[start - 1 : start], value[start + 1 : start + 2]
+        # Emoji are built with them: 👩‍⚕️ is 👩 U+200D ⚕ and 🏴 plus tag characters is a flag.
+        if char == "\u200d" and _is_emoji(before) and _is_emoji(after):
+            return char
+        if "\U000e0020" <= char <= "\U000e007f" and before and (before == "\U0001f3f4" or "\U000e0020" <= before <= "\U000e007e"):
+            return char
+        removed.append(char)
+        return ""
+
+    return _FORMAT_CHAR.sub(drop, value)
+
+
+def _is_emoji(char: str) -> bool:
+    return char != "" and ("\u2600" <= char <= "\u27bf" or "\U0001f000" <= char <= "\U0001faff" or char == "\ufe0f")
+
+
+def _codes(chars: list[str]) -> str:
+    return "\u3001".join(f"U+{ord(c):04X}" for c in dict.fromkeys(chars))
 
 
 def _first_invalid_char(value: Any) -> str | None:
@@ -525,8 +740,18 @@ def html_too_deep(body: str) -> tuple[int, str] | None:
     return None
 
 
+def _bounded_repr() -> reprlib.Repr:
+    # repr() of a value that YAML aliases share 2**77 times over never ends; this stops early.
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxstring, shown.maxother = 3, 6, 4, 40, 40
+    return shown
+
+
+_SHORT = _bounded_repr()
+
+
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    text = _SHORT.repr(value) if not isinstance(value, str) else value[:41]
     text = text if len(text) <= 40 else text[:40] + "\u2026"
     # A message is one line: a newline or control character in the value is shown as its escape.
     return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: ascii(m.group())[1:-1], text)
