@@ -263,3 +263,30 @@ def test_warnings_come_back_from_load_content_on_every_load(tmp_path) -> None:
     again = load_content(site, known=first.records)
     assert again.warnings == first.warnings
     assert {a.front_matter.city for a in again.articles if a.path == "content/yibao/zw.md"} == {"深圳"}
+
+
+# --- the content scan ----------------------------------------------------------------------------
+
+
+def test_the_scan_resolves_only_links(tmp_path, monkeypatch) -> None:
+    """resolve() looks at every folder above a path: once per folder made 1,000 nested folders take 10 s."""
+    import os
+    from pathlib import Path
+
+    from sitegen.content import scan_content
+
+    site = tmp_path / "site"
+    folder = site / "content"
+    for level in range(50):
+        folder = folder / "n"
+        folder.mkdir(parents=True)
+        (folder / f"a{level}.md").write_text(GOOD, encoding="utf-8")
+    os.symlink(site / "content/n/n", site / "content/n/shortcut")  # inside the site: followed once
+    resolved = []
+    real_resolve = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, *a, **k: resolved.append(self) or real_resolve(self, *a, **k))
+    scan = scan_content(site)
+    assert scan.problems == []
+    assert len(scan.stats) == 50  # the linked folder's articles are not listed a second time
+    assert sorted(scan.stats)[:2] == ["content/n/a0.md", "content/n/n/a1.md"]
+    assert len(resolved) <= 4  # the site, content/ and the link: not one per folder
