@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from conftest import REPO, TODAY
 from sitegen.build import BuildOptions, build
 from sitegen.errors import SiteError
-from sitegen.markdown import render_markdown
+from sitegen.markdown import SHOWN_AS_TEXT, render_markdown
 from sitegen.output import safe_join
 from sitegen.slugs import is_safe_slug, term_slug
 from test_security import ARTICLE_TAGS, check_page, unsafe_urls, yaml_value
@@ -150,6 +150,58 @@ def test_markdown_output_is_always_safe(markdown: str) -> None:
     assert {t.name for t in soup.find_all(True)} <= ARTICLE_TAGS
     assert not [a for t in soup.find_all(True) for a in t.attrs if a.lower().startswith("on") or a == "style"]
     assert unsafe_urls(html) == []
+
+
+# Every element name HTML knows (obsolete ones too) but headings, which raw HTML may add to the
+# page on purpose and the table of contents lists only from Markdown; and made-up names.
+HTML_NAMES = sorted(SHOWN_AS_TEXT | set(
+    "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body br "
+    "button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed "
+    "fieldset figcaption figure font footer form frame frameset head header hgroup hr html i image img input ins isindex "
+    "kbd keygen label legend li link listing main map mark marquee menu menuitem meta meter nav nobr ol optgroup option "
+    "output p param picture pre progress q rb rp rt rtc ruby s samp search section select slot small source spacer span "
+    "strike strong sub summary sup table tbody td tfoot th thead time tr track tt u ul var video wbr mi mo mtext desc "
+    "foreignobject annotation-xml".split()
+))  # fmt: skip
+tag_name = st.one_of(
+    st.sampled_from(HTML_NAMES),
+    st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True).filter(lambda name: not (len(name) == 2 and name[0] == "h" and name[1] in "123456")),
+).flatmap(lambda name: st.sampled_from([name, name.upper(), name.capitalize()]))
+raw_markup = st.one_of(
+    tag_name.map(lambda name: f"<{name}>"),
+    tag_name.map(lambda name: f"</{name}>"),
+    tag_name.map(lambda name: f"<{name}/>"),
+    tag_name.map(lambda name: f'<{name} id="x" onclick="alert(1)">'),
+    tag_name.map(lambda name: f'<{name} title="没有结束的引号'),
+    tag_name.map(lambda name: f"<{name} title='没有结束的引号"),
+    st.sampled_from(["<!--", "<!-- 备注", "<?php", "<![CDATA[", "<!DOCTYPE", "</", "<!", "<?"]),
+)
+# Where an editor might leave it: inside a sentence, alone on a line, in a list item or a quote.
+raw_block = st.tuples(raw_markup, st.sampled_from(["在医保App的{}里可以查询。", "{}", "{}\n紧接着的一行", "- {}", "> {}", "1. 项目{}"])).map(
+    lambda pair: pair[1].format(pair[0])
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(raw_block, st.just("paragraph"), st.just("heading")), min_size=1, max_size=8))
+def test_any_raw_tag_keeps_every_later_paragraph(blocks: list[str]) -> None:
+    written: list[str] = []
+    paragraphs: list[str] = []
+    for number, block in enumerate(blocks):
+        if block == "paragraph":
+            paragraphs.append(f"第{number}段的文字。")
+            written.append(paragraphs[-1])
+        elif block == "heading":
+            written.append(f"## 第{number}个标题")
+        else:
+            written.append(block)
+    body = render_markdown("\n\n".join(written))
+    soup = BeautifulSoup(body.html, "html.parser")
+    shown = soup.get_text()
+    assert [p for p in paragraphs if p not in shown] == [], body.html
+    assert "<p>" not in shown and "<h2" not in shown, body.html  # not swallowed as source either
+    page_headings = [(h["id"], h.get_text()) for h in soup.find_all(["h2", "h3", "h4"]) if h.get("id")]
+    assert [(h.anchor, h.text) for h in body.headings] == page_headings, body.html
 
 
 @settings(max_examples=300, deadline=None)

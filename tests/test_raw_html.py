@@ -101,3 +101,12 @@ def test_many_unclosed_blocks_stay_linear() -> None:
     # Each unclosed <pre> looks ahead for a closing tag; the body is searched once, not once per block.
     body = render_markdown("<pre>\n段落\n\n" * 5000)
     assert body.html.count("<pre>") == 5000
+
+
+@pytest.mark.parametrize("markup", ["<math><mi>x</mi>", "<mi>", "<svg><text>", "<g>", "<font color=red>", "<select><option>"])
+def test_a_tag_outside_the_allow_list_is_removed_and_its_text_kept(markup: str) -> None:
+    body = render_markdown(f"公式{markup}内容。" + LATER)
+    text = page_text(body.html)
+    assert "公式" in text and "内容。" in text and "后面的段落仍然显示。" in text and "最后一段也在。" in text
+    assert markup.split()[0].split(">")[0] + ">" not in text
+    assert body.sanitised and {s.kind for s in body.sanitised} == {"tag"}

@@ -383,22 +383,24 @@ def sanitize_html(html: str) -> str:
 # --- raw HTML that would swallow the rest of the article ---------------------------------------
 
 # Tags shown as text, their `<` escaped: GFM's tagfilter (title … plaintext), whose content the
-# HTML parser reads as raw text up to an end tag an editor may never write; those nh3 drops with
-# their content (object, embed, template, noscript); and MathML and SVG, inside which the parser
-# keeps the following HTML in the foreign element that nh3 drops whole.
+# HTML parser reads as raw text up to an end tag an editor may never write, and those nh3 drops
+# with their content (object, embed, template, noscript). Any other tag outside the allow-list is
+# removed here, its text kept: nh3 would also drop the content of MathML and SVG names (`<mi>`,
+# `<text>`, `<g>`…) and of what follows an unclosed one.
 SHOWN_AS_TEXT = frozenset(
-    "title textarea style xmp iframe noembed noframes script plaintext object embed template noscript math svg".split()
+    "title textarea style xmp iframe noembed noframes script plaintext object embed template noscript".split()
 )
 _SANITISED = "sitegen_sanitised"  # env key: the Sanitised records of the body being parsed
 _LAST_CLOSE = "sitegen_last_close"  # env key: where each closing sequence last occurs in the body
 
-# The openings of CommonMark's HTML blocks 1-5, which end only at their closing sequence.
-_UNTIL_CLOSED = [
-    (re.compile(r"<(?:script|pre|style|textarea)(?=[\s>]|\Z)", re.I), re.compile(r"</(?:script|pre|style|textarea)>", re.I)),
+# The openings of CommonMark's HTML blocks 1-5, which end only at their closing sequence, and
+# that sequence: those blocks end at a blank line instead when the body never closes them. The
+# others always do: script, style and textarea are shown as text anyway, and `<!DOCTYPE`, `<?`
+# and `<![CDATA[` have no place in an article (the `>` that ends a `<!DOCTYPE` is in any tag).
+_UNTIL_CLOSED: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = [
+    (re.compile(r"<pre(?=[\s>]|\Z)", re.I), re.compile(r"</pre>", re.I)),
     (re.compile(r"<!--"), re.compile(r"-->")),
-    (re.compile(r"<\?"), re.compile(r"\?>")),
-    (re.compile(r"<![A-Za-z]"), re.compile(r">")),
-    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+    (re.compile(r"<(?:script|style|textarea)(?=[\s>]|\Z)|<[?!]", re.I), None),
 ]
 
 # Markup as the HTML tokenizer (html5ever, inside nh3) reads it: where it starts, and each whole
@@ -427,7 +429,7 @@ def _html_block_closed_at_blank_line(state: StateBlock, start_line: int, end_lin
         begin = state.bMarks[start_line] + state.tShift[start_line]
         for opening, closing in _UNTIL_CLOSED:
             if opening.match(state.src, begin):
-                if _last_match(state, closing) <= begin:
+                if closing is None or _last_match(state, closing) <= begin:
                     line = start_line + 1
                     while line < end_line and not state.isEmpty(line):
                         line += 1
@@ -454,9 +456,11 @@ def _escape_stray_raw_html(state: StateCore) -> None:
         line = token.map[0] + 1 if token.map else 1
         for child in token.children:
             if child.type == "html_inline":
-                written = child.content
-                if _read_raw_html(written, line, found) != written:
+                kept = _read_raw_html(child.content, line, found)
+                if kept.startswith("&lt;"):
                     child.type = "text"  # the renderer escapes it, and it counts in the heading's text
+                else:
+                    child.content = kept
             elif child.type in ("link_open", "image"):
                 attribute = "href" if child.type == "link_open" else "src"
                 url = str(child.attrs.get(attribute, ""))
@@ -466,7 +470,8 @@ def _escape_stray_raw_html(state: StateCore) -> None:
 
 
 def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
-    """`raw` with `<` escaped where the tag is shown as text or would run to the end of the page."""
+    """`raw` with `<` escaped where a tag is shown as text or would run to the end of the page,
+    and without tags outside the allow-list; what is escaped or removed goes to `found`."""
     parts: list[str] = []
     done = position = 0  # raw[:done] is in parts; markup is looked for from position
     counted = 0  # line is the line of raw[counted]
@@ -485,7 +490,12 @@ def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
                 break
             found.append(Sanitised(line, "shown", f"<{tag.group(1)}{tag.group(2).lower()}>"))
             continue
-        if tag and not tag.group(1):
+        if tag and tag.group(2).lower() not in _ALLOWED_TAGS:
+            parts.append(raw[done:at])
+            done = construct.end()
+            if not tag.group(1):
+                found.append(Sanitised(line, "tag", f"<{tag.group(2).lower()}>"))
+        elif tag and not tag.group(1):
             _note_removals(tag.group(2).lower(), tag.group(3), line, found)
         position = construct.end()
     parts.append(raw[done:])
@@ -493,9 +503,6 @@ def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
 
 
 def _note_removals(name: str, attributes: str, line: int, found: list[Sanitised]) -> None:
-    if name not in _ALLOWED_TAGS:
-        found.append(Sanitised(line, "tag", f"<{name}>"))
-        return
     for attribute in _ATTRIBUTE.finditer(attributes):
         key = attribute.group(1).lower()
         value = html_entities.unescape(next((v for v in attribute.groups()[1:] if v is not None), ""))
