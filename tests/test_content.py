@@ -290,3 +290,8 @@ def test_the_scan_resolves_only_links(tmp_path, monkeypatch) -> None:
     assert len(scan.stats) == 50  # the linked folder's articles are not listed a second time
     assert sorted(scan.stats)[:2] == ["content/n/a0.md", "content/n/n/a1.md"]
     assert len(resolved) <= 4  # the site, content/ and the link: not one per folder
+
+
+def test_an_article_over_the_size_limit_is_refused_before_it_is_read() -> None:
+    problems = parse(GOOD.encode("utf-8") + b"x" * content.MAX_ARTICLE_BYTES)
+    assert [(p.line, p.message) for p in problems] == [(None, "文件有 1.0 MB\uff0c超过每篇文章 1 MB 的上限\uff1b请把它拆成几篇较短的文章")]

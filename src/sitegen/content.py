@@ -21,6 +21,7 @@ from .workers import run_chunks, state
 
 CONTENT_DIR = "content"
 MAX_TITLE_LENGTH = 200
+MAX_ARTICLE_BYTES = 1024 * 1024  # 1 MB: a long article is 50 KB; 5 MB took 20 s to render
 MAX_HTML_DEPTH = 100  # nh3's parser slows down with the square of nesting; real articles nest < 10
 _TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
 # Characters no editor means to type: C0/C1 controls (tab and newline excepted), DEL, lone
@@ -351,7 +352,11 @@ def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | 
     results = []
     for relative in relatives:
         try:
-            data = (site_dir / relative).read_bytes()
+            with open(site_dir / relative, "rb") as handle:
+                data = handle.read(MAX_ARTICLE_BYTES + 1)  # a 2 GB file is not read to be refused
+                if len(data) > MAX_ARTICLE_BYTES:
+                    results.append((relative, [_too_big(relative, os.fstat(handle.fileno()).st_size)]))
+                    continue
         except OSError as exc:
             results.append((relative, [Problem(relative, None, f"无法读取文件：{exc.strerror}")]))
             continue
@@ -361,6 +366,8 @@ def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | 
 
 def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     """Parse one article file; return the article, or the problems that stop it from being read."""
+    if len(data) > MAX_ARTICLE_BYTES:
+        return [_too_big(relative, len(data))]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -419,6 +426,12 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     meta = ArticleMeta.of(front_matter)
     return ArticleSource(relative, slug, meta, stripped_body, body_line, params, content_hash, tuple(warnings))
+
+
+def _too_big(relative: str, size: int) -> Problem:
+    megabytes = f"{size / 1024 / 1024:.1f}"
+    limit = MAX_ARTICLE_BYTES // 1024 // 1024
+    return Problem(relative, None, f"文件有 {megabytes} MB\uff0c超过每篇文章 {limit} MB 的上限\uff1b请把它拆成几篇较短的文章")
 
 
 _FIELD_HINTS = {
