@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 
+from conftest import TODAY, build_site, make_site
+from sitegen.check import check_site
+from sitegen.cli import main
 from sitegen.markdown import SHOWN_AS_TEXT, Sanitised, render_markdown
 
 LATER = "\n\n后面的段落仍然显示。\n\n## 报销比例\n\n最后一段也在。\n"
@@ -110,3 +116,55 @@ def test_a_tag_outside_the_allow_list_is_removed_and_its_text_kept(markup: str) 
     assert "公式" in text and "内容。" in text and "后面的段落仍然显示。" in text and "最后一段也在。" in text
     assert markup.split()[0].split(">")[0] + ">" not in text
     assert body.sanitised and {s.kind for s in body.sanitised} == {"tag"}
+
+
+# --- `sitegen check` names each change, with its file line ---------------------------------------
+
+STRAY = """---
+title: 深圳医保个人账户怎么查
+date: 2026-10-01
+city: 深圳
+topic: 医保
+---
+
+深圳职工医保的个人账户余额可以在医保服务平台上查询，也可以到线下窗口打印明细。
+
+在医保App的<textarea>里可以查询。
+
+<span onclick="alert(1)">点这里</span>和<a href="javascript:alert(1)">这里</a>，<font color=red>红字</font>。
+"""
+
+
+def stray_site(tmp_path: Path) -> Path:
+    site = make_site(tmp_path)
+    (site / "content/yibao/stray.md").write_text(STRAY, encoding="utf-8")
+    return site
+
+
+def stray_warnings(site: Path) -> list[tuple[int | None, str]]:
+    return [(p.line, p.message) for p in check_site(site, today=TODAY) if p.path == "content/yibao/stray.md"]
+
+
+def test_check_warns_of_each_change_with_its_line(tmp_path: Path) -> None:
+    warnings = stray_warnings(stray_site(tmp_path))
+    assert sorted(warnings) == sorted([
+        (10, "<textarea> 不能用在正文里，页面上按原样显示为文字\uff1b要写这个标签名请放进反引号\uff08`<textarea>`\uff09，否则请删去"),
+        (12, "<span onclick>\uff1a正文里不能有脚本，这个事件属性已被删除\uff1b请删去它"),
+        (12, "地址 javascript:alert(1) 已被删除\uff1a链接只能用 http:、https:、mailto:、tel: 或站内地址，图片只能用 http:、https: 或站内地址\uff1b请改正地址"),
+        (12, "<font> 标签不在允许的范围内，已被删除\uff08其中的文字保留\uff09\uff1b请删去它，或换成 README“文章可以包含什么”中允许的标签"),
+    ])
+    assert all("\n" not in message for _, message in warnings)
+
+
+def test_check_after_a_build_still_warns(tmp_path: Path) -> None:
+    # The check reads the bodies the build rendered from the cache: the findings must be kept there.
+    site = stray_site(tmp_path)
+    build_site(site)
+    assert len(stray_warnings(site)) == 4
+
+
+def test_the_cli_prints_the_warning_with_file_and_line(tmp_path: Path) -> None:
+    site = stray_site(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--site", str(site)], catch_exceptions=False)
+    assert "content/yibao/stray.md:10" in result.output and "<textarea> 不能用在正文里" in result.output
+    assert "Traceback" not in result.output

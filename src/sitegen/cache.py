@@ -417,12 +417,12 @@ def _unpack_source(path: str, packed: tuple) -> ArticleSource:
 
 
 def _pack_facts(facts: RenderedBody) -> tuple:
-    return (facts.excerpt, facts.links, facts.images, facts.characters, facts.sketch)
+    return (facts.excerpt, facts.links, facts.images, facts.characters, facts.sketch, facts.sanitised)
 
 
 def _unpack_facts(packed: tuple) -> RenderedBody:
-    excerpt, links, images, characters, sketch = packed
-    return RenderedBody("", "", (), links, images, characters, sketch, excerpt)
+    excerpt, links, images, characters, sketch, sanitised = packed
+    return RenderedBody("", "", (), links, images, characters, sketch, excerpt, sanitised)
 
 
 class _Foreign(Exception):

@@ -26,7 +26,7 @@ from .cache import CACHE_DIR, BuildCache
 from .config import RelatedSettings, SiteConfig, load_config
 from .content import CONTENT_DIR, ArticleSource, load_content
 from .errors import Problem, SiteError
-from .markdown import BodyPage, RenderedBody, render_bodies, render_markdown
+from .markdown import BodyPage, RenderedBody, Sanitised, render_bodies, render_markdown
 from .model import Article, Site
 from .related import NEAR_COPY_SIMILARITY, RelatedInput
 from .render import LAYOUTS_DIR, PageRenderer, layouts_environment, plan_pages
@@ -107,6 +107,7 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     links = LinkChecker(site_dir, site, articles, pages, static_files, today)
     for article in articles:
         problems.extend(links.check(article))
+        problems.extend(sanitised_markup(article))
     # site.py warns of a missing .md target without a line; the link check reports it with one.
     problems.extend(w for w in model_warnings if not links.reported(w))
     if site is not None:
@@ -173,6 +174,33 @@ def body_line(source: ArticleSource, target: str, start: int = 0) -> tuple[int |
         if index >= 0:
             return source.body_line + source.body.count("\n", 0, index), index + len(written)
     return None, start
+
+
+# --- raw HTML the page does not show as written ------------------------------------------------
+
+
+def sanitised_markup(article: CheckedArticle) -> list[Problem]:
+    """Raw HTML in the body that the page shows as text, or that the sanitiser removes."""
+    return [warning(article.path, article.source.body_line + s.line - 1, sanitised_message(s)) for s in article.body.sanitised]
+
+
+def sanitised_message(sanitised: Sanitised) -> str:
+    """One line for the editor: what was written, what the page does with it, what to change."""
+    markup = " ".join(sanitised.markup.split())
+    if sanitised.kind == "shown":
+        return f"{markup} 不能用在正文里，页面上按原样显示为文字\uff1b要写这个标签名请放进反引号\uff08`{markup}`\uff09，否则请删去"
+    if sanitised.kind == "unclosed":
+        return f"HTML “{markup}” 没有写完\uff08缺少 >、引号或 -->\uff09，页面上按原样显示为文字\uff1b请补全或删去"
+    if sanitised.kind == "tag":
+        return f"{markup} 标签不在允许的范围内，已被删除\uff08其中的文字保留\uff09\uff1b请删去它，或换成 README“文章可以包含什么”中允许的标签"
+    if sanitised.kind == "url":
+        return (
+            f"地址 {markup} 已被删除\uff1a链接只能用 http:、https:、mailto:、tel: 或站内地址，"
+            "图片只能用 http:、https: 或站内地址\uff1b请改正地址"
+        )
+    if re.match(r"<\S+ on", markup):
+        return f"{markup}\uff1a正文里不能有脚本，这个事件属性已被删除\uff1b请删去它"
+    return f"{markup}\uff1a这个属性已被删除\uff08正文只保留 README 列出的属性和样式类\uff09\uff1b请删去它"
 
 
 # --- layouts ---------------------------------------------------------------------------------
