@@ -73,3 +73,36 @@ def test_headings_and_character_count() -> None:
     body = render_markdown("## 一、概述\n\n共五个字。\n\n### 细节\n\nHPV 疫苗")
     assert [(h.level, h.text) for h in body.headings] == [(2, "一、概述"), (3, "细节")]
     assert body.characters == 4 + 2 + 1  # 共五个字 + 疫苗 + HPV
+
+
+# --- heading ids ---------------------------------------------------------------------------
+
+
+def reference_ids(titles: list[str]) -> list[str]:
+    """The ids mdit-py-plugins' anchors plugin gives, one unique_slug() call per heading."""
+    from mdit_py_plugins.anchors.index import unique_slug
+
+    from sitegen.markdown import heading_anchor
+
+    taken: set[str] = set()
+    return [unique_slug(heading_anchor(title), taken) for title in titles]
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ["重复标题"] * 5,
+        ["a", "a", "a-1", "a", "a-2", "a", "a-1", "a-1"],
+        ["一、概述", "一 概述", "一概述", "概述", "一、概述"],
+        ["x-1", "x", "x", "x-2", "x", "x-3-1", "x-3", "x-3"],
+        ["", "!!", "section", "section-1", "", "？"],
+    ],
+)
+def test_heading_ids_are_those_of_the_anchors_plugin(titles: list[str]) -> None:
+    body = render_markdown("\n\n".join(f"## {title}" for title in titles))
+    assert [h.anchor for h in body.headings] == reference_ids(titles)
+
+
+def test_many_equal_headings_get_numbered_ids() -> None:
+    body = render_markdown("## 重复标题\n\n" * 3000)
+    assert [h.anchor for h in body.headings] == ["重复标题"] + [f"重复标题-{n}" for n in range(1, 3000)]

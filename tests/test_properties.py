@@ -205,6 +205,15 @@ def test_any_raw_tag_keeps_every_later_paragraph(blocks: list[str]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "a-1", "a-2", "a-1-1", "A", "a 1", "", "section", "重复", "重复-1"]), max_size=30))
+def test_heading_ids_match_the_anchors_plugin(titles: list[str]) -> None:
+    from test_markdown import reference_ids
+
+    body = render_markdown("\n\n".join(f"## {title}" for title in titles))
+    assert [h.anchor for h in body.headings] == reference_ids(titles)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(characters))
 def test_every_name_gets_a_safe_slug(name: str) -> None:
     assert is_safe_slug(term_slug(name))
