@@ -106,3 +106,47 @@ def test_heading_ids_are_those_of_the_anchors_plugin(titles: list[str]) -> None:
 def test_many_equal_headings_get_numbered_ids() -> None:
     body = render_markdown("## 重复标题\n\n" * 3000)
     assert [h.anchor for h in body.headings] == ["重复标题"] + [f"重复标题-{n}" for n in range(1, 3000)]
+
+
+# --- table size ----------------------------------------------------------------------------
+
+
+def table(rows: int, columns: int) -> str:
+    return f"| {' | '.join(['项'] * columns)} |\n|{'---|' * columns}\n" + f"| {' | '.join(['1'] * columns)} |\n" * rows
+
+
+def test_tables_within_the_limit_pass() -> None:
+    from sitegen.markdown import MAX_TABLE_CELLS, table_too_big
+
+    assert MAX_TABLE_CELLS == 20_000
+    assert table_too_big("前言\n\n" + table(199, 100) + "\n后记") is None  # 200 rows of 100 cells, header included
+    assert table_too_big("没有表格 | 只有竖线\n\n正文") is None
+
+
+def test_a_table_past_the_limit_is_named_by_its_line() -> None:
+    from sitegen.markdown import table_too_big
+
+    assert table_too_big("前言\n\n" + table(200, 100)) == (3, 20_100)
+    assert table_too_big("> 引用里的表格\n>\n" + "".join("> " + line + "\n" for line in table(200, 100).splitlines())) == (3, 20_100)
+
+
+def test_the_limit_counts_every_table_of_the_article() -> None:
+    from sitegen.markdown import table_too_big
+
+    body = table(99, 100) + "\n正文\n\n" + table(99, 100) + "\n" + table(0, 2)  # 10,000 + 10,000 + 2 cells
+    assert table_too_big(body) == (body.split("\n").index("| 项 | 项 |") + 1, 20_002)
+
+
+def test_a_table_inside_a_code_block_is_not_counted() -> None:
+    from sitegen.markdown import table_too_big
+
+    assert table_too_big("```markdown\n" + table(300, 100) + "```\n\n~~~\n" + table(300, 100) + "~~~\n") is None
+
+
+def test_the_count_agrees_with_markdown_it() -> None:
+    from sitegen.markdown import table_too_big
+
+    # Short rows are padded to the delimiter row's width, and long ones cut, as markdown-it does.
+    body = (table(40, 25).replace("| 1 | 1 | 1 |", "| 1 |", 5) + "| 1 |" * 30 + "\n\n") * 20
+    html = render_markdown(body).html
+    assert table_too_big(body) == (1 + 44 * 19, html.count("<td>") + html.count("<th>")) == (837, 20 * 42 * 25)

@@ -519,6 +519,49 @@ def _url_kept(element: str, attribute: str, url: str) -> bool:
     return url_scheme(url) in (None, *_LINK_SCHEMES) and _check_url(element, attribute, url) is not None
 
 
+# --- table size ------------------------------------------------------------------------------
+
+# The cells all tables of one article may hold: markdown-it makes about ten objects per cell, and
+# a 2,000 × 1,000 table took 3.7 GB. 20,000 cells is 200 rows of 100 columns, far past any table a
+# reader can use.
+MAX_TABLE_CELLS = 20_000
+
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+_DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?")
+
+
+def table_too_big(body: str) -> tuple[int, int] | None:
+    """(line, cells) of the table that takes the body's tables past MAX_TABLE_CELLS cells, else None.
+
+    Read from the lines alone, without parsing: a table is a line with `|` over a delimiter row,
+    and runs to a blank line; every row has as many cells as the delimiter row, as markdown-it
+    builds it. `cells` counts every table up to and including that one; lines count from 1.
+    """
+    lines = body.split("\n")
+    total = 0
+    fence = ""  # the ``` or ~~~ of the code block being read, whose lines are no table
+    index = 0
+    while index < len(lines):
+        text = lines[index].lstrip(" \t>")  # tables in quotes and list items count too
+        index += 1
+        if fence:
+            fence = "" if text.startswith(fence) else fence
+            continue
+        if opening := _FENCE.match(text):
+            fence = opening.group(1)
+            continue
+        if "|" not in text or index >= len(lines) or not _DELIMITER_ROW.fullmatch(delimiter := lines[index].strip(" \t>")):
+            continue
+        columns = len(re.findall(r"-+", delimiter))
+        header = index  # the header's line, counted from 1
+        while index < len(lines) and lines[index].strip(" \t>"):
+            index += 1
+        total += columns * (index - header)
+        if total > MAX_TABLE_CELLS:
+            return header, total
+    return None
+
+
 # --- facts for later stages -------------------------------------------------------------------
 
 
