@@ -295,3 +295,15 @@ def test_the_scan_resolves_only_links(tmp_path, monkeypatch) -> None:
 def test_an_article_over_the_size_limit_is_refused_before_it_is_read() -> None:
     problems = parse(GOOD.encode("utf-8") + b"x" * content.MAX_ARTICLE_BYTES)
     assert [(p.line, p.message) for p in problems] == [(None, "文件有 1.0 MB\uff0c超过每篇文章 1 MB 的上限\uff1b请把它拆成几篇较短的文章")]
+
+
+def test_an_article_whose_tables_pass_the_cell_limit_is_refused_on_the_table_line() -> None:
+    from sitegen.markdown import MAX_TABLE_CELLS
+
+    columns = 100
+    rows = MAX_TABLE_CELLS // columns + 1
+    table = "|" + "|".join(["列"] * columns) + "|\n|" + "|".join(["-"] * columns) + "|\n"
+    table += ("|" + "|".join(["1"] * columns) + "|\n") * rows
+    problems = parse(GOOD.replace("正文。\n", "正文。\n\n" + table))
+    assert [p.line for p in problems] == [10]
+    assert "表格" in problems[0].message and str(MAX_TABLE_CELLS) in problems[0].message

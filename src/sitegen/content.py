@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Problem
+from .markdown import MAX_TABLE_CELLS, table_too_big
 from .slugs import is_safe_slug, slugify
 from .workers import run_chunks, state
 
@@ -421,6 +422,10 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     if (deep := html_too_deep(stripped_body)) is not None:
         line, tag = deep
         message = f"正文中的 HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层\uff08在 <{tag}> 处\uff09；请补上结束标签 </{tag}> 或删去多余的标签"
+        return [Problem(relative, body_line + line - 1, message)]
+    if (big := table_too_big(stripped_body)) is not None:
+        line, cells = big
+        message = f"正文中的表格共有 {cells} 个单元格\uff0c超过每篇文章 {MAX_TABLE_CELLS} 个的上限\uff1b请把表格拆小\uff0c或改成列表"
         return [Problem(relative, body_line + line - 1, message)]
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
