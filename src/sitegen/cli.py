@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from . import __version__
 from .build import BuildOptions, build
-from .errors import SiteError
+from .errors import SiteError, printable
+from .workers import WorkerLost
 
 
-def _fail(error: SiteError) -> None:
+def _fail(error: SiteError) -> NoReturn:
     for problem in error.problems:
         click.secho(f"错误 {problem}", fg="red", err=True)
-    count = len(error.problems)
-    raise click.ClickException(f"构建失败：{count} 个问题；上一次的输出保持不变。")
+    _exit_with(f"构建失败\uff1a{len(error.problems)} 个问题\uff1b上一次的输出保持不变\u3002")
+
+
+def _exit_with(message: str, status: int = 1) -> NoReturn:
+    # click.ClickException would print its English "Error: " before our Chinese line.
+    click.secho(message, fg="red" if status == 1 else "yellow", err=True)
+    sys.exit(status)
+
+
+class _Interrupts:
+    """Ctrl-C and SIGTERM (a CI runner's timeout, `kill`) stop a build the same clean way.
+
+    Both raise KeyboardInterrupt. One that lands inside a callback from compiled code (nh3 calls
+    back into Python for every URL) cannot propagate there; Python would print it as an
+    "exception ignored" traceback and go on, so it is delivered again once the callback is done.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: list = []
+
+    def _interrupt(self, signum, frame) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def _unraisable(self, unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            # Raised here it would be swallowed again: a timer delivers it a moment later.
+            signal.setitimer(signal.ITIMER_REAL, 0.001)
+        else:
+            sys.__unraisablehook__(unraisable)
+
+    def __enter__(self) -> "_Interrupts":
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+                self._previous.append((signum, signal.signal(signum, self._interrupt)))
+        except ValueError:  # not the main thread (a test calling the CLI from a thread)
+            pass
+        self._previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.unraisablehook = self._previous_hook
+        for signum, handler in self._previous:
+            signal.signal(signum, handler)
 
 
 @click.group()
@@ -56,31 +104,36 @@ class _ProgressBar:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/public).")
 @click.option("--drafts", is_flag=True, help="Include articles with draft: true.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
+@click.option("--noindex", is_flag=True, help="Ask search engines to list no page (implied by --drafts and --future).")
 @click.option("--base-url", default=None, help="Override base_url of site.toml (e.g. a deploy preview's URL).")
 @click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: as site.toml says).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Build from nothing, without reading or writing .sitegen-cache/.")
 @click.option("--profile", is_flag=True, help="Print the time spent in each stage.")
-def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bool, base_url: str | None, search: bool | None, jobs: int | None, no_cache: bool, profile: bool) -> None:
+def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bool, noindex: bool, base_url: str | None, search: bool | None, jobs: int | None, no_cache: bool, profile: bool) -> None:
     """Build the site into public/."""
     started = time.perf_counter()
     progress = _ProgressBar(started)
     options = BuildOptions(
-        site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future, base_url=base_url, search=search,
+        site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future, noindex=noindex, base_url=base_url, search=search,
         jobs=jobs, cache=not no_cache, on_progress=progress,
     )  # fmt: skip
+    interrupts = _Interrupts()
     try:
-        result = build(options)
+        with interrupts:
+            result = build(options)
     except SiteError as error:
         progress.close()
         _fail(error)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkerLost) as stopped:
         progress.close()
-        click.secho("已中断；上一次的输出保持不变。", fg="yellow", err=True)
-        sys.exit(130)
+        if isinstance(stopped, KeyboardInterrupt) or interrupts.received:  # workers end with the signal too
+            _exit_with("已中断\uff1b上一次的输出保持不变\u3002", 130)
+        _exit_with("构建失败\uff1a一个工作进程意外退出\uff08可能是内存不足\uff09\uff1b上一次的输出保持不变\uff0c可以用 --jobs 1 重试\u3002")
     except OSError as exc:  # a last resort: the library turns the ones it expects into SiteError
         progress.close()
-        raise click.ClickException(f"构建失败：{exc.filename or ''} {exc.strerror or exc}；上一次的输出保持不变。")
+        where = printable(str(exc.filename)) + " " if exc.filename else ""
+        _exit_with(f"构建失败\uff1a{where}{exc.strerror or exc}\uff1b上一次的输出保持不变\u3002")
     progress.close()
     for warning in result.warnings:
         click.secho(f"警告 {warning}", fg="yellow", err=True)
@@ -106,7 +159,7 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
 
 def _print_serve_event(event) -> None:
     colour = {"failed": "red", "warning": "yellow", "ready": "green"}.get(event.kind)
-    click.secho(event.message, fg=colour, bold=event.kind == "ready", err=event.kind in ("failed", "warning"))
+    click.secho(printable(event.message), fg=colour, bold=event.kind == "ready", err=event.kind in ("failed", "warning"))
     label, fg = ("错误", "red") if event.kind == "failed" else ("警告", "yellow")
     for problem in event.problems:
         click.secho(f"  {label} {problem}", fg=fg, err=True)
@@ -114,22 +167,24 @@ def _print_serve_event(event) -> None:
 
 @main.command("serve")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/public).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/.sitegen-cache/preview, never public/).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network interface).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--drafts", is_flag=True, help="Include articles with draft: true.")
 @click.option("--future", is_flag=True, help="Include articles dated in the future.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
-def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, drafts: bool, future: bool, open_browser: bool) -> None:
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME", help="Also answer requests for this host name (besides localhost and IP addresses); repeatable.")
+def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, drafts: bool, future: bool, open_browser: bool, allowed_hosts: tuple[str, ...]) -> None:
     """Preview the site: build, serve, and rebuild and reload the browser on every change."""
     # Imported here so that `sitegen build` does not load the HTTP server and the file watcher.
     from .serve import ServeError, ServeOptions, serve
 
     build_options = BuildOptions(site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future)
     try:
-        serve(ServeOptions(build=build_options, host=host, port=port, open_browser=open_browser), _print_serve_event)
+        options = ServeOptions(build=build_options, host=host, port=port, open_browser=open_browser, allowed_hosts=allowed_hosts)
+        serve(options, _print_serve_event)
     except ServeError as error:
-        raise click.ClickException(str(error))
+        _exit_with(str(error))
 
 
 # --- sitegen new / sitegen check --------------------------------------------------------------
@@ -156,9 +211,9 @@ def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) ->
     except SiteError as error:
         for problem in error.problems:
             click.secho(f"错误 {problem}", fg="red", err=True)
-        raise click.ClickException("未能创建文章。")
+        _exit_with("未能创建文章\u3002")
     except FileExistsError as error:
-        raise click.ClickException(str(error))
+        _exit_with(printable(str(error)))
     click.echo(path.as_posix())
 
 
@@ -188,11 +243,12 @@ def check_command(site_dir: Path, strict: bool, output_format: str) -> None:
     elif output_format == "github":
         for p in problems:
             where = f"file={_annotation_property(shown(p.path))}" + (f",line={p.line}" if p.line else "")
-            click.echo(f"::{p.severity} {where}::{_annotation_data(p.message)}")
+            click.echo(printable(f"::{p.severity} {where}::{_annotation_data(p.message)}"))
     else:
         for p in problems:
             where = shown(p.path) + (f":{p.line}" if p.line else "")
-            click.secho(f"{where}: {_SEVERITY_LABEL.get(p.severity, p.severity)}: {p.message}", fg="red" if p.severity == "error" else "yellow")
+            line = printable(f"{where}: {_SEVERITY_LABEL.get(p.severity, p.severity)}: {p.message}")
+            click.secho(line, fg="red" if p.severity == "error" else "yellow")
         if problems:
             click.echo(f"检查完成：{errors} 个错误，{warnings} 个警告\uff08用时 {elapsed:.2f} 秒\uff09")
         else:

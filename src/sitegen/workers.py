@@ -7,12 +7,17 @@ the work is small, everything runs in this process: the results are the same eit
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import multiprocessing
 import os
 import pickle
+import secrets
+import signal
 import tempfile
-from functools import partial
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Sequence, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -50,44 +55,75 @@ def run_chunks(
     minimum: int = 200,
     smallest: int = 64,
     on_chunk: Callable[[int], None] | None = None,
-) -> Iterator[Result]:
-    """Yield `function(chunk)` for each chunk of `items`, in order, on up to `jobs` processes.
+) -> list[Result]:
+    """`function(chunk)` for each chunk of `items`, in order, computed on up to `jobs` processes.
 
     `shared` is what `state()` returns inside `function`. `on_chunk(n)` is told how many items
-    each finished chunk held, for progress bars.
+    each finished chunk held, for progress bars. A worker that dies (killed, out of memory) fails
+    the stage with WorkerLost instead of leaving it waiting for ever. When this returns or raises
+    (Ctrl-C included), no worker is left running and no result file is left behind.
     """
     global _STATE
     parts = chunks(items, jobs, smallest)
     _STATE = shared
     try:
         if jobs <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
+            results = []
             for part in parts:
-                result = function(part)
+                results.append(function(part))
                 if on_chunk:
                     on_chunk(len(part))
-                yield result
-            return
-        # This process takes every `jobs`-th chunk itself and forks jobs - 1 workers for the rest:
-        # one process fewer holds a copy of everything (memory is summed over the process tree).
-        mine = set(range(0, len(parts), jobs))
-        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
-            shipped = pool.imap(partial(_shipped, function), [part for n, part in enumerate(parts) if n not in mine])
-            theirs = map(_received, shipped)
-            done: dict[int, Result] = {}
-            for number in sorted(mine):
-                done[number] = function(parts[number])
-                if on_chunk:
-                    on_chunk(len(parts[number]))
-            for number, part in enumerate(parts):
-                if number in mine:
-                    yield done.pop(number)
-                    continue
-                result = next(theirs)
-                if on_chunk:
-                    on_chunk(len(part))
-                yield result
+            return results
+        return _run_forked(function, parts, jobs, on_chunk)
     finally:
         _STATE = None
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without returning its chunk's result."""
+
+
+def _run_forked(function, parts: list, jobs: int, on_chunk) -> list[Any]:
+    # This process takes every `jobs`-th chunk itself and forks jobs - 1 workers for the rest:
+    # one process fewer holds a copy of everything (memory is summed over the process tree).
+    # concurrent.futures, unlike multiprocessing.Pool, notices a worker that died and says so.
+    mine = set(range(0, len(parts), jobs))
+    spill = f"sitegen-chunk-{os.getpid()}-{secrets.token_hex(4)}-"  # this run's result files
+    executor = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    finished = False
+    try:
+        futures = {n: executor.submit(_shipped, function, spill, part) for n, part in enumerate(parts) if n not in mine}
+        results: list[Any] = [None] * len(parts)
+        for number in sorted(mine):
+            results[number] = function(parts[number])
+            if on_chunk:
+                on_chunk(len(parts[number]))
+        for number, future in futures.items():
+            try:
+                shipped = future.result()
+            except BrokenProcessPool:
+                raise WorkerLost("a worker process ended before returning its result") from None
+            results[number] = _received(shipped)
+            if on_chunk:
+                on_chunk(len(parts[number]))
+        finished = True
+        return results
+    finally:
+        if finished:
+            executor.shutdown(wait=True)
+        else:  # an error or Ctrl-C: no worker outlives the stage
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
+        _remove_spilled(spill)
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C reaches the whole process group: the parent alone reports it and ends the workers,
+    # which would otherwise each print a traceback. SIGTERM ends a worker plainly, whatever
+    # handler the parent (serve) had installed before forking.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # A big result sent back through the pool's pipe arrives in 64 KiB pieces, and the thread that
@@ -97,15 +133,26 @@ _PIPE_LIMIT = 64 * 1024
 _SHARED_MEMORY = "/dev/shm"
 
 
-def _shipped(function: Callable[[Sequence[Item]], Result], part: Sequence[Item]) -> tuple[str | None, bytes]:
+def _shipped(function: Callable[[Sequence[Item]], Result], spill: str, part: Sequence[Item]) -> tuple[str | None, bytes]:
     data = pickle.dumps(function(part), protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) <= _PIPE_LIMIT:
         return None, data
-    folder = _SHARED_MEMORY if os.access(_SHARED_MEMORY, os.W_OK) else None
-    handle, path = tempfile.mkstemp(prefix="sitegen-chunk-", dir=folder)
+    handle, path = tempfile.mkstemp(prefix=spill, dir=_spill_folder())
     with os.fdopen(handle, "wb") as file:
         file.write(data)
     return path, b""
+
+
+def _spill_folder() -> str | None:
+    return _SHARED_MEMORY if os.access(_SHARED_MEMORY, os.W_OK) else None
+
+
+def _remove_spilled(spill: str) -> None:
+    """Delete result files of this run that nobody read: a stage stopped early leaves some."""
+    folder = _spill_folder() or tempfile.gettempdir()
+    for path in glob.glob(os.path.join(glob.escape(folder), glob.escape(spill) + "*")):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _received(shipped: tuple[str | None, bytes]) -> Any:
