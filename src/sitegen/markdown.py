@@ -10,23 +10,30 @@ import html as html_entities
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_block import StateBlock, html_block
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Scanned
-from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .text import (
+    is_wide,
+    join_cjk_aware,
+    joins_without_space,
+    make_excerpt,
+    text_sketch,
+)
 from .workers import run_chunks, state
-from .text import is_wide, join_cjk_aware, joins_without_space, make_excerpt, text_sketch
 
 
 class Heading(NamedTuple):
@@ -182,7 +189,7 @@ def _is_cjk(char: str) -> bool:
 
 
 class CjkFriendlyStateInline(StateInline):
-    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:  # noqa: N802 (markdown-it's name)
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:
         src, maximum = self.src, self.posMax
         marker = src[start]
         last = src[start - 1] if start > 0 else " "
@@ -216,7 +223,7 @@ def cjk_friendly_emphasis(md: MarkdownIt) -> None:
             rule(state)
         return state.tokens
 
-    inline.parse = parse  # type: ignore[method-assign]
+    inline.parse = parse  # type: ignore[method-assign, assignment]
 
 
 # --- soft line breaks between Chinese characters ----------------------------------------------
@@ -281,7 +288,7 @@ def keep_text_past_nesting_limit(md: MarkdownIt) -> None:
                 line += 1
                 state.line = line
 
-    block.tokenize = guarded  # type: ignore[method-assign]
+    block.tokenize = guarded  # type: ignore[method-assign, assignment]
 
 
 # --- table alignment as classes, so pages need no inline style (and pass a strict CSP) ---------
@@ -387,9 +394,10 @@ def sanitize_html(html: str) -> str:
 # with their content (object, embed, template, noscript). Any other tag outside the allow-list is
 # removed here, its text kept: nh3 would also drop the content of MathML and SVG names (`<mi>`,
 # `<text>`, `<g>`…) and of what follows an unclosed one.
-SHOWN_AS_TEXT = frozenset(
-    "title textarea style xmp iframe noembed noframes script plaintext object embed template noscript".split()
-)
+SHOWN_AS_TEXT = frozenset({
+    "title", "textarea", "style", "xmp", "iframe", "noembed", "noframes", "script", "plaintext",
+    "object", "embed", "template", "noscript",
+})  # fmt: skip
 _SANITISED = "sitegen_sanitised"  # env key: the Sanitised records of the body being parsed
 _LAST_CLOSE = "sitegen_last_close"  # env key: where each closing sequence last occurs in the body
 
@@ -398,9 +406,9 @@ _LAST_CLOSE = "sitegen_last_close"  # env key: where each closing sequence last 
 # others always do: script, style and textarea are shown as text anyway, and `<!DOCTYPE`, `<?`
 # and `<![CDATA[` have no place in an article (the `>` that ends a `<!DOCTYPE` is in any tag).
 _UNTIL_CLOSED: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = [
-    (re.compile(r"<pre(?=[\s>]|\Z)", re.I), re.compile(r"</pre>", re.I)),
+    (re.compile(r"<pre(?=[\s>]|\Z)", re.IGNORECASE), re.compile(r"</pre>", re.IGNORECASE)),
     (re.compile(r"<!--"), re.compile(r"-->")),
-    (re.compile(r"<(?:script|style|textarea)(?=[\s>]|\Z)|<[?!]", re.I), None),
+    (re.compile(r"<(?:script|style|textarea)(?=[\s>]|\Z)|<[?!]", re.IGNORECASE), None),
 ]
 
 # Markup as the HTML tokenizer (html5ever, inside nh3) reads it: where it starts, and each whole
@@ -485,7 +493,7 @@ def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
         if construct is None or tag and tag.group(2).lower() in SHOWN_AS_TEXT:
             parts += [raw[done:at], "&lt;"]
             done = position = at + 1
-            if construct is None:  # the rest of the block is text, as markdown-it thought
+            if tag is None:  # never closed: the rest of the block is text, as markdown-it thought
                 found.append(Sanitised(line, "unclosed", raw[at:].split("\n", 1)[0][:40]))
                 break
             found.append(Sanitised(line, "shown", f"<{tag.group(1)}{tag.group(2).lower()}>"))
