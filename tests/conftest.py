@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from sitegen.build import BuildOptions, BuildResult, build
+from sitegen.theme import THEME_DIR
 
 # One signing key for the build cache for the whole run, outside the user's home.
 os.environ.setdefault("SITEGEN_CACHE_KEY", os.path.join(tempfile.mkdtemp(prefix="sitegen-key-"), "cache-key"))
@@ -27,7 +28,7 @@ def make_site(tmp_path: Path, name: str = "basic") -> Path:
     shutil.copytree(FIXTURES / name, site)
     for part in ("layouts", "static"):
         if not (site / part).exists():
-            shutil.copytree(REPO / part, site / part)
+            shutil.copytree(THEME_DIR / part, site / part)
     return site
 
 

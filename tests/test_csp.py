@@ -18,8 +18,9 @@ from typing import Iterator
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import REPO, build_site
+
+from sitegen.theme import THEME_DIR
 
 # Pagefind names these by content hash (zh-cn_a37bc85.pf_fragment); nothing else it writes is.
 HASHED = re.compile(r"_[0-9a-f]{7,}\.pf_(fragment|index|filter|meta)$")
@@ -56,8 +57,11 @@ def csp_directives() -> dict[str, list[str]]:
 def built(tmp_path_factory) -> Path:
     """A copy of the sample site (48 articles) built with its Pagefind index; the output folder."""
     site = tmp_path_factory.mktemp("csp") / "sample"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(REPO / part, site / part)
+    # The sample site uses the packaged theme, copied in as a site's own files would override it.
+    for part in ("layouts", "static"):
+        shutil.copytree(THEME_DIR / part, site / part)
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copytree(REPO / "static", site / "static", dirs_exist_ok=True)
     shutil.copy(REPO / "site.toml", site / "site.toml")
     build_site(site, search=True)
     return site / "public"

@@ -10,8 +10,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, soup_of
+
+from sitegen.theme import THEME_DIR
 
 PRODUCTION = "https://health.example.org"
 PREVIEW = "https://deploy-preview-7--health-example.netlify.app"
@@ -29,8 +30,11 @@ def netlify_command(context: str | None) -> str:
 
 def run_netlify_build(tmp_path: Path, context: str | None, variables: dict[str, str]) -> Path:
     site = tmp_path / "site"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(REPO / part, site / part)
+    # The sample site uses the packaged theme, copied in as a site's own files would override it.
+    for part in ("layouts", "static"):
+        shutil.copytree(THEME_DIR / part, site / part)
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copytree(REPO / "static", site / "static", dirs_exist_ok=True)
     shutil.copy(REPO / "site.toml", site / "site.toml")
     environment = {**os.environ, **variables, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     finished = subprocess.run(

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import REPO, TODAY
+from conftest import TODAY
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_security import ARTICLE_TAGS, check_page, unsafe_urls, yaml_value
@@ -26,6 +26,7 @@ from sitegen.errors import SiteError
 from sitegen.markdown import SHOWN_AS_TEXT, render_markdown
 from sitegen.output import safe_join
 from sitegen.slugs import is_safe_slug, term_slug
+from sitegen.theme import THEME_DIR
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -97,7 +98,7 @@ def new_site(folder: Path) -> Path:
     site = folder / "site"
     (site / "content/yibao").mkdir(parents=True)
     for part in ("layouts", "static"):
-        shutil.copytree(REPO / part, site / part)
+        shutil.copytree(THEME_DIR / part, site / part)
     (site / "site.toml").write_text(
         'title = "测试站"\nbase_url = "https://test.example.cn/"\nsearch = false\npaginate = 2\n'
         '[source_notice]\ntext = "来源"\ncontact = "fix@test.example.cn"\n',
