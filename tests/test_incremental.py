@@ -154,9 +154,9 @@ def test_damaged_cache_gives_a_full_correct_build(basic_site: Path, tmp_path: Pa
     elif damage == "foreign":
         from sitegen.cache import _signed, _verified, signing_key
 
-        data = pickle.loads(_verified(signing_key(), manifest.read_bytes()))
+        data = pickle.loads(_verified(signing_key(), "manifest", manifest.name, manifest.read_bytes()))
         data["version"] = "0.0.0/0"
-        manifest.write_bytes(_signed(signing_key(), pickle.dumps(data)))
+        manifest.write_bytes(_signed(signing_key(), "manifest", manifest.name, pickle.dumps(data)))
     elif damage == "unsigned":  # a cache from another machine, say committed to the repository
         manifest.write_bytes(b"\0" * 32 + manifest.read_bytes()[32:])
     elif damage == "shard":  # one of the 64 files of per-article entries

@@ -23,13 +23,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from .cache import CACHE_DIR, BuildCache, OutputRecord, forget_build, last_build, remember_build
+from .cache import (
+    CACHE_DIR,
+    LOCK_FILE,
+    BuildCache,
+    CacheMismatch,
+    OutputRecord,
+    discard_cache,
+    forget_build,
+    last_build,
+    mark_output_changing,
+    output_pending,
+    remember_build,
+)
 from .config import CONFIG_FILE, RelatedSettings, load_config
 from .content import ContentScan, load_content, parse_article, scan_content, stat_key
-from .errors import Problem, SiteError
+from .errors import BuildInterrupted, Problem, SiteError
 from .feeds import robots_page, sitemap_pages
 from .markdown import BodyPage, render_bodies, render_markdown
-from .output import PatchedOutput, StagedOutput, check_output_folder
+from .output import PatchedOutput, StagedOutput, build_lock, check_output_folder, stop_if_asked
 from .related import RelatedInput, rank_related
 from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages, refuse_shared_paths
 from .site import base_path, build_site
@@ -55,6 +67,8 @@ class BuildOptions:
     jobs: int | None = None  # None: every core
     cache: bool = True  # keep .sitegen-cache/ for fast rebuilds
     on_progress: Callable[[int, int], None] | None = None  # (pages done, pages to render)
+    on_wait: Callable[[], None] | None = None  # called once if another build holds the site's lock
+    lock_wait: float = 1800.0  # seconds to wait for another build before giving up
 
     @property
     def output(self) -> Path:
@@ -94,9 +108,27 @@ class StageTimer:
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site in `options.site_dir` into its output folder; raise SiteError on bad input."""
-    with _cycle_collection_paused():
-        return _build(options)
+    """Build the site in `options.site_dir` into its output folder; raise SiteError on bad input.
+
+    One build of a site runs at a time (`sitegen serve`'s too): a second waits for the first.
+    Ctrl-C raises BuildInterrupted, which says whether the new output was already swapped in.
+    """
+    cache_dir = options.site_dir / CACHE_DIR
+    with build_lock(cache_dir / LOCK_FILE, options.lock_wait, options.on_wait), _cycle_collection_paused():
+        swapped: list[bool] = []  # set once the new output is in place
+        try:
+            return _build(options, swapped)
+        except CacheMismatch as mismatch:
+            # A signed body found under another article's name: nothing in the cache is trusted.
+            discard_cache(cache_dir)
+            result = _build(options, swapped)
+            message = f"构建缓存中的 {mismatch} 与其位置不符\uff08被移动或替换过\uff09\uff0c已丢弃并完整重建"
+            result.warnings.insert(0, Problem(CACHE_DIR, None, message, "warning"))
+            return result
+        except BuildInterrupted:
+            raise
+        except KeyboardInterrupt:
+            raise BuildInterrupted(committed=bool(swapped)) from None
 
 
 @contextmanager
@@ -113,7 +145,7 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(options: BuildOptions) -> BuildResult:
+def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     site_dir, out_dir = options.site_dir, options.output
     today = options.today or dt.date.today()
     jobs = options.jobs or default_jobs()
@@ -129,7 +161,7 @@ def _build(options: BuildOptions) -> BuildResult:
             scan = scan_content(site_dir)
             signature = _inputs_signature(site_dir, options, out_dir, today, scan, layouts)
             last = last_build(cache_dir)
-            if last is not None and last[0] == signature and _output_intact(out_dir, last[1][1]):
+            if last is not None and last[0] == signature and not output_pending(cache_dir, out_dir) and _output_intact(out_dir, last[1][1]):
                 done = last[1][0]
                 files = done.written + done.unchanged
                 return replace(done, written=0, unchanged=files, rendered=0, removed=0, timings=timer.timings)
@@ -149,10 +181,12 @@ def _build(options: BuildOptions) -> BuildResult:
         )
     if content.problems:
         raise SiteError(content.problems)
+    stop_if_asked("content")
 
     with timer("markdown"):
         keyed = [(article.content_hash, article.body) for article in content.articles]
         bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs, config.excerpt_length)
+    stop_if_asked("markdown")
 
     with timer("model"):
         remember_slugs(cache.slugs)
@@ -160,6 +194,7 @@ def _build(options: BuildOptions) -> BuildResult:
         model = build_site(config, content.articles, bodies, build_date=today, search=search, rank=ranking)
     if model.problems:
         raise SiteError(model.problems)
+    stop_if_asked("model")
     site = model.site
 
     with timer("plan"):
@@ -170,7 +205,6 @@ def _build(options: BuildOptions) -> BuildResult:
 
     same_output = cache.output_dir == str(out_dir.absolute())
     previous = cache.outputs if same_output else {}  # what the current output folder holds
-    spare_files = cache.spare_files if same_output else None
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
     changed, carried = _split_by_fingerprint(specs, previous)
@@ -178,8 +212,11 @@ def _build(options: BuildOptions) -> BuildResult:
     # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
     # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
     # whole tree: with search on, only a caller that refreshes the index later (serve) patches.
+    # An output changed since the cache was saved (a killed build, --no-cache) may hold files
+    # the cache does not know of: only a whole staged tree is sure to drop them.
     patch = (
         bool(previous)
+        and not output_pending(cache_dir, out_dir)
         and len(changed) <= len(specs) // 10
         and out_dir.is_dir()
         and not out_dir.is_symlink()
@@ -190,13 +227,14 @@ def _build(options: BuildOptions) -> BuildResult:
     if patch:
         output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
     else:
-        output = StagedOutput(out_dir, cache.spare, spare_files)
+        output = StagedOutput(out_dir, cache.spare)
     with output as staged:
         with timer("pages"):
             renderer = PageRenderer(
                 site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates
             )
             records, written, rendered = _write_pages(staged, changed, carried, renderer, jobs, options.on_progress)
+        stop_if_asked("pages")
         with timer("sitemap"):
             written += _write_sitemaps(staged, site, specs, previous, records)
             robots = robots_page(site)
@@ -218,15 +256,16 @@ def _build(options: BuildOptions) -> BuildResult:
                         written += 1  # Pagefind writes its whole index anew
         with timer("commit"):
             removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
-            staged.commit()
+            mark_output_changing(cache_dir, out_dir)
+            staged.commit(records)
+            swapped.append(True)
+    stop_if_asked("commit")
 
     cache.sources = content.records
     for article, body in zip(content.articles, bodies):
         cache.facts[article.content_hash] = body
     cache.excerpt_length = config.excerpt_length
     cache.slugs = known_slugs()
-    if not patch:
-        cache.spare_files = list(cache.outputs) if same_output else None  # the tree just retired
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())
     saved = True

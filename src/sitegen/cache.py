@@ -8,11 +8,13 @@
 - each output file's fingerprint: a digest of everything the page shows.
 
 A cache written by another sitegen version, or one that cannot be read, is discarded with a
-warning and the build starts from nothing: a cache is never trusted over a correct build.
+warning and the build starts from nothing: a cache is never trusted over a correct build. Each
+file's signature covers its role and name, so a signed file moved to another's place fails too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -31,12 +33,13 @@ import jinja2.bccache
 from . import __version__
 from .content import ArticleMeta, ArticleSource
 from .markdown import RENDERER_VERSION, BodyPage, Heading, RenderedBody
+from .output import stop_if_asked
 from .related import RelatedRanking
 from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 11  # bump whenever what the cache holds changes shape
+_FORMAT = 12  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
@@ -45,8 +48,11 @@ _OUTPUTS = "outputs"  # per-output-file records, by path
 _SHARD_COUNT = 32  # files per kind of entry: fewer cost big sites on a rewrite, more cost small sites on a read
 _RELATED = "related.pickle"
 _UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
-_SPARE = "spare-files.pickle"
 _LAST_BUILD = "last-build.pickle"
+LOCK_FILE = "build.lock"  # held by the build running on this site, see output.build_lock
+# One per output folder, present from just before a build changes it until its cache is saved:
+# the cache may not describe that output (a build was killed, or built with --no-cache).
+_OUTPUT_PENDING = "output-pending-"
 
 
 class OutputRecord(NamedTuple):
@@ -82,13 +88,26 @@ def signing_key() -> bytes:
     return key
 
 
-def _signed(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest() + data
+def _signature(key: bytes, role: str, name: str, data: bytes) -> bytes:
+    signer = hmac.new(key, f"{role}\0{name}\0".encode("utf-8", "surrogateescape"), hashlib.sha256)
+    signer.update(data)
+    return signer.digest()
 
 
-def _verified(key: bytes, blob: bytes) -> bytes | None:
+def _signed(key: bytes, role: str, name: str, data: bytes) -> bytes:
+    """`data` with a signature that holds only for this role and name: a file swapped with
+    another signed one fails to verify."""
+    return _signature(key, role, name, data) + data
+
+
+def _verified(key: bytes, role: str, name: str, blob: bytes) -> bytes | None:
     signature, data = blob[:32], blob[32:]
-    return data if hmac.compare_digest(signature, hmac.new(key, data, hashlib.sha256).digest()) else None
+    return data if hmac.compare_digest(signature, _signature(key, role, name, data)) else None
+
+
+class CacheMismatch(Exception):
+    """A cache file signed by this user holds what belongs under another name: the cache was
+    tampered with or mixed up, and is discarded."""
 
 
 class SignedTemplateCache(jinja2.BytecodeCache):
@@ -107,7 +126,7 @@ class SignedTemplateCache(jinja2.BytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            data = _verified(self.key, self._path(bucket).read_bytes())
+            data = _verified(self.key, "template", bucket.key, self._path(bucket).read_bytes())
         except OSError:
             return
         if data is not None:
@@ -117,7 +136,7 @@ class SignedTemplateCache(jinja2.BytecodeCache):
         path = self._path(bucket)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_signed(self.key, path, bucket.bytecode_to_string())
+            _replace_signed(self.key, "template", bucket.key, path, bucket.bytecode_to_string())
         except OSError:
             pass  # the next build compiles the template again
 
@@ -154,21 +173,27 @@ class BodyStore:
                 # Until the cache records these bodies, the store holds files no manifest lists.
                 (self.folder / _UNRECORDED).touch()
             self._folders.add(folder)
-        # One line of JSON headings, then the HTML: no pickle, so nothing in it can run code.
+        # Its key, a line of JSON headings, then the HTML: no pickle, so nothing in it can run code.
         headings = json.dumps([list(h) for h in page.headings], ensure_ascii=False)
         # Written in place, without a temporary file and a rename (a third of the cost of 10,000
         # bodies): a file cut short by a crash fails its signature and is rendered again.
         with open(f"{folder}/{key}.html", "wb") as file:
-            file.write(_signed(self.key, f"{headings}\n{page.html}".encode("utf-8")))
+            file.write(_signed(self.key, "body", key, f"{key}\n{headings}\n{page.html}".encode("utf-8")))
 
     def get(self, key: str) -> BodyPage | None:
+        """The body stored under `key`; None if missing or cut short. Raises CacheMismatch for a
+        signed body that belongs to another key (never shown as this one)."""
         if self.folder is None:
             return self._memory.get(key)
         try:
-            data = _verified(self.key, self._path(key).read_bytes())
+            blob = self._path(key).read_bytes()
+            data = _verified(self.key, "body", key, blob)
             if data is None:
+                owner = blob[32:].partition(b"\n")[0].decode("ascii", "replace")
+                if owner != key and _verified(self.key, "body", owner, blob) is not None:
+                    raise CacheMismatch(f"body/{key}")
                 return None
-            headings, _, html = data.decode("utf-8").partition("\n")
+            _, headings, html = data.decode("utf-8").split("\n", 2)
             return BodyPage(html, tuple(Heading(int(level), anchor, text) for level, anchor, text in json.loads(headings)))
         except (OSError, ValueError, TypeError):
             return None
@@ -204,7 +229,6 @@ class BuildCache:
     related: RelatedRanking | None = None
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     output_dir: str | None = None
-    spare_files: list[str] | None = None  # what the spare output tree holds, see output.py
     excerpt_length: int = 0  # the length of the excerpts in `facts`
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
@@ -247,7 +271,7 @@ class BuildCache:
         if not manifest.exists():
             return fresh
         try:
-            data = _read_signed(key, manifest)
+            data = _read_signed(key, "manifest", manifest)
             cache = cls(
                 folder=folder,
                 output_dir=data["output_dir"],
@@ -255,8 +279,7 @@ class BuildCache:
                 slugs=data["slugs"],
                 bodies=fresh.bodies,
             )
-            cache.related = cache._saved["related"] = _read_signed(key, folder / _RELATED)["related"]
-            cache.spare_files = cache._saved["spare_files"] = _read_signed(key, folder / _SPARE)["spare_files"]
+            cache.related = cache._saved["related"] = _read_signed(key, "related", folder / _RELATED)["related"]
             cache._outputs.read(key, folder / _OUTPUTS)
             cache.outputs = dict(cache._outputs.entries)
             cache._articles.read(key, folder / _SHARDS)
@@ -268,14 +291,14 @@ class BuildCache:
                 cache.facts[source.content_hash] = _unpack_facts(packed_facts)
             cache._stored = set(cache.facts)
             return cache
-        except _Unsigned:
-            fresh.warnings.append("构建缓存不是本机这次安装写下的\uff08签名不符\uff09，已丢弃并完整重建")
+        except _Unsigned as exc:
+            fresh.warnings.append(f"构建缓存的文件 {exc} 签名不符\uff08不是本机这次安装写下的\uff0c或被移动、替换过\uff09\uff0c已丢弃并完整重建")
         except _Foreign as exc:
             fresh.warnings.append(f"构建缓存来自其他版本的 sitegen\uff08{exc}\uff09，已丢弃并完整重建")
         except Exception as exc:  # truncated or corrupt: any failure to read means start over
             fresh.warnings.append(f"构建缓存无法读取\uff08{type(exc).__name__}\uff09，已丢弃并完整重建")
         if discard:
-            shutil.rmtree(folder, ignore_errors=True)
+            discard_cache(folder)
         return fresh
 
     def save(self) -> None:
@@ -306,14 +329,16 @@ class BuildCache:
                 self._outputs.put(path, record)
         self._outputs.keep_only(self.outputs.keys())
         self._articles.write(key, self.folder / _SHARDS)
+        stop_if_asked("save")
         self._outputs.write(key, self.folder / _OUTPUTS)
-        # Whole parts that most builds leave alone: written only when the build made new ones.
-        for name, path, value in (("related", _RELATED, self.related), ("spare_files", _SPARE, self.spare_files)):
-            if name not in self._saved or self._saved[name] is not value:
-                _write_signed(key, self.folder / path, {name: value})
-                self._saved[name] = value
+        # A whole part that most builds leave alone: written only when the build made a new one.
+        if "related" not in self._saved or self._saved["related"] is not self.related:
+            _write_signed(key, "related", self.folder / _RELATED, {"related": self.related})
+            self._saved["related"] = self.related
         manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "slugs": self.slugs}
-        _write_signed(key, self.folder / _MANIFEST, manifest)
+        _write_signed(key, "manifest", self.folder / _MANIFEST, manifest)
+        if self.output_dir is not None:  # the cache describes this output again
+            _pending_mark(self.folder, Path(self.output_dir)).unlink(missing_ok=True)
         self._stored = used
 
 
@@ -336,7 +361,7 @@ class _Shards:
 
     def read(self, key: bytes, folder: Path) -> None:
         for number in range(_SHARD_COUNT):
-            self._shards[number] = _read_signed(key, folder / f"{number:02d}.pickle")[self.name]
+            self._shards[number] = _read_signed(key, self.name, folder / f"{number:02d}.pickle")[self.name]
             self.entries.update(self._shards[number])
         self._dirty = set()
 
@@ -354,35 +379,69 @@ class _Shards:
     def write(self, key: bytes, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for number in sorted(self._dirty):
-            _write_signed(key, folder / f"{number:02d}.pickle", {self.name: self._shards[number]})
+            _write_signed(key, self.name, folder / f"{number:02d}.pickle", {self.name: self._shards[number]})
         self._dirty = set()
 
 
-def _read_signed(key: bytes, path: Path) -> dict:
-    verified = _verified(key, path.read_bytes())
+def _read_signed(key: bytes, role: str, path: Path) -> dict:
+    verified = _verified(key, role, path.name, path.read_bytes())
     if verified is None:
-        raise _Unsigned()
+        raise _Unsigned(f"{path.parent.name}/{path.name}")
     data = pickle.loads(verified)
     if not isinstance(data, dict) or data.get("version") != _VERSION:
         raise _Foreign(str(data.get("version") if isinstance(data, dict) else "?"))
     return data
 
 
-def _write_signed(key: bytes, path: Path, data: dict) -> None:
-    _replace_signed(key, path, pickle.dumps({"version": _VERSION, **data}, protocol=pickle.HIGHEST_PROTOCOL))
+def _write_signed(key: bytes, role: str, path: Path, data: dict) -> None:
+    _replace_signed(key, role, path.name, path, pickle.dumps({"version": _VERSION, **data}, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _replace_signed(key: bytes, path: Path, data: bytes) -> None:
-    """Write `data` signed, through a temporary file, so a reader never sees half a file."""
+def _replace_signed(key: bytes, role: str, name: str, path: Path, data: bytes) -> None:
+    """Write `data` signed for its role and name, through a temporary file, so a reader never sees half a file."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(_signed(key, data))
+    temporary.write_bytes(_signed(key, role, name, data))
     os.replace(temporary, path)
+
+
+def discard_cache(folder: Path) -> None:
+    """Delete everything in the cache folder but the build lock, which the running build holds."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == LOCK_FILE:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _pending_mark(folder: Path, out_dir: Path) -> Path:
+    return folder / f"{_OUTPUT_PENDING}{_digest(str(out_dir.absolute()))[:12]}"
+
+
+def mark_output_changing(folder: Path, out_dir: Path) -> None:
+    """Note, before a build changes `out_dir`, that the cache will not describe it until saved."""
+    try:
+        folder.mkdir(exist_ok=True)
+        _pending_mark(folder, out_dir).touch()
+    except OSError:
+        pass  # a read-only site folder: no cache there either
+
+
+def output_pending(folder: Path, out_dir: Path) -> bool:
+    """Whether a build changed `out_dir` since the cache was last saved (killed, or --no-cache)."""
+    return _pending_mark(folder, out_dir).exists()
 
 
 def last_build(folder: Path) -> tuple[str, Any] | None:
     """The inputs signature and summary of the last successful build, read without the manifest."""
     try:
-        data = _verified(signing_key(), (folder / _LAST_BUILD).read_bytes())
+        data = _verified(signing_key(), "last-build", _LAST_BUILD, (folder / _LAST_BUILD).read_bytes())
         if data is None:
             return None
         version, signature, summary = pickle.loads(data)
@@ -395,7 +454,7 @@ def remember_build(folder: Path, signature: str, summary: Any) -> None:
     """Record what the build just finished was made from, for `last_build()`."""
     folder.mkdir(parents=True, exist_ok=True)
     data = pickle.dumps((_VERSION, signature, summary), protocol=pickle.HIGHEST_PROTOCOL)
-    _replace_signed(signing_key(), folder / _LAST_BUILD, data)
+    _replace_signed(signing_key(), "last-build", _LAST_BUILD, folder / _LAST_BUILD, data)
 
 
 def forget_build(folder: Path) -> None:

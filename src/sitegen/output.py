@@ -10,27 +10,121 @@ A failed or interrupted build leaves the previous output as it was. Two ways to 
 - `PatchedOutput` stages only the files that changed and, once every page has rendered, moves
   each into the output by an atomic rename. Carrying 100,000 unchanged pages over into a new
   tree costs seconds; when one article changed, a handful of renames is all the work.
+
+Builds of one site take turns (`build_lock`), and each staging or retired folder has an owner: a
+lock file beside it that its build holds, so a leftover is removed only when no live build owns it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import signal
 import stat
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from .content import find_source_files
 from .errors import Problem, SiteError
 
 STAGING_MARK = ".sitegen-staging-"
 RETIRED_MARK = ".sitegen-retired-"
+OWNER_MARK = ".sitegen-owner-"  # the lock file of a build's staging and retired folders
+STOP_ENVIRONMENT = "SITEGEN_STOP_AT"
+
+
+def stop_if_asked(stage: str) -> None:
+    """A test hook: end the process at once, as kill -9 would, where SITEGEN_STOP_AT names `stage`."""
+    if os.environ.get(STOP_ENVIRONMENT) == stage:
+        os._exit(137)
+
+
+def _lock_file(path: Path, create_new: bool = False) -> int | None:
+    """An exclusive flock on `path`, or None if another process holds it.
+
+    The file must still be at `path` once locked: a process that removes a dead build's lock
+    file may unlink it between our open and our flock, and a lock on an unlinked file guards nothing.
+    """
+    flags = os.O_RDWR | os.O_CREAT | (os.O_EXCL if create_new else 0)
+    while True:
+        descriptor = os.open(path, flags, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return None
+        try:
+            if os.stat(path).st_ino == os.fstat(descriptor).st_ino:
+                return descriptor
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+        if create_new:
+            raise FileExistsError(errno.EEXIST, "lock file was replaced", str(path))
+
+
+@contextlib.contextmanager
+def build_lock(path: Path, wait: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the build lock at `path` for the block, waiting at most `wait` seconds for another build.
+
+    flock ends with the process that holds it, so a killed build never leaves the lock taken.
+    """
+    try:
+        path.parent.mkdir(exist_ok=True)
+        descriptor = _lock_file(path)
+    except OSError:
+        # No site folder (the build reports that itself) or a read-only one, which no build can
+        # change: building without the lock is what sitegen did before it had one.
+        yield
+        return
+    if descriptor is None:
+        if on_wait is not None:
+            on_wait()
+        deadline = time.monotonic() + wait
+        while descriptor is None:
+            if time.monotonic() > deadline:
+                minutes = f"{wait / 60:.0f} \u5206\u949f" if wait >= 60 else f"{wait:.0f} \u79d2"
+                raise SiteError(
+                    Problem(str(path), None, f"另一个构建正在进行\uff0c等了 {minutes}仍未结束\uff1b请等它完成后重试\uff0c或确认没有其他 sitegen 进程在运行")
+                )
+            time.sleep(0.1)
+            descriptor = _lock_file(path)
+    try:
+        yield
+    finally:
+        os.close(descriptor)
+
+
+class _Owner:
+    """The lock file that marks a build's staging and retired folders as in use, held until released."""
+
+    def __init__(self, out_dir: Path):
+        while True:
+            self.tag = uuid.uuid4().hex[:8]
+            self.path = out_dir.parent / f"{OWNER_MARK}{out_dir.name}-{self.tag}"
+            try:
+                self._descriptor = _lock_file(self.path, create_new=True)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise write_error(str(self.path), exc) from None
+            if self._descriptor is not None:
+                return
+
+    def release(self) -> None:
+        if self._descriptor is None:
+            return
+        # Unlinked before it is unlocked: whoever locks it later finds a dead owner's file.
+        self.path.unlink(missing_ok=True)
+        os.close(self._descriptor)
+        self._descriptor = None
 
 
 class OutputFile(Protocol):
@@ -84,12 +178,13 @@ class StagedOutput:
     """A staging folder beside the output that replaces it on `commit()`, and is removed otherwise.
 
     `spare` is where a previous build kept its retired tree (None: no spare, start empty and
-    delete the retired tree). `spare_files` lists the files in it, when known, so that the ones
-    the new output lacks can be removed without walking the tree. Use it as a context manager.
-    Worker processes forked while it is open may write into it too.
+    delete the retired tree). Nothing is assumed of what the spare holds: `remove_others` lists it
+    (a list kept in the cache goes stale when a build is killed after its swap, and misses files
+    put into the output by hand). Use it as a context manager. Worker processes forked while it
+    is open may write into it too.
     """
 
-    def __init__(self, out_dir: Path, spare: Path | None = None, spare_files: Iterable[str] | None = None):
+    def __init__(self, out_dir: Path, spare: Path | None = None):
         self.out_dir = out_dir.absolute()
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -97,19 +192,20 @@ class StagedOutput:
             raise write_error(str(self.out_dir.parent), exc) from None
         remove_leftovers(self.out_dir)
         self.spare = spare
-        self.folder = self.out_dir.parent / f"{STAGING_MARK}{self.out_dir.name}-{uuid.uuid4().hex[:8]}"
+        self._owner = _Owner(self.out_dir)
+        self.folder = self.out_dir.parent / f"{STAGING_MARK}{self.out_dir.name}-{self._owner.tag}"
         self._reused = False
-        if spare is not None and spare.is_dir() and _same_device(spare, self.out_dir.parent):
-            os.rename(spare, self.folder)
-            self._reused = True
-            self._spare_files = set(spare_files) if spare_files is not None else None
-        else:
-            if spare is not None and spare.exists():
-                shutil.rmtree(spare, ignore_errors=True)
-            try:
+        try:
+            if spare is not None and spare.is_dir() and _same_device(spare, self.out_dir.parent):
+                os.rename(spare, self.folder)
+                self._reused = True
+            else:
+                if spare is not None and spare.exists():
+                    shutil.rmtree(spare, ignore_errors=True)
                 self.folder.mkdir()
-            except OSError as exc:
-                raise write_error(str(self.folder), exc) from None
+        except OSError as exc:
+            self._owner.release()
+            raise write_error(str(self.folder), exc) from None
         self._made: set[str] = set()
         self._committed = False
 
@@ -119,6 +215,7 @@ class StagedOutput:
     def __exit__(self, kind, error, trace) -> None:
         if not self._committed and self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
+        self._owner.release()
 
     def _target(self, relative: str) -> Path:
         # The path's words are checked here and each folder once in _make_folders: resolving
@@ -213,33 +310,36 @@ class StagedOutput:
         return copy_static(self, static_dir, taken)
 
     def remove_others(self, keep: set[str], protected_dirs: tuple[str, ...] = ()) -> None:
-        """Delete what a reused spare tree holds beyond `keep` (files under `protected_dirs` stay)."""
+        """Delete what a reused spare tree holds beyond `keep` (files under `protected_dirs` stay).
+
+        The tree is listed without following links, so a link someone put there is removed as a
+        link, never walked into; folders left empty go too.
+        """
         if not self._reused:
             return
-        if self._spare_files is not None:
-            candidates = self._spare_files
-        else:
-            candidates = {
-                os.path.relpath(os.path.join(folder, name), self.folder).replace(os.sep, "/")
-                for folder, _, names in os.walk(self.folder)
-                for name in names
-            }
-        for relative in sorted(candidates - keep):
-            if relative.startswith(protected_dirs):
-                continue
-            path = self.folder / relative
-            if not os.path.realpath(path.parent).startswith(os.path.realpath(self.folder) + os.sep):
-                continue  # under a symlink someone put in the old output: not ours to delete
-            _clear(path)
-            _remove_empty_parents(path.parent, self.folder)
+        files, folders = _listing(str(self.folder))
+        for relative in sorted(set(files) - keep):
+            if not relative.startswith(protected_dirs):
+                _clear(self.folder / relative)
+        needed = {parent for relative in keep for parent in _parents(relative)}
+        for relative in sorted(set(folders) - needed, reverse=True):  # the deepest first
+            if not relative.startswith(protected_dirs) and not (relative + "/").startswith(protected_dirs):
+                with contextlib.suppress(OSError):
+                    os.rmdir(self.folder / relative)
 
-    def commit(self) -> None:
-        """Replace the output folder with the staged one; keep the old one as the next spare."""
-        retired = self.out_dir.parent / f"{RETIRED_MARK}{self.out_dir.name}-{uuid.uuid4().hex[:8]}"
+    def commit(self, expected: Iterable[str] = ("index.html",)) -> None:
+        """Replace the output folder with the staged one; keep the old one as the next spare.
+
+        The staged tree must hold every file in `expected` (what the build recorded): a tree that
+        lost some, say to a process that deleted the folder, is refused and the output stays.
+        """
+        _refuse_incomplete(self.out_dir, [relative for relative in expected if not os.path.lexists(f"{self.folder}/{relative}")])
+        retired = self.out_dir.parent / f"{RETIRED_MARK}{self.out_dir.name}-{self._owner.tag}"
         swapped = False
         try:
             if self.out_dir.exists():
                 os.rename(self.out_dir, retired)
+            stop_if_asked("swap")
             os.rename(self.folder, self.out_dir)
             swapped = True
         except OSError as exc:
@@ -272,10 +372,12 @@ class PatchedOutput:
     def __init__(self, out_dir: Path, previous: set[str]):
         self.out_dir = out_dir.absolute()
         remove_leftovers(self.out_dir)
-        self.folder = self.out_dir.parent / f"{STAGING_MARK}{self.out_dir.name}-{uuid.uuid4().hex[:8]}"
+        self._owner = _Owner(self.out_dir)
+        self.folder = self.out_dir.parent / f"{STAGING_MARK}{self.out_dir.name}-{self._owner.tag}"
         try:
             self.folder.mkdir()
         except OSError as exc:
+            self._owner.release()
             raise write_error(str(self.folder), exc) from None
         self._previous = previous
         self._real_folders: dict[str, bool] = {"": True}  # folder → a real folder, no link on the way
@@ -289,6 +391,7 @@ class PatchedOutput:
     def __exit__(self, kind, error, trace) -> None:
         if self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
+        self._owner.release()
 
     def keep(self, relative: str, record: "OutputFile | None" = None) -> bool:
         """Whether the output still holds this very file as the last build wrote it (then it stays)."""
@@ -364,20 +467,31 @@ class PatchedOutput:
         """Remove, on commit, the files the last build wrote that this one does not."""
         self._removed = sorted(p for p in set(self._previous) - keep if not p.startswith(protected_dirs))
 
-    def commit(self) -> None:
-        """Rename every staged file into the output and delete the removed ones."""
+    def commit(self, expected: Iterable[str] = ("index.html",)) -> None:
+        """Rename every staged file into the output and delete the removed ones.
+
+        Every file in `expected` (what the build recorded) must be staged or in the output
+        already; if some are missing, nothing is renamed and the output stays as it was.
+        """
         # Worker processes staged files too: the folder, not this process's memory, says which.
-        staged = sorted(
-            os.path.relpath(os.path.join(folder, name), self.folder).replace(os.sep, "/")
-            for folder, _, names in os.walk(self.folder)
-            for name in names
+        if not self.folder.is_dir():
+            _refuse_incomplete(self.out_dir, ["index.html"])
+        files, _ = _listing(str(self.folder))
+        staged = sorted(files)
+        here = set(staged)
+        _refuse_incomplete(
+            self.out_dir, [r for r in expected if r not in here and not os.path.lexists(f"{self.out_dir}/{r}")]
         )
         with _interrupts_held():
             try:
                 checked: set[str] = set()
-                for relative in staged:
+                for number, relative in enumerate(staged):
+                    if number == len(staged) // 2:
+                        stop_if_asked("swap")
                     _real_folders(self.out_dir, relative.rpartition("/")[0], checked)
                     os.replace(self.folder / relative, self.out_dir / relative)
+                if not staged:
+                    stop_if_asked("swap")
                 root = os.path.realpath(self.out_dir)
                 for relative in self._removed:
                     path = self.out_dir / relative
@@ -465,18 +579,97 @@ def copy_static(output: "StagedOutput | PatchedOutput", static_dir: Path, taken:
 
 
 def remove_leftovers(out_dir: Path) -> None:
-    """Delete staging and retired folders that an interrupted earlier build left beside `out_dir`.
+    """Delete the staging and retired folders beside `out_dir` that no live build owns.
 
     A build stopped between the two renames of a swap left no output but a retired one: that
-    one is put back first, so the previous site is never lost.
+    one is put back first, so the previous site is never lost. A folder whose owner's lock file
+    is held belongs to a build still running (another site's, or one that did not take the
+    site's build lock) and is left alone.
     """
-    if not out_dir.exists():
-        retired = sorted(out_dir.parent.glob(f"{RETIRED_MARK}{out_dir.name}-*"), key=lambda p: p.stat().st_mtime)
-        if retired:
-            os.rename(retired[-1], out_dir)
-    for mark in (STAGING_MARK, RETIRED_MARK):
-        for leftover in out_dir.parent.glob(f"{mark}{out_dir.name}-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+    parent = out_dir.parent
+    owners: dict[str, tuple[bool, int | None]] = {}  # tag → (a live build holds it, our lock on it)
+
+    def dead(tag: str) -> bool:
+        if tag not in owners:
+            owners[tag] = _owner_state(parent / f"{OWNER_MARK}{out_dir.name}-{tag}")
+        return not owners[tag][0]
+
+    try:
+        found = {mark: _leftovers(parent, mark, out_dir.name) for mark in (STAGING_MARK, RETIRED_MARK, OWNER_MARK)}
+        if not out_dir.exists():
+            retired = [path for path, tag in found[RETIRED_MARK] if dead(tag)]
+            if retired:
+                os.rename(max(retired, key=lambda path: path.stat().st_mtime), out_dir)
+        for mark in (STAGING_MARK, RETIRED_MARK):
+            for path, tag in found[mark]:
+                if dead(tag) and path.exists():
+                    shutil.rmtree(path, ignore_errors=True)
+        for path, tag in found[OWNER_MARK]:
+            if dead(tag):
+                path.unlink(missing_ok=True)
+    finally:
+        for _, descriptor in owners.values():
+            if descriptor is not None:
+                os.close(descriptor)
+
+
+def _owner_state(path: Path) -> tuple[bool, int | None]:
+    """Whether a live build holds this owner file, and if not, our lock on it (None: no file)."""
+    try:
+        descriptor = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False, None  # an older sitegen's folder, or its owner was done: nobody's
+    except OSError:
+        return True, None  # cannot tell: leave the folder alone
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return True, None
+    return False, descriptor
+
+
+def _leftovers(parent: Path, mark: str, name: str) -> list[tuple[Path, str]]:
+    """Entries named `<mark><name>-<tag>`, with their tags; `public-preview`'s are not `public`'s."""
+    prefix = f"{mark}{name}-"
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return []
+    return [(parent / entry, entry[len(prefix) :]) for entry in entries if entry.startswith(prefix) and "-" not in entry[len(prefix) :]]
+
+
+def _refuse_incomplete(out_dir: Path, missing: list[str]) -> None:
+    if missing:
+        shown = "\u3001".join(sorted(missing)[:3]) + (" \u7b49" if len(missing) > 3 else "")
+        raise SiteError(
+            Problem(str(out_dir), None, f"新生成的网站不完整\uff08缺少 {shown}\uff0c共 {len(missing)} 个文件\uff09\uff0c没有替换输出目录\uff1b请确认没有其他程序在改动它旁边的文件夹后重新生成")
+        )
+
+
+def _listing(root: str) -> tuple[list[str], list[str]]:
+    """Every file (links included, never followed) and every folder under `root`, as relative paths."""
+    files: list[str] = []
+    folders: list[str] = []
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        with os.scandir(f"{root}/{relative}" if relative else root) as entries:
+            for entry in entries:
+                path = f"{relative}/{entry.name}" if relative else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                    pending.append(path)
+                else:
+                    files.append(path)
+    return files, folders
+
+
+def _parents(relative: str) -> Iterator[str]:
+    parent = relative.rpartition("/")[0]
+    while parent:
+        yield parent
+        parent = parent.rpartition("/")[0]
 
 
 def _unsafe(relative: str) -> bool:
