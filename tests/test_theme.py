@@ -16,7 +16,9 @@ from sitegen import theme
 from sitegen.errors import SiteError
 from sitegen.theme import THEME_DIR, layout_folders, layout_templates, layouts_digest, static_files
 
-THEME_TEMPLATES = {
+# Every template the theme ships, read from the package; CORE_TEMPLATES must always be among them.
+THEME_TEMPLATES = {p.relative_to(THEME_DIR / "layouts").as_posix() for p in (THEME_DIR / "layouts").rglob("*.html")}
+CORE_TEMPLATES = {
     "404.html", "article.html", "base.html", "home.html", "list.html", "search.html", "terms.html",
     "partials/cards.html", "partials/disclaimer.html", "partials/footer.html", "partials/header.html",
     "partials/hot_searches.html", "partials/pagination.html", "partials/source_notice.html",
@@ -42,6 +44,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_the_theme_holds_every_default_template_and_asset() -> None:
+    assert CORE_TEMPLATES <= THEME_TEMPLATES
     assert set(layout_templates(Path("/nonexistent-site"))) == THEME_TEMPLATES
     assert set(static_files(Path("/nonexistent-site"))) == THEME_STATIC
 
@@ -195,5 +198,5 @@ def test_the_wheel_ships_the_theme_and_the_starter_site(tmp_path: Path) -> None:
     starter = REPO / "src/sitegen/starter"
     starter_files = {f"sitegen/starter/{p.relative_to(starter).as_posix()}" for p in starter.rglob("*") if p.is_file()}
     assert theme_files <= shipped and starter_files <= shipped
-    assert {f"sitegen/theme/layouts/{name}" for name in THEME_TEMPLATES} <= shipped
+    assert {f"sitegen/theme/layouts/{name}" for name in CORE_TEMPLATES} <= shipped
     assert {"sitegen/theme.py", "sitegen/init.py", "sitegen/py.typed"} <= shipped

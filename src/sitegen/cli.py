@@ -217,6 +217,26 @@ def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) ->
     click.echo(path.as_posix())
 
 
+@main.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+def init_command(folder: Path) -> None:
+    """Start a new site in FOLDER (new or empty): site.toml, an example article and page, .gitignore, netlify.toml."""
+    import shlex
+
+    from .init import init_site
+
+    try:
+        written = init_site(folder)
+    except SiteError as error:
+        for problem in error.problems:
+            click.secho(f"错误 {problem}", fg="red", err=True)
+        _exit_with("未能创建站点\u3002")
+    for path in written:
+        click.echo(printable(path.as_posix()))
+    site = printable(shlex.quote(folder.as_posix()))  # a command to copy, so quoted for the shell
+    click.echo(f"已创建新站点 {printable(folder.as_posix())}\uff1b预览\uff1asitegen serve --site {site}\uff0c构建\uff1asitegen build --site {site}")
+
+
 @main.command("check")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
