@@ -123,7 +123,7 @@ def test_css_change_applies_without_reload(page, site: Path, server: Running) ->
 def test_served_pages_have_the_script_and_built_files_do_not(page, site: Path, server: Running) -> None:
     open_live(page, server, ARTICLE_URL)
     assert page.locator('script[src="/__sitegen__/reload.js"]').count() == 1
-    on_disk = (site / "public" / "yibao" / "shenzhen-menzhen" / "index.html").read_text(encoding="utf-8")
+    on_disk = (server.server.out_dir / "yibao" / "shenzhen-menzhen" / "index.html").read_text(encoding="utf-8")
     assert "__sitegen__" not in on_disk
     status, _, _ = request(server.port, "/%2e%2e/site.toml")
     assert status in (403, 404)

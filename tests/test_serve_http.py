@@ -13,12 +13,13 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from conftest import TODAY, make_site
+from conftest import TODAY, build_site, make_site
 
 import sitegen.serve as serve_module
 from sitegen.build import BuildOptions
@@ -42,11 +43,11 @@ ARTICLE_URL = "/yibao/shenzhen-menzhen/"
 class Running:
     """A DevServer on a free port, rebuilding in a background thread; its events are recorded."""
 
-    def __init__(self, site: Path, **build_options):
+    def __init__(self, site: Path, serve_options: dict | None = None, **build_options):
         self.site = site
         self.events: list[ServeEvent] = []
         self._changed = threading.Condition()
-        options = ServeOptions(build=BuildOptions(site_dir=site, today=TODAY, **build_options), port=0)
+        options = ServeOptions(build=BuildOptions(site_dir=site, today=TODAY, **build_options), port=0, **(serve_options or {}))
         self.server = DevServer(options, self._record)
 
     def _record(self, event: ServeEvent) -> None:
@@ -77,8 +78,8 @@ class Running:
 
 
 @contextmanager
-def running(site: Path, **build_options) -> Iterator[Running]:
-    run = Running(site, **build_options)
+def running(site: Path, serve_options: dict | None = None, **build_options) -> Iterator[Running]:
+    run = Running(site, serve_options, **build_options)
     run.server.start()
     thread = threading.Thread(target=run.server.run_forever, daemon=True)
     thread.start()
@@ -90,10 +91,11 @@ def running(site: Path, **build_options) -> Iterator[Running]:
         assert not thread.is_alive()
 
 
-def request(port: int, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def request(port: int, target: str, method: str = "GET", host: str | None = "localhost") -> tuple[int, dict[str, str], bytes]:
     """Send `target` exactly as given (no client-side normalising) and read the answer."""
+    host_line = b"" if host is None else b"Host: " + host.encode("latin-1") + b"\r\n"
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"{method} ".encode() + target.encode("latin-1") + b" HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        sock.sendall(f"{method} ".encode() + target.encode("latin-1") + b" HTTP/1.0\r\n" + host_line + b"\r\n")
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -186,7 +188,7 @@ def test_content_types_and_no_store(shared: Running, target: str, expected_type:
 
 
 def test_pretty_urls(shared: Running) -> None:
-    on_disk = (shared.site / "public" / "topics" / "yibao" / "index.html").read_bytes()
+    on_disk = (shared.server.out_dir / "topics" / "yibao" / "index.html").read_bytes()
     status, _, body = request(shared.port, "/topics/yibao/")
     assert status == 200
     assert body.replace(re.search(rb'<script src="/__sitegen__/reload.js"[^>]*></script>\n', body).group(0), b"") == on_disk
@@ -256,6 +258,117 @@ def test_raw_nul_and_absolute_targets_are_refused(shared: Running) -> None:
     assert SECRET.encode() not in answer
     status, _, body = request(shared.port, str(shared.site / "secret.txt"))
     assert status in (403, 404) and SECRET.encode() not in body
+
+
+# ---------------------------------------------------------------------------------------------
+# Host names, long paths, clients that stop reading
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "localhost.evil.example", "127.0.0.1.nip.io", "", None])
+def test_a_foreign_host_name_is_refused(shared: Running, host: str | None) -> None:
+    # DNS rebinding: a page on evil.example resolves its name to 127.0.0.1 and reads the preview.
+    for target in ("/", ARTICLE_URL, "/__sitegen__/events", "/css/site.css"):
+        status, headers, body = request(shared.port, target, host=host)
+        assert status == 403, (host, target)
+        assert headers["content-type"] == "text/plain; charset=utf-8"
+        assert "禁止访问" in body.decode("utf-8") and "--allowed-host" in body.decode("utf-8")
+        assert len(body) < 300 and "需要先绑定社康中心".encode() not in body
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:8000", "127.0.0.1", "127.0.0.1:8000", "[::1]:8000", "192.168.1.20:8000", "app.localhost"])
+def test_local_names_and_addresses_are_served(shared: Running, host: str) -> None:
+    status, _, body = request(shared.port, ARTICLE_URL, host=host)
+    assert status == 200 and "需要先绑定社康中心".encode() in body
+
+
+def test_allowed_hosts_and_the_bound_name(tmp_path: Path) -> None:
+    options = ServeOptions(build=BuildOptions(site_dir=tmp_path), host="preview.lan", allowed_hosts=("Tunnel.Example.", "box"))
+    server = DevServer(options)
+    assert server.allows_host("preview.lan:8000") and server.allows_host("tunnel.example") and server.allows_host("BOX:80")
+    assert not server.allows_host("other.example") and not server.allows_host("box.evil.example")
+    assert not DevServer(ServeOptions(build=BuildOptions(site_dir=tmp_path), host="0.0.0.0")).allows_host("0.0.0.0.evil.example")
+
+
+def test_a_refused_host_is_named_once_in_the_terminal(shared: Running) -> None:
+    for _ in range(3):
+        request(shared.port, "/", host="rebind.example")
+    warnings = [e.message for e in shared.of_kind("warning") if "rebind.example" in e.message]
+    assert len(warnings) == 1 and "--allowed-host rebind.example" in warnings[0]
+
+
+@pytest.mark.parametrize("target", ["/" + "a" * 256, "/css/" + "%E5%8C%BB" * 86, "/x" * 3000, "/" + "a" * 60000 + "/"])
+def test_a_path_too_long_for_any_file_is_404_and_not_echoed(shared: Running, target: str) -> None:
+    before = len(shared.events)
+    status, _, body = request(shared.port, target)
+    assert status == 404 and "页面不存在".encode() in body
+    assert len(shared.events) == before  # nothing for the terminal, least of all the path
+
+
+def test_the_longest_possible_name_is_still_looked_up(shared: Running) -> None:
+    name = "b" * 251 + ".txt"  # 255 bytes
+    (shared.server.out_dir / name).write_text("long name\n", encoding="utf-8")
+    try:
+        status, _, body = request(shared.port, "/" + name)
+    finally:
+        (shared.server.out_dir / name).unlink()
+    assert status == 200 and body == b"long name\n"
+
+
+def _request_threads() -> int:
+    return sum(1 for thread in threading.enumerate() if "process_request_thread" in thread.name)
+
+
+def test_clients_that_stop_reading_are_dropped_and_others_are_served_meanwhile(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    size = 32 * 1024 * 1024  # far more than the socket buffers hold
+    (site / "static" / "big.bin").write_bytes(b"\0" * size)
+    with running(site, serve_options={"idle_timeout": 1.0}) as run:
+        baseline = _request_threads()
+        stalled = []
+        tracemalloc.start()
+        try:
+            for _ in range(4):
+                sock = socket.create_connection(("127.0.0.1", run.port), timeout=10)
+                sock.sendall(b"GET /big.bin HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                stalled.append(sock)
+                assert sock.recv(16).startswith(b"HTTP/1.0 200")  # the answer has begun
+            # Each stalled answer costs the server its socket buffers, not a copy of the file.
+            assert tracemalloc.get_traced_memory()[0] < size
+        finally:
+            tracemalloc.stop()
+        idle = socket.create_connection(("127.0.0.1", run.port), timeout=10)  # sends nothing at all
+        try:
+            run.wait_for(lambda events: _request_threads() >= baseline + 5)
+            # While they hang, other requests are answered.
+            status, headers, body = request(run.port, ARTICLE_URL)
+            assert status == 200 and "需要先绑定社康中心".encode() in body
+            status, headers, _ = request(run.port, "/big.bin", method="HEAD")
+            assert status == 200 and int(headers["content-length"]) == size
+            # Past the timeout the server gives up on all five; a reader then gets less than the
+            # file and the end of the stream.
+            run.wait_for(lambda events: _request_threads() <= baseline)
+            assert idle.recv(1024) == b""
+            for sock in stalled:
+                received = 0
+                try:
+                    while chunk := sock.recv(1 << 20):
+                        received += len(chunk)
+                except ConnectionResetError:
+                    pass
+                assert received < size
+        finally:
+            for sock in [*stalled, idle]:
+                sock.close()
+        assert not run.of_kind("warning")
+
+
+def test_a_big_file_is_sent_whole_to_a_client_that_reads(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    (site / "static" / "big.bin").write_bytes(data)
+    with running(site) as run:
+        status, headers, body = request(run.port, "/big.bin")
+    assert status == 200 and body == data and headers["content-type"] == "application/octet-stream"
 
 
 def test_resolve_request_path_never_leaves_the_folder(tmp_path: Path) -> None:
@@ -340,12 +453,45 @@ def test_describe_changes_drops_files_that_came_and_went(tmp_path: Path) -> None
 
 
 def test_built_files_never_hold_the_reload_script(shared: Running) -> None:
-    pages = list((shared.site / "public").rglob("*.html"))
+    pages = list(shared.server.out_dir.rglob("*.html"))
     assert pages
     for page in pages:
         assert "__sitegen__" not in page.read_text(encoding="utf-8"), page
     _, _, body = request(shared.port, ARTICLE_URL)
     assert body.count(b"/__sitegen__/reload.js") == 1
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_preview_with_drafts_never_touches_public(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site, drafts=True) as run:
+        preview = run.server.out_dir
+        drafts = [p for p in preview.rglob("index.html") if "<title>儿童过敏性鼻炎怎么办" in p.read_text(encoding="utf-8")]
+        assert len(drafts) == 1
+        _, _, body = request(run.port, "/" + drafts[0].parent.relative_to(preview).as_posix() + "/")
+        assert b'<meta name="robots" content="noindex">' in body and "这是一篇草稿".encode() in body
+        assert request(run.port, "/robots.txt")[2] == b"User-agent: *\nDisallow: /\n"
+    assert not (site / "public").exists()
+    assert preview.is_relative_to(site / ".sitegen-cache")  # git-ignored with the cache
+
+    build_site(site)  # the site as it would be deployed
+    deployed = _files(site / "public")
+    with running(site, drafts=True, future=True) as run:
+        edit(site, ARTICLE, "需要先绑定社康中心", "需要先绑定家庭医生")
+        run.wait_for_builds(2)
+    assert _files(site / "public") == deployed
+    assert not [p for p in site.glob(".sitegen-*") if p.name != ".sitegen-cache"]
+
+
+def test_out_still_chooses_the_folder(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    with running(site, out_dir=tmp_path / "elsewhere") as run:
+        assert run.server.out_dir == (tmp_path / "elsewhere").absolute()
+        assert (tmp_path / "elsewhere" / "index.html").is_file()
+    assert not (site / "public").exists()
 
 
 def test_event_stream_reload_errors_and_recovery(tmp_path: Path) -> None:
@@ -435,7 +581,7 @@ def test_changes_to_site_toml_are_seen_even_when_saved_by_rename(tmp_path: Path)
             temporary = site / "site.toml.tmp-save"
             temporary.write_text(new, encoding="utf-8")
             os.replace(temporary, site / "site.toml")
-            run.wait_for(lambda events: any(title in e.message for e in events) or f"<title>{title}</title>" in (site / "public" / "index.html").read_text(encoding="utf-8"))
+            run.wait_for(lambda events: any(title in e.message for e in events) or f"<title>{title}</title>" in (run.server.out_dir / "index.html").read_text(encoding="utf-8"))
         assert "site.toml" in run.of_kind("built")[-1].changes
 
 
@@ -467,10 +613,11 @@ def test_interrupted_rebuild_leaves_no_staging_folder(tmp_path: Path, monkeypatc
     site = make_site(tmp_path, "basic")
     run = Running(site)
     run.server.start()
+    out = run.server.out_dir
     try:
         def interrupted(options):
-            (site / ".sitegen-staging-public-deadbeef").mkdir()
-            (site / "public").rename(site / ".sitegen-retired-public-deadbeef")
+            (out.parent / f".sitegen-staging-{out.name}-deadbeef").mkdir()
+            out.rename(out.parent / f".sitegen-retired-{out.name}-deadbeef")
             raise KeyboardInterrupt
 
         monkeypatch.setattr(serve_module, "build", interrupted)
@@ -479,7 +626,8 @@ def test_interrupted_rebuild_leaves_no_staging_folder(tmp_path: Path, monkeypatc
     finally:
         run.server.stop()
     assert not [p for p in site.glob(".sitegen-*") if p.name != ".sitegen-cache"]
-    assert (site / "public" / "index.html").is_file()  # the output moved aside is put back
+    assert not list(out.parent.glob(".sitegen-*"))
+    assert (out / "index.html").is_file()  # the output moved aside is put back
 
 
 def test_event_streams_end_when_the_server_stops(tmp_path: Path) -> None:
@@ -594,7 +742,7 @@ def test_with_search_on_an_edit_reloads_first_and_the_index_catches_up_after(tmp
     source = sorted((site / "content").rglob("*.md"))[9]
     with running(site) as run:
         run.wait_for_builds(1)
-        public = site / "public"
+        public = run.server.out_dir
         folder, entry = public.stat().st_ino, public / "pagefind" / "pagefind-entry.json"
         assert entry.is_file() and not run.of_kind("indexed")  # the first build indexes as it goes
 
@@ -610,3 +758,125 @@ def test_with_search_on_an_edit_reloads_first_and_the_index_catches_up_after(tmp
         assert not [p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith(".sitegen-pagefind")]
         status, _, _ = request(run.port, "/pagefind/pagefind-entry.json")
         assert status == 200
+
+
+class ServeProcess:
+    """`sitegen serve --port 0` in a process of its own, its output read line by line."""
+
+    def __init__(self, site: Path, *args: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen.cli", "serve", "--port", "0", *args],
+            cwd=site,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self.lines: queue.Queue = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.process.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._read, args=(self.process.stderr, self.stderr), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, kept: list[str]) -> None:
+        for line in stream:
+            kept.append(line)
+            self.lines.put(line)
+
+    def line_with(self, text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if text in line:
+                return line
+        self.process.kill()
+        raise AssertionError(f"no line with {text!r}; output: {self.stdout + self.stderr}")
+
+    def stop(self, signum: int) -> int:
+        self.process.send_signal(signum)
+        try:
+            self.process.wait(timeout=20)
+        finally:
+            self.process.kill()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return self.process.returncode
+
+
+def test_cli_serve_template_error_and_sigterm_with_workers_print_no_traceback(tmp_path: Path) -> None:
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    site = corpus.make_corpus(120, tmp_path / "site", seed=4)  # enough pages to fork workers
+    serving = ServeProcess(site)
+    try:
+        serving.line_with("预览地址")
+        # A template that fails while rendering, in the workers: one line, not their tracebacks.
+        layout = site / "layouts" / "article.html"
+        good = layout.read_bytes() if layout.exists() else None  # the site's own, or the theme's
+        layout.parent.mkdir(exist_ok=True)
+        layout.write_text("<h1>{{ article.title.no_such_method() }}</h1>\n", encoding="utf-8")
+        serving.line_with("生成失败")
+        problem = serving.line_with("layouts/article.html")
+        assert "模板出错" in problem
+        if good is None:
+            layout.unlink()
+        else:
+            layout.write_bytes(good)
+        serving.line_with("已重新生成")
+        # A file name that would retitle the terminal (an OSC sequence) is printed escaped.
+        evil = site / "content" / "yibao" / "evil\x1b]0;pwned\x07.md"
+        evil.write_text("---\ntitle: [坏了\n---\n正文\n", encoding="utf-8")
+        serving.line_with("生成失败")
+    finally:
+        returncode = serving.stop(signal.SIGTERM)
+    output = "".join(serving.stdout + serving.stderr)
+    assert returncode == 0, output
+    assert "Traceback" not in output and "\x1b]" not in output and "\x07" not in output
+    assert "evil\\x1b]0;pwned\\x07.md" in output
+    assert "预览已停止" in output
+    assert len(serving.stderr) < 12, serving.stderr  # one line a problem, no stack dumps
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_moment_stops_serve_without_a_traceback(tmp_path: Path, signum: int) -> None:
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    site = corpus.make_corpus(120, tmp_path / "site", seed=4)
+    # While loading, during the first build (workers forked), and while serving. Not in the first
+    # few ms: there Python itself runs, before any line of sitegen could catch the signal.
+    for delay in (0.3, 0.8, 1.5, None):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "serve", "--port", "0"],
+            cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True,
+        )  # fmt: skip
+        if delay is None:
+            while "预览地址" not in (line := process.stdout.readline()):
+                assert line, "serve ended before it was ready"
+        else:
+            time.sleep(delay)
+        os.killpg(process.pid, signum)  # the whole group, as a terminal's Ctrl-C does
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"serve hung after the signal at {delay} s")
+        assert "Traceback" not in stderr, (delay, stderr)
+        assert process.returncode in (0, 130) or (process.returncode == -signal.SIGTERM and not stderr), (delay, process.returncode, stderr)
+        assert not [p for p in site.glob(".sitegen-*") if p.name != ".sitegen-cache"]

@@ -39,7 +39,7 @@ from .cache import (
 from .config import CONFIG_FILE, RelatedSettings, load_config
 from .content import ContentScan, load_content, parse_article, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
-from .feeds import robots_page, sitemap_pages
+from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_pages
 from .markdown import BodyPage, render_bodies, render_markdown
 from .output import PatchedOutput, StagedOutput, build_lock, check_output_folder, stop_if_asked
 from .related import RelatedInput, rank_related
@@ -66,6 +66,8 @@ class BuildOptions:
     today: dt.date | None = None
     jobs: int | None = None  # None: every core
     cache: bool = True  # keep .sitegen-cache/ for fast rebuilds
+    # Keep search engines out (meta robots, robots.txt, Netlify's _headers); drafts and future imply it.
+    noindex: bool = False
     on_progress: Callable[[int, int], None] | None = None  # (pages done, pages to render)
     on_wait: Callable[[], None] | None = None  # called once if another build holds the site's lock
     lock_wait: float = 1800.0  # seconds to wait for another build before giving up
@@ -172,6 +174,7 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     with timer("config"):
         config = load_config(site_dir, options.base_url)
     search = config.search if options.search is None else options.search
+    noindex = options.noindex or options.drafts or options.future  # unreviewed pages stay unlisted
     if cache.excerpt_length != config.excerpt_length:
         cache.forget_articles()  # the facts hold excerpts of another length, and sources no body
 
@@ -198,7 +201,7 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     site = model.site
 
     with timer("plan"):
-        specs = plan_pages(site, layouts)
+        specs = plan_pages(site, layouts, noindex=noindex)
         refuse_shared_paths(site, specs)
     if site.redirects:
         _check_redirects(site, specs)
@@ -231,13 +234,14 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     with output as staged:
         with timer("pages"):
             renderer = PageRenderer(
-                site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates
+                site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates,
+                noindex=noindex,
             )
             records, written, rendered = _write_pages(staged, changed, carried, renderer, jobs, options.on_progress)
         stop_if_asked("pages")
         with timer("sitemap"):
             written += _write_sitemaps(staged, site, specs, previous, records)
-            robots = robots_page(site)
+            robots = robots_page(site, noindex)
             written += staged.write(robots.path, robots.content)
             records[robots.path] = _record(staged, robots.path, "")
         with timer("static"):
@@ -245,6 +249,10 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
             static = staged.copy_static(site_dir / STATIC_DIR, taken)
             for relative in taken - set(records):
                 records[relative] = _record(staged, relative, "")
+            if noindex:  # written after static/, whose own _headers it extends
+                headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
+                written += staged.write(headers.path, headers.content)
+                records[headers.path] = _record(staged, headers.path, "")
             staged.remove_others(set(records), kept_index)
         if search and not index_later:
             with timer("search index"):
@@ -306,7 +314,7 @@ def _inputs_signature(
 ) -> str:
     """A digest of everything a build reads: options, settings, layouts, and every source file's stat."""
     digest = hashlib.blake2b(digest_size=16)
-    choices = (options.drafts, options.future, options.base_url, options.search, today, str(out_dir.absolute()))
+    choices = (options.drafts, options.future, options.noindex, options.base_url, options.search, today, str(out_dir.absolute()))
     digest.update(repr(choices).encode("utf-8"))
     try:
         digest.update((site_dir / CONFIG_FILE).read_bytes())
@@ -321,6 +329,13 @@ def _inputs_signature(
         for path in sorted(static.rglob("*")):
             digest.update(f"{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # none, or unreadable: copying static/ has reported that already
+        return b""
 
 
 def _stat_or_missing(path: Path) -> object:

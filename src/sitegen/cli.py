@@ -176,15 +176,18 @@ def _print_serve_event(event) -> None:
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME", help="Also answer requests for this host name (besides localhost and IP addresses); repeatable.")
 def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, drafts: bool, future: bool, open_browser: bool, allowed_hosts: tuple[str, ...]) -> None:
     """Preview the site: build, serve, and rebuild and reload the browser on every change."""
-    # Imported here so that `sitegen build` does not load the HTTP server and the file watcher.
-    from .serve import ServeError, ServeOptions, serve
-
-    build_options = BuildOptions(site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future)
     try:
+        # Imported here so that `sitegen build` does not load the HTTP server and the file watcher.
+        from .serve import ServeError, ServeOptions, serve
+
+        build_options = BuildOptions(site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future)
         options = ServeOptions(build=build_options, host=host, port=port, open_browser=open_browser, allowed_hosts=allowed_hosts)
-        serve(options, _print_serve_event)
-    except ServeError as error:
-        _exit_with(str(error))
+        try:
+            serve(options, _print_serve_event)
+        except ServeError as error:
+            _exit_with(str(error))
+    except KeyboardInterrupt:  # before serve() took over Ctrl-C (click would print "Aborted!")
+        _exit_with("预览已停止\u3002", 130)
 
 
 # --- sitegen new / sitegen check --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Machine-readable pages: Atom feeds, the sitemap (or sitemap index) and robots.txt.
+"""Machine-readable pages: Atom feeds, the sitemap (or sitemap index), robots.txt and Netlify's _headers.
 
 Built with ElementTree rather than templates, so every value is escaped by construction.
 """
@@ -83,10 +83,27 @@ def _escaped(text: str) -> str:
     return _NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def robots_page(site: Site) -> Page:
+def robots_page(site: Site, noindex: bool = False) -> Page:
+    """robots.txt: crawl everything and read the sitemap, or with `noindex` crawl nothing."""
+    if noindex:
+        return Page("robots.txt", b"User-agent: *\nDisallow: /\n")
     prefix = base_path(site.config)
     text = f"User-agent: *\nAllow: /\n\nSitemap: {site.absolute_url(prefix + '/sitemap.xml')}\n"
     return Page("robots.txt", text.encode("utf-8"))
+
+
+NETLIFY_HEADERS = "_headers"
+# robots.txt stops the crawlers that honour it; the meta tag and this header tell any crawler that
+# fetches a file anyway not to list it, the header also for feeds, images and PDFs. Netlify adds
+# these rules to netlify.toml's headers.
+_NOINDEX_RULE = b"/*\n  X-Robots-Tag: noindex\n"
+
+
+def noindex_headers_page(existing: bytes = b"") -> Page:
+    """Netlify's _headers telling search engines to list no file: the site's own rules, then ours."""
+    if existing and not existing.endswith(b"\n"):
+        existing += b"\n"
+    return Page(NETLIFY_HEADERS, existing + _NOINDEX_RULE)
 
 
 # Characters XML 1.0 forbids even as references; ElementTree would write them and make the feed

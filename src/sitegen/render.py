@@ -112,12 +112,13 @@ def _term_facts(term: Term) -> tuple:
     return (term.kind, term.name, term.title, term.slug, term.url, term.description, term.count, term.policy)
 
 
-def plan_pages(site: Site, layouts: str) -> list[PageSpec]:
+def plan_pages(site: Site, layouts: str, noindex: bool = False) -> list[PageSpec]:
     """Every page of the site (without the sitemap), each with the fingerprint of its content."""
     prefix = base_path(site.config)
     shared = _digest(
         __version__,
         layouts,
+        noindex,
         site.config.model_dump_json(),
         prefix,
         site.search,
@@ -233,8 +234,10 @@ class PageRenderer:
         layouts_dir: Path,
         body_page: Callable[[str], BodyPage | None],
         bytecode_cache: jinja2.BytecodeCache | None = None,
+        noindex: bool = False,
     ):
         self.site = site
+        self.noindex = noindex  # every page asks search engines to stay out (drafts, previews)
         self.layouts_dir = layouts_dir
         self.env = layouts_environment(layouts_dir, bytecode_cache)
         self.prefix = base_path(site.config)
@@ -361,7 +364,7 @@ class PageRenderer:
             "url": url,
             "canonical": self.site.absolute_url(url),
             "kind": kind,
-            "index": index,
+            "index": index and not self.noindex,
         }
 
 

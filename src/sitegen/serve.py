@@ -1,7 +1,8 @@
 """`sitegen serve`: build the site, serve it locally, rebuild on every change and reload the tabs.
 
-Rebuilds run the one pipeline, `build.build()`, into the ordinary output folder; the server only
-reads that folder. Live reload works over Server-Sent Events: served HTML pages (never the files on
+Rebuilds run the one pipeline, `build.build()`, into a preview folder of their own
+(`.sitegen-cache/preview/`), never into `public/`, so drafts shown here can never be deployed by
+mistake; the server only reads that folder. Live reload works over Server-Sent Events: served HTML pages (never the files on
 disk) get a small script that listens on `/__sitegen__/events` and reloads the page, swaps its
 stylesheets when only CSS changed, or shows the build's problems in an overlay while the site is
 broken. The library never prints: everything worth telling arrives at the `on_event` callback.
@@ -9,6 +10,7 @@ broken. The library never prints: everything worth telling arrives at the `on_ev
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import mimetypes
 import os
@@ -27,14 +29,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 import watchfiles
 
 from .build import STATIC_DIR, BuildOptions, BuildResult, build, refresh_search_index
+from .cache import CACHE_DIR
 from .config import load_config
 from .content import CONTENT_DIR
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, printable
 from .output import RETIRED_MARK, check_output_folder, remove_leftovers
 from .render import LAYOUTS_DIR
 from .site import base_path
@@ -55,6 +58,17 @@ GATHER_SECONDS = 0.15
 SSE_PING_SECONDS = 15.0
 SSE_RETRY_MS = 1000
 MISSING_FILE_WAIT_SECONDS = 30.0
+PREVIEW_DIR = Path(CACHE_DIR) / "preview"  # inside the site folder; git-ignored with the cache
+# A connection that sends or reads nothing for this long is dropped: a tab that stopped reading a
+# big file must not hold a thread and its socket for ever.
+IDLE_TIMEOUT_SECONDS = 30.0
+# No file name in the output is longer than the file systems allow (255 bytes); a longer segment,
+# or a target longer than any page's path, is answered 404 at once without touching the disk.
+MAX_SEGMENT_BYTES = 255
+MAX_TARGET_BYTES = 4096
+# Names that cannot be an attacker's DNS name: a page on another site that resolves its own name
+# to 127.0.0.1 (DNS rebinding) sends that name as Host, and is refused.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 # Editor droppings: vim swap files and its 4913 write test, backups, Emacs autosaves.
 _TEMP_NAMES = {"4913"}
@@ -89,6 +103,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000  # 0: any free port
     open_browser: bool = False
+    allowed_hosts: tuple[str, ...] = ()  # Host names served besides local ones and IP addresses
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -389,6 +405,8 @@ def resolve_request_path(out_dir: Path, target: str, prefix: str = "") -> Resolu
     """
     raw = target.split("#", 1)[0]
     raw_path, _, query = raw.partition("?")
+    if too_long(raw_path):
+        return Resolution(HTTPStatus.NOT_FOUND)
     if not raw_path.startswith("/") or "\\" in raw_path or "%5c" in raw_path.lower():
         return Resolution(HTTPStatus.FORBIDDEN)
     try:
@@ -419,15 +437,50 @@ def resolve_request_path(out_dir: Path, target: str, prefix: str = "") -> Resolu
         return Resolution(HTTPStatus.NOT_FOUND)
     if real != root and root not in real.parents:
         return Resolution(HTTPStatus.FORBIDDEN)
-    if real.is_dir():
-        if not trailing and parts:
-            pretty = "/" + "/".join(parts) + "/"
-            return Resolution(HTTPStatus.MOVED_PERMANENTLY, location=quote(prefix + pretty) + (f"?{query}" if query else ""))
-        index = real / "index.html"
-        return Resolution(HTTPStatus.OK, file=index) if index.is_file() else Resolution(HTTPStatus.NOT_FOUND)
-    if real.is_file() and not trailing:
-        return Resolution(HTTPStatus.OK, file=real)
+    try:
+        if real.is_dir():
+            if not trailing and parts:
+                pretty = "/" + "/".join(parts) + "/"
+                return Resolution(HTTPStatus.MOVED_PERMANENTLY, location=quote(prefix + pretty) + (f"?{query}" if query else ""))
+            index = real / "index.html"
+            return Resolution(HTTPStatus.OK, file=index) if index.is_file() else Resolution(HTTPStatus.NOT_FOUND)
+        if real.is_file() and not trailing:
+            return Resolution(HTTPStatus.OK, file=real)
+    except OSError:  # is_dir() lets some errors through (a name too long, no permission)
+        pass
     return Resolution(HTTPStatus.NOT_FOUND)
+
+
+def too_long(raw_path: str) -> bool:
+    """Whether a raw request path is longer than any file in the output can be named."""
+    if len(raw_path) > MAX_TARGET_BYTES:
+        return True
+    return any(len(unquote_to_bytes(segment)) > MAX_SEGMENT_BYTES for segment in raw_path.split("/"))
+
+
+def host_name(host_header: str | None) -> str | None:
+    """The name in a Host header, lowercase, without port or brackets; None if it has none."""
+    if not host_header:
+        return None
+    name = host_header.strip().lower()
+    if name.startswith("["):  # [::1]:8000
+        name, _, rest = name[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            return None
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name.rstrip(".") or None
+
+
+def is_local_or_address(name: str) -> bool:
+    """Whether a Host name cannot be someone else's DNS name: a loopback name or an IP address."""
+    if name in LOCAL_HOSTS or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def content_type(path: Path) -> str:
@@ -451,6 +504,8 @@ class DevServer:
     """The preview server: start(), then run_forever() (or rebuild() by hand), then stop()."""
 
     def __init__(self, options: ServeOptions, on_event: EventCallback | None = None):
+        if options.build.out_dir is None:
+            options = replace(options, build=replace(options.build, out_dir=options.build.site_dir / PREVIEW_DIR))
         self.options = options
         self.site_dir = options.build.site_dir
         self.out_dir = options.build.output.absolute()
@@ -466,6 +521,20 @@ class DevServer:
         self._httpd: _PreviewHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
         self.url = ""
+        bound = [] if options.host in ("", "0.0.0.0", "::") else [options.host.strip("[]").lower()]
+        self._allowed_hosts = frozenset(bound + [name.strip().lower().rstrip(".") for name in options.allowed_hosts])
+        self._refused_hosts: set[str] = set()
+
+    def allows_host(self, host_header: str | None) -> bool:
+        """Whether to answer a request with this Host header (see LOCAL_HOSTS: DNS rebinding)."""
+        name = host_name(host_header)
+        if name is not None and (name in self._allowed_hosts or is_local_or_address(name)):
+            return True
+        shown = _for_terminal(name or "", 80)
+        if len(self._refused_hosts) < 20 and shown not in self._refused_hosts:  # once a name, and not for ever
+            self._refused_hosts.add(shown)
+            self._emit(ServeEvent("warning", f"已拒绝 Host 为\u201c{shown}\u201d的请求\uff1b如需用这个名字访问预览\uff0c请加上 --allowed-host {shown or '名字'}"))
+        return False
 
     # -- lifecycle --
 
@@ -520,8 +589,8 @@ class DevServer:
         self.hub.close()
         if self._httpd is None:
             return  # never listened (port taken): nothing was running to report as stopped
-        if self._http_thread is not None:
-            self._httpd.shutdown()
+        if self._http_thread is not None and self._http_thread.ident is not None:
+            self._httpd.shutdown()  # waits for serve_forever(): for ever if that never started
             self._http_thread.join(timeout=5)
         self._httpd.server_close()
         self._httpd = None
@@ -623,20 +692,25 @@ def serve(options: ServeOptions, on_event: EventCallback | None = None) -> None:
     # SIGTERM (an IDE's stop button, a process manager) ends the preview as cleanly as Ctrl-C.
     previous_term = _set_signal(signal.SIGTERM, _interrupt)
     try:
-        server.start()
-        if options.open_browser:
-            webbrowser.open(f"{server.url}{server.prefix}/")
-        server.run_forever()
-    except KeyboardInterrupt:
+        try:
+            server.start()
+            if options.open_browser:
+                webbrowser.open(f"{server.url}{server.prefix}/")
+            server.run_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            # A second Ctrl-C or SIGTERM while shutting down would only leave a traceback behind.
+            previous_int = _set_signal(signal.SIGINT, signal.SIG_IGN)
+            _set_signal(signal.SIGTERM, signal.SIG_IGN)
+            try:
+                server.stop()
+            finally:
+                _set_signal(signal.SIGINT, previous_int)
+    except KeyboardInterrupt:  # one that came between two of the lines above
         pass
     finally:
-        # A second Ctrl-C while shutting down would only leave a traceback behind.
-        previous_int = _set_signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            server.stop()
-        finally:
-            _set_signal(signal.SIGINT, previous_int)
-            _set_signal(signal.SIGTERM, previous_term)
+        _set_signal(signal.SIGTERM, previous_term)
 
 
 def _interrupt(signum, frame) -> None:
@@ -687,7 +761,14 @@ class _PreviewHTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
-        self.preview._emit(ServeEvent("warning", f"处理请求时出错：{type(exc).__name__}: {exc}"))
+        # The message may hold the request's path: shortened and escaped, never 64 KB of it.
+        self.preview._emit(ServeEvent("warning", f"处理请求时出错\uff1a{type(exc).__name__}: {_for_terminal(str(exc))}"))
+
+
+def _for_terminal(text: str, limit: int = 200) -> str:
+    """`text` safe to print: control characters and escape sequences shown escaped, `limit` at most."""
+    text = printable(text)
+    return text if len(text) <= limit else text[:limit] + "\u2026"
 
 
 # For a site without 404.html, or never built: still HTML, so the reload script and overlay work.
@@ -701,6 +782,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: _PreviewHTTPServer
     server_version = "sitegen-serve"
 
+    def setup(self) -> None:
+        # StreamRequestHandler sets this on the socket: a client that sends or reads nothing for
+        # so long is dropped (a read or write raises TimeoutError and the thread ends).
+        self.timeout = self.server.preview.options.idle_timeout
+        super().setup()
+
     def do_GET(self) -> None:
         self._respond(send_body=True)
 
@@ -712,6 +799,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool) -> None:
         preview = self.server.preview
+        if not preview.allows_host(self.headers.get("Host")):
+            body = "403 禁止访问\uff1a预览只回应本机名字\uff08localhost\uff09和 IP 地址\uff1b其他名字请用 --allowed-host 加上\n"
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", body.encode("utf-8"), send_body)
+            return
         path = self.path.split("?", 1)[0]
         if path == EVENTS_PATH:
             self._events(send_body)
@@ -722,7 +813,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Read the token before the file: the page is then never older than the build it names.
         token = preview.hub.build_token
         resolution = resolve_request_path(preview.out_dir, self.path, preview.prefix)
-        if resolution.status == HTTPStatus.NOT_FOUND and preview.building:
+        if resolution.status == HTTPStatus.NOT_FOUND and preview.building and not too_long(path):
             # The output folder is swapped by two renames; a request in between waits for the build.
             preview.wait_while_building(MISSING_FILE_WAIT_SECONDS)
             token = preview.hub.build_token
@@ -739,11 +830,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body: bytes | None = None
         if resolution.file is not None:
+            status, kind = HTTPStatus.OK, content_type(resolution.file)
             try:
-                body = resolution.file.read_bytes()
-                status, kind = HTTPStatus.OK, content_type(resolution.file)
+                # Pages are small and get the reload script; every other file is streamed.
+                opened = resolution.file.open("rb")
             except OSError:
-                body = None
+                opened = None
+            if opened is not None:
+                with opened:
+                    if not kind.startswith("text/html"):
+                        self._send_file(kind, opened, send_body)
+                        return
+                    try:
+                        body = opened.read()
+                    except OSError:
+                        body = None
         if body is None:
             status, kind = HTTPStatus.NOT_FOUND, "text/html; charset=utf-8"
             try:
@@ -763,6 +864,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+    def _send_file(self, kind: str, file, send_body: bool) -> None:
+        """Send an open file in pieces: 16 tabs loading a 50 MB file once held 760 MB in memory."""
+        size = os.fstat(file.fileno()).st_size
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(size))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if send_body and size:
+            # The socket's timeout bounds each wait to send: a client that stops reading is dropped.
+            self.connection.sendfile(file, 0, size)
 
     def _events(self, send_body: bool) -> None:
         hub = self.server.preview.hub
