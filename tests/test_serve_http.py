@@ -880,3 +880,19 @@ def test_a_signal_at_any_moment_stops_serve_without_a_traceback(tmp_path: Path, 
         assert "Traceback" not in stderr, (delay, stderr)
         assert process.returncode in (0, 130) or (process.returncode == -signal.SIGTERM and not stderr), (delay, process.returncode, stderr)
         assert not [p for p in site.glob(".sitegen-*") if p.name != ".sitegen-cache"]
+
+
+def test_the_sigterm_handler_is_harmless_in_a_forked_build_worker() -> None:
+    # A build forks workers while serve's handler is installed; one that gets SIGTERM before it
+    # resets its handlers must end quietly, not raise KeyboardInterrupt (a traceback) or live on.
+    handler = serve_module._interrupter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            handler(signal.SIGTERM, None)
+        finally:
+            os._exit(0)  # reached only if the handler let the worker live
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    with pytest.raises(KeyboardInterrupt):  # in serve's own process it stops serve
+        handler(signal.SIGTERM, None)

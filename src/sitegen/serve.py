@@ -690,7 +690,7 @@ def serve(options: ServeOptions, on_event: EventCallback | None = None) -> None:
     """Build, serve and watch the site until Ctrl-C (or SIGTERM); raise ServeError if it cannot start."""
     server = DevServer(options, on_event)
     # SIGTERM (an IDE's stop button, a process manager) ends the preview as cleanly as Ctrl-C.
-    previous_term = _set_signal(signal.SIGTERM, _interrupt)
+    previous_term = _set_signal(signal.SIGTERM, _interrupter())
     try:
         try:
             server.start()
@@ -713,8 +713,20 @@ def serve(options: ServeOptions, on_event: EventCallback | None = None) -> None:
         _set_signal(signal.SIGTERM, previous_term)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+def _interrupter() -> Callable[[int, object], None]:
+    """A SIGTERM handler that stops serve like Ctrl-C, and is harmless in a forked build worker."""
+    owner = os.getpid()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() != owner:
+            # A worker forked by a build, caught before it reset its handlers: it ends as SIGTERM
+            # ends any process, instead of printing a KeyboardInterrupt traceback.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    return interrupt
 
 
 def _set_signal(signum: int, handler):
