@@ -4,6 +4,7 @@ ever publishes an empty or partial tree."""
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_site, make_site
+from conftest import REPO, build_site, make_site
 from sitegen.cache import CACHE_DIR, LOCK_FILE
 from sitegen.errors import SiteError
-from sitegen.output import OWNER_MARK, RETIRED_MARK, STAGING_MARK, StagedOutput
+from sitegen.output import OWNER_MARK, RETIRED_MARK, STAGING_MARK, PatchedOutput, StagedOutput
+
+_spec = importlib.util.spec_from_file_location("make_corpus", REPO / "benchmarks" / "make_corpus.py")
+make_corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_corpus)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -178,3 +183,25 @@ def test_a_staged_tree_emptied_by_someone_else_is_never_published(built_basic: P
     (problem,) = raised.value.problems
     assert "不完整" in problem.message and "index.html" in problem.message
     assert tree(built_basic) == before
+
+
+def test_a_patch_whose_staging_folder_was_deleted_is_never_applied(tmp_path: Path, monkeypatch) -> None:
+    site = make_corpus.make_corpus(40, tmp_path / "site", seed=3)
+    build_site(site, jobs=1)
+    before = tree(site / "public")
+    first = min((site / "content").rglob("*.md"))
+    first.write_text(first.read_text(encoding="utf-8") + "\n补充\uff1a周末也可以办理。\n", encoding="utf-8")
+    patched: list[bool] = []
+    real = PatchedOutput.remove_others
+
+    def remove_others(self, keep, protected_dirs=()):
+        real(self, keep, protected_dirs)
+        patched.append(True)
+        shutil.rmtree(self.folder)
+
+    monkeypatch.setattr(PatchedOutput, "remove_others", remove_others)
+    with pytest.raises(SiteError) as raised:
+        build_site(site, jobs=1)
+    assert patched  # the small edit took the in-place path
+    assert "不完整" in raised.value.problems[0].message
+    assert tree(site / "public") == before

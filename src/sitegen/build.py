@@ -124,8 +124,7 @@ def build(options: BuildOptions) -> BuildResult:
             # A signed body found under another article's name: nothing in the cache is trusted.
             discard_cache(cache_dir)
             result = _build(options, swapped)
-            message = f"构建缓存中的 {mismatch} 与其位置不符\uff08被移动或替换过\uff09\uff0c已丢弃并完整重建"
-            result.warnings.insert(0, Problem(CACHE_DIR, None, message, "warning"))
+            result.warnings.insert(0, Problem(CACHE_DIR, None, mismatch.message, "warning"))
             return result
         except BuildInterrupted:
             raise

@@ -32,6 +32,7 @@ import jinja2.bccache
 
 from . import __version__
 from .content import ArticleMeta, ArticleSource
+from .errors import Problem, SiteError
 from .markdown import RENDERER_VERSION, BodyPage, Heading, RenderedBody
 from .output import stop_if_asked
 from .related import RelatedRanking
@@ -105,9 +106,18 @@ def _verified(key: bytes, role: str, name: str, blob: bytes) -> bytes | None:
     return data if hmac.compare_digest(signature, _signature(key, role, name, data)) else None
 
 
-class CacheMismatch(Exception):
+class CacheMismatch(SiteError):
     """A cache file signed by this user holds what belongs under another name: the cache was
-    tampered with or mixed up, and is discarded."""
+    tampered with or mixed up. build() discards the cache and builds again; a SiteError, so that
+    a stage passing SiteErrors on unchanged (a template's) passes this on too."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.message = f"构建缓存中的 {name} 与其位置不符\uff08被移动或替换过\uff09\uff0c已丢弃并完整重建"
+        super().__init__(Problem(CACHE_DIR, None, self.message, "warning"))
+
+    def __reduce__(self):
+        return (CacheMismatch, (self.name,))
 
 
 class SignedTemplateCache(jinja2.BytecodeCache):
