@@ -15,6 +15,8 @@ import random
 import shutil
 from pathlib import Path
 
+from sitegen.theme import THEME_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 
 CITIES = (
@@ -115,7 +117,7 @@ def make_corpus(count: int, out: Path, seed: int = 1) -> Path:
         path.write_text(front + text, encoding="utf-8")
     (out / "site.toml").write_text(SITE_TOML, encoding="utf-8")
     for part in ("layouts", "static"):
-        shutil.copytree(REPO / part, out / part)
+        shutil.copytree(THEME_DIR / part, out / part)
     return out
 
 

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from sitegen.theme import THEME_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests/fixtures/basic"
 HEADER = "---\ntitle: {title}\ndate: 2026-03-01\ncity: 深圳\ntopic: 医保\n{extra}---\n"
@@ -47,7 +49,7 @@ def _site(work: Path, name: str) -> Path:
     shutil.copytree(FIXTURE, site)
     for part in ("layouts", "static"):
         if not (site / part).exists():
-            shutil.copytree(REPO / part, site / part)
+            shutil.copytree(THEME_DIR / part, site / part)
     return site
 
 

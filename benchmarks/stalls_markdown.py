@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sitegen.theme import THEME_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Seconds: no stall may hold a CI runner; the scan must cost little beside reading the file.
@@ -85,7 +87,7 @@ def refused_by_build(text: str) -> str:
     site = Path(tempfile.mkdtemp(prefix="sitegen-stall-"))
     try:
         for part in ("layouts", "static"):
-            shutil.copytree(REPO / part, site / part)
+            shutil.copytree(THEME_DIR / part, site / part)
         (site / "site.toml").write_text(SITE_TOML, encoding="utf-8")
         (site / "content/yibao").mkdir(parents=True)
         header = "---\ntitle: 大表格\ndate: 2026-06-01\ncity: 深圳\ntopic: 医保\n---\n\n"

@@ -51,7 +51,7 @@ def test_sitemap_index_past_the_protocol_limit(built_basic: Path) -> None:
     from sitegen.model import Site
 
     config = load_config(built_basic.parent)
-    site = Site(config, (), (), (), (), (), (), dt.date(2026, 1, 1))
+    site = Site(config, (), (), {}, (), (), dt.date(2026, 1, 1))
     pages = [Page(f"a/{i}/index.html", b"", f"/a/{i}/", dt.date(2026, 1, 1)) for i in range(SITEMAP_LIMIT + 5)]
     result = sitemap_pages(site, pages)
     assert [p.path for p in result] == ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml"]

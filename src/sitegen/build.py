@@ -43,9 +43,12 @@ from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_p
 from .markdown import BodyPage, render_bodies, render_markdown
 from .output import PatchedOutput, StagedOutput, build_lock, check_output_folder, stop_if_asked
 from .related import RelatedInput, rank_related
-from .render import LAYOUTS_DIR, PageRenderer, PageSpec, layouts_digest, plan_pages, refuse_shared_paths
+from . import __version__
+from .render import PageRenderer
+from .routes import Route, plan_routes, shared_paths
+from .views import SiteFacts
+from .theme import layout_folders, layouts_digest, static_files
 from .site import base_path, build_site
-from .slugs import known_slugs, remember_slugs
 from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
@@ -155,7 +158,7 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     cache_dir = site_dir / CACHE_DIR
     signature = ""
     scan = None
-    layouts = layouts_digest(site_dir / LAYOUTS_DIR)  # read once: the change check and the plan use it
+    layouts = layouts_digest(site_dir)  # read once: the change check and the plan use it
     if options.cache:
         # Nothing changed since the last build (sources, settings, layouts, output): nothing to do.
         with timer("unchanged?"):
@@ -186,30 +189,37 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     stop_if_asked("content")
 
     with timer("markdown"):
-        keyed = [(article.content_hash, article.body) for article in content.articles]
-        bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs, config.excerpt_length)
+        keyed = [(source.content_hash, source.body) for source in (*content.articles, *content.pages)]
+        rendered_bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs, config.excerpt_length)
+        bodies, page_bodies = rendered_bodies[: len(content.articles)], rendered_bodies[len(content.articles) :]
     stop_if_asked("markdown")
 
     with timer("model"):
-        remember_slugs(cache.slugs)
         ranking = _remembered_ranking(cache, jobs)
-        model = build_site(config, content.articles, bodies, build_date=today, search=search, rank=ranking)
+        model = build_site(
+            config, content.articles, bodies, build_date=today, search=search, rank=ranking,
+            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs
+        )
     if model.problems:
         raise SiteError(model.problems)
     stop_if_asked("model")
     site = model.site
 
     with timer("plan"):
-        specs = plan_pages(site, layouts, noindex=noindex)
-        refuse_shared_paths(site, specs)
+        routes = plan_routes(site)
+        if clashes := shared_paths(site, routes):
+            raise SiteError(clashes)
+        # What every page depends on, whatever its templates read: a change here renders them all.
+        shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), search))
+        facts = SiteFacts(site, shared)
     if site.redirects:
-        _check_redirects(site, specs)
+        _check_redirects(site, routes)
 
     same_output = cache.output_dir == str(out_dir.absolute())
     previous = cache.outputs if same_output else {}  # what the current output folder holds
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    changed, carried = _split_by_fingerprint(specs, previous)
+    changed, carried = _split_by_fingerprint(routes, previous, facts)
     # At most one page in ten to render again: patch the output in place. A bigger change (a
     # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
     # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
@@ -219,7 +229,7 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     patch = (
         bool(previous)
         and not output_pending(cache_dir, out_dir)
-        and len(changed) <= len(specs) // 10
+        and len(changed) <= len(routes) // 10
         and out_dir.is_dir()
         and not out_dir.is_symlink()
         and (not search or (not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()))
@@ -233,19 +243,19 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     with output as staged:
         with timer("pages"):
             renderer = PageRenderer(
-                site, site_dir / LAYOUTS_DIR, _BodyReader(site_dir, cache.bodies, content.articles), cache.templates,
+                site, layout_folders(site_dir), _BodyReader(site_dir, cache.bodies, (*content.articles, *content.pages)), cache.templates,
                 noindex=noindex,
             )
-            records, written, rendered = _write_pages(staged, changed, carried, renderer, jobs, options.on_progress)
+            records, written, rendered = _write_pages(staged, changed, carried, renderer, facts, jobs, options.on_progress)
         stop_if_asked("pages")
         with timer("sitemap"):
-            written += _write_sitemaps(staged, site, specs, previous, records)
+            written += _write_sitemaps(staged, site, routes, previous, records)
             robots = robots_page(site, noindex)
             written += staged.write(robots.path, robots.content)
             records[robots.path] = _record(staged, robots.path, "")
         with timer("static"):
             taken = set(records)
-            static = staged.copy_static(site_dir / STATIC_DIR, taken)
+            static = staged.copy_static(static_files(site_dir), taken)
             for relative in taken - set(records):
                 records[relative] = _record(staged, relative, "")
             if noindex:  # written after static/, whose own _headers it extends
@@ -272,7 +282,6 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     for article, body in zip(content.articles, bodies):
         cache.facts[article.content_hash] = body
     cache.excerpt_length = config.excerpt_length
-    cache.slugs = known_slugs()
     cache.outputs = records
     cache.output_dir = str(out_dir.absolute())
     saved = True
@@ -285,14 +294,14 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     result = BuildResult(
         out_dir=out_dir,
         articles=len(site.articles),
-        pages=len(specs),
+        pages=len(routes),
         written=written + static.written,
         unchanged=files - written - static.written,
         rendered=rendered,
         removed=removed,
         skipped_drafts=content.skipped_drafts,
         skipped_future=content.skipped_future,
-        warnings=warnings + model.warnings,
+        warnings=warnings + content.warnings + model.warnings,
         url_prefix=renderer.prefix,
         timings=timer.timings,
         search_pending=index_later,
@@ -323,10 +332,13 @@ def _inputs_signature(
     for relative, stat in scan.stats.items():
         digest.update(f"{relative}\0{stat}\n".encode("utf-8", "surrogateescape"))
     digest.update(repr(scan.problems).encode("utf-8", "surrogateescape"))
-    static = site_dir / STATIC_DIR
-    if static.is_dir():
-        for path in sorted(static.rglob("*")):
-            digest.update(f"{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
+    try:
+        published = static_files(site_dir)  # the theme's and the site's: what copy_static will copy
+    except SiteError as error:
+        published = {}
+        digest.update(repr(error.problems).encode("utf-8", "surrogateescape"))
+    for relative, path in published.items():
+        digest.update(f"{relative}\0{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -357,9 +369,9 @@ def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int, int]]) -> b
     return True
 
 
-def _check_redirects(site, specs: list[PageSpec]) -> None:
+def _check_redirects(site, routes: list[Route]) -> None:
     """An alias may not take the URL of a page the site has: the redirect would hide that page."""
-    pages = {spec.url for spec in specs if spec.url} | {f"{base_path(site.config)}/search/"}
+    pages = {route.url for route in routes if route.url} | {f"{base_path(site.config)}/search/"}
     owners = {article.url: article.source_path for article in site.articles}
     problems = []
     for old, new in site.redirects:
@@ -402,40 +414,45 @@ def _remembered_ranking(cache: BuildCache, jobs: int):
 
 
 def _split_by_fingerprint(
-    specs: list[PageSpec], previous: dict[str, OutputRecord]
-) -> tuple[list[PageSpec], list[tuple[PageSpec, OutputRecord]]]:
-    """The pages whose fingerprint changed, and the others with what the last build recorded of them."""
-    changed: list[PageSpec] = []
-    carried: list[tuple[PageSpec, OutputRecord]] = []
-    for spec in specs:
-        old = previous.get(spec.path)
-        if old is not None and old.fingerprint == spec.fingerprint:
-            carried.append((spec, old))
+    routes: list[Route], previous: dict[str, OutputRecord], facts: SiteFacts
+) -> tuple[list[Route], list[tuple[Route, OutputRecord]]]:
+    """The routes to render again, and the others with what the last build recorded of them.
+
+    A page is carried over when every fact it read last time (its record's `reads`) still has
+    the digest it had: whatever its templates looked at, nothing of it changed.
+    """
+    changed: list[Route] = []
+    carried: list[tuple[Route, OutputRecord]] = []
+    for route in routes:
+        old = previous.get(route.path)
+        if old is not None and old.reads and facts.fingerprint(old.reads) == old.fingerprint:
+            carried.append((route, old))
         else:
-            changed.append(spec)
+            changed.append(route)
     return changed, carried
 
 
 def _write_pages(
     staged: StagedOutput | PatchedOutput,
-    changed: list[PageSpec],
-    carried: list[tuple[PageSpec, OutputRecord]],
+    changed: list[Route],
+    carried: list[tuple[Route, OutputRecord]],
     renderer: PageRenderer,
+    facts: SiteFacts,
     jobs: int,
     on_progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[str, OutputRecord], int, int]:
-    """Render the changed pages; carry the others over from the last output, or render them too
+    """Render the changed routes; carry the others over from the last output, or render them too
     when the output no longer holds them as recorded.
 
     Returns each file's record for the cache, how many files got new bytes, how many were rendered.
     """
     records: dict[str, OutputRecord] = {}
     to_render = list(changed)
-    for spec, old in carried:
-        if staged.keep(spec.path, old):
-            records[spec.path] = old
+    for route, old in carried:
+        if staged.keep(route.path, old):
+            records[route.path] = old
         else:
-            to_render.append(spec)
+            to_render.append(route)
     done = 0
 
     def progress(count: int) -> None:
@@ -446,7 +463,7 @@ def _write_pages(
 
     written = 0
     for chunk_records, chunk_written in run_chunks(
-        _render_chunk, to_render, shared=(renderer, staged), jobs=jobs, minimum=50, on_chunk=progress
+        _render_chunk, to_render, shared=(renderer, staged, facts), jobs=jobs, minimum=50, on_chunk=progress
     ):
         records.update(chunk_records)
         written += chunk_written
@@ -454,10 +471,10 @@ def _write_pages(
 
 
 def _write_sitemaps(
-    staged: StagedOutput, site, specs: list[PageSpec], previous: dict[str, OutputRecord], records: dict
+    staged: StagedOutput | PatchedOutput, site, routes: list[Route], previous: dict[str, OutputRecord], records: dict
 ) -> int:
     """Write sitemap.xml (and its parts past 50,000 URLs) unless the URLs and dates are unchanged."""
-    listed = [spec for spec in specs if spec.url is not None]
+    listed = [route for route in routes if route.url is not None]
     text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
     kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
@@ -471,19 +488,20 @@ def _write_sitemaps(
     return written
 
 
-def _render_chunk(specs: Sequence[PageSpec]) -> tuple[dict[str, OutputRecord], int]:
-    renderer, staged = state()
+def _render_chunk(routes: Sequence[Route]) -> tuple[dict[str, OutputRecord], int]:
+    renderer, staged, facts = state()
     records: dict[str, OutputRecord] = {}
     written = 0
-    for spec in specs:
-        written += staged.write(spec.path, renderer.render(spec))
-        records[spec.path] = _record(staged, spec.path, spec.fingerprint)
+    for route in routes:
+        content, reads = renderer.render(route)
+        written += staged.write(route.path, content)
+        records[route.path] = _record(staged, route.path, facts.fingerprint(reads), reads)
     return records, written
 
 
-def _record(staged: StagedOutput, relative: str, fingerprint: str) -> OutputRecord:
+def _record(staged: StagedOutput | PatchedOutput, relative: str, fingerprint: str, reads: tuple[str, ...] = ()) -> OutputRecord:
     stat = staged.staged_path(relative).stat()
-    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino, reads)
 
 
 def refresh_search_index(out_dir: Path) -> None:

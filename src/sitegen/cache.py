@@ -40,7 +40,7 @@ from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
-_FORMAT = 12  # bump whenever what the cache holds changes shape
+_FORMAT = 13  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
@@ -63,6 +63,7 @@ class OutputRecord(NamedTuple):
     size: int
     mtime_ns: int
     inode: int  # a copy with the same size and time is still not the file this build wrote
+    reads: tuple[str, ...] = ()  # the facts the page was made from (views.py): its fingerprint's inputs
 
 
 def signing_key() -> bytes:

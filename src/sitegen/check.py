@@ -23,13 +23,15 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import STATIC_DIR
 from .cache import CACHE_DIR, BuildCache
-from .config import RelatedSettings, SiteConfig, load_config
+from .config import CONFIG_FILE, RelatedSettings, SiteConfig, load_config
 from .content import CONTENT_DIR, ArticleSource, load_content
 from .errors import Problem, SiteError
 from .markdown import BodyPage, RenderedBody, Sanitised, render_bodies, render_markdown
-from .model import Article, Site
+from .model import Article, Site, output_path
 from .related import NEAR_COPY_SIMILARITY, RelatedInput
-from .render import LAYOUTS_DIR, PageRenderer, layouts_environment, plan_pages
+from .render import LAYOUTS_DIR, PageRenderer, layouts_environment
+from .routes import plan_routes
+from .theme import layout_folders, layout_templates, static_files
 from .site import base_path, build_site
 from .text import SKETCH_SIZE, sketch_similarity, title_key
 from .workers import default_jobs
@@ -85,6 +87,7 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
         cache.forget_articles()  # as a build does: cached sources carry no body, facts another length
     content = load_content(site_dir, drafts=True, future=True, today=today, known=cache.sources, jobs=jobs)
     problems.extend(content.problems)
+    problems.extend(content.warnings)
     keyed = [(source.content_hash, source.body) for source in content.articles]
     bodies = render_bodies(keyed, _NoHtml(), cache.facts, jobs, excerpt_length)
 
@@ -92,7 +95,7 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     model_warnings: list[Problem] = []
     if config is not None:
         # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
-        model = build_site(config, content.articles, bodies, build_date=today, search=config.search, rank=_unranked)
+        model = build_site(config, content.articles, bodies, build_date=today, search=config.search, rank=_unranked, pages=[(page, None) for page in content.pages])
         problems.extend(model.problems)
         model_warnings = [replace(w, severity=WARNING) for w in model.warnings]
         site = model.site
@@ -112,6 +115,7 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     problems.extend(w for w in model_warnings if not links.reported(w))
     if site is not None:
         problems.extend(static_collisions(pages, static_files))
+        problems.extend(menu_links(site, pages, static_files))
 
     if config is not None:
         problems.extend(unknown_terms(config, articles, lines))
@@ -219,11 +223,10 @@ def check_layouts(
     Rendering all of a large site is the build's work; the newest articles plus one of each topic
     and city meet every template with real data, in a fraction of the time.
     """
-    layouts = site_dir / LAYOUTS_DIR
-    env = layouts_environment(layouts)
+    folders = layout_folders(site_dir)
+    env = layouts_environment(folders)
     problems: list[Problem] = []
-    for template in sorted(layouts.rglob("*.html")) if layouts.is_dir() else []:
-        name = template.relative_to(layouts).as_posix()
+    for name in layout_templates(site_dir):
         try:
             env.get_template(name)
         except Exception as exc:  # a syntax error: Jinja names the line
@@ -245,10 +248,10 @@ def check_layouts(
     for source in sample:
         body = render_markdown(source.body)
         pages[source.content_hash] = BodyPage(body.html, body.headings)
-    renderer = PageRenderer(mini.site, layouts, pages.get)
+    renderer = PageRenderer(mini.site, folders, pages.get)
     try:
-        for spec in plan_pages(mini.site, ""):
-            renderer.render(spec)
+        for route in plan_routes(mini.site):
+            renderer.render(route)
     except SiteError as error:
         problems.extend(error.problems)
     return problems
@@ -259,15 +262,15 @@ def check_layouts(
 
 def find_static_files(site_dir: Path) -> set[str]:
     """Every file the build copies from static/, as a path relative to static/."""
-    root = site_dir / STATIC_DIR
-    if not root.is_dir():
-        return set()
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    try:
+        return set(static_files(site_dir))
+    except SiteError:
+        return set()  # a symlink out of the site: the build reports it
 
 
 def page_paths(site: Site) -> set[str]:
     """The output path of every page the build writes, from the build's own page plan."""
-    return {spec.path for spec in plan_pages(site, "")} | {"sitemap.xml", "robots.txt"}
+    return {route.path for route in plan_routes(site)} | {"sitemap.xml", "robots.txt"}
 
 
 def served_at(path: str, prefix: str) -> str:
@@ -431,25 +434,52 @@ def nearest_name(name: str, known: Sequence[str]) -> str | None:
 
 
 def unknown_terms(config: SiteConfig, articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
-    """A topic or city that site.toml does not list, with the nearest name it does."""
+    """A term that site.toml does not list (topics, cities, a custom taxonomy's terms), with the nearest it does."""
     problems = []
-    for field, label, table, terms in (("topic", "栏目", "topics", config.topics), ("city", "城市", "cities", config.cities)):
+    tables = [("topic", "栏目", "[[topics]]", config.topics), ("city", "城市", "[[cities]]", config.cities)]
+    tables += [(c.field, c.name, f"[[taxonomy]] field = \"{c.field}\" 的 terms", c.terms) for c in config.taxonomy]
+    for field, label, table, terms in tables:
         known = [t.name for t in terms]
+        spellings = set(known) | {alias for t in terms for alias in t.aliases}  # an alias is told apart (site.py)
         if not known:
             continue  # a site that lists none takes every name as it comes
         for article in articles:
-            name = getattr(article.source.front_matter, field)
-            if name in known:
-                continue
-            nearest = nearest_name(name, known)
-            advice = f"是否想写 {nearest}\uff1f" if nearest else f"已有：{'、'.join(known[:12])}。"
-            problems.append(
-                warning(
-                    article.path,
-                    lines(article.source, field),
-                    f"{field}: {label}“{name}”没有在 site.toml 的 [[{table}]] 中列出；{advice}若是新{label}，请在 site.toml 中添加",
+            for name in _names_in(article.source, field):
+                if name in spellings:
+                    continue
+                nearest = nearest_name(name, known)
+                advice = f"是否想写 {nearest}\uff1f" if nearest else f"已有\uff1a{'、'.join(known[:12])}\u3002"
+                problems.append(
+                    warning(
+                        article.path,
+                        lines(article.source, field),
+                        f"{field}: {label}\u201c{name}\u201d没有在 site.toml 的 {table} 中列出\uff1b{advice}若是新{label}\uff0c请在 site.toml 中添加",
+                    )
                 )
-            )
+    return problems
+
+
+def _names_in(source: ArticleSource, field: str) -> list[str]:
+    if field in ("topic", "city"):
+        return [getattr(source.front_matter, field)]
+    value = source.params.get(field, [])
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def menu_links(site: Site, pages: set[str], static: set[str]) -> list[Problem]:
+    """Every site path in `[[menus.*]]` must be a page the build writes or a static file."""
+    prefix = base_path(site.config)
+    problems = []
+    for menu, entries in site.menus.items():
+        for entry in entries:
+            if not entry.url.startswith("/"):
+                continue  # an outside address is the reader's to follow
+            path = output_path(site_path(urlsplit(entry.url).path), prefix)
+            if path not in pages and path not in static:
+                problems.append(
+                    Problem(CONFIG_FILE, None, f"menus.{menu}: \u201c{entry.name}\u201d链接的 {entry.url} 不是站内的页面\uff1b请改成已有页面的网址\uff0c例如 /about/")
+                )
     return problems
 
 

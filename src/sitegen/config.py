@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -14,6 +15,22 @@ from .slugs import is_safe_slug
 CONFIG_FILE = "site.toml"
 DEFAULT_DISCLAIMER = "\u63d0\u793a\uff1a\u672c\u5185\u5bb9\u4e0d\u80fd\u4ee3\u66ff\u9762\u8bca\uff0c\u5982\u6709\u4e0d\u9002\u8bf7\u5c3d\u5feb\u5c31\u533b\u3002"  # 提示：本内容不能代替面诊，如有不适请尽快就医。
 PERMALINK_FIELDS = {"slug", "topic", "city", "year", "month", "day"}
+# Front-matter fields with a meaning of their own: a custom taxonomy cannot take one.
+RESERVED_FIELDS = {"title", "date", "updated", "summary", "slug", "draft", "aliases", "tags", "layout", "params"}
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One row of the taxonomy table: topic, city and tag are built in, site.toml adds others."""
+
+    key: str  # topic, city, tag, or a custom front-matter field such as department
+    field: str  # the front-matter field holding an article's terms
+    name: str  # shown on pages: 栏目, 城市, 标签, 科室
+    prefix: str  # /<prefix>/ lists every term, /<prefix>/<slug>/ one term's articles
+    url: str  # /<base path>/<prefix>/
+    multiple: bool  # a list of terms (tags) or one name (topic)
+    weight: float = 0.0  # in 相关推荐 scoring, for custom taxonomies
+    feeds: bool = False  # an Atom feed per term (topics)
 
 
 class _Strict(BaseModel):
@@ -29,12 +46,13 @@ class SourceNotice(_Strict):
 
 
 class TermSettings(_Strict):
-    """A topic or city that the site knows by name: its URL slug, description and disclaimer."""
+    """A term the site knows by name (topic, city, tag, custom): its URL slug, description, spellings."""
 
     name: str = Field(min_length=1)
     slug: str | None = None
     title: str | None = Field(default=None, description="display name, defaults to name")
     description: str = ""
+    aliases: list[str] = Field(default=[], description="other spellings folded into this name: 異地就醫")
     disclaimer: str | None = Field(default=None, description="key into [disclaimer.variants]")
     policy: bool = Field(default=False, description="policy content ages fast (医保, 社保)")
 
@@ -67,11 +85,49 @@ class RelatedSettings(_Strict):
 
 
 class Taxonomies(_Strict):
-    """URL prefixes of the index pages."""
+    """URL prefixes of the built-in taxonomies' index pages."""
 
     topics: str = "topics"
     cities: str = "cities"
     tags: str = "tags"
+
+
+class CustomTaxonomy(_Strict):
+    """A `[[taxonomy]]` of site.toml: 科室, 人群, 疾病… read from one front-matter field."""
+
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="front-matter field: one name or a list")
+    name: str = Field(min_length=1, description="shown on pages, e.g. 科室")
+    prefix: str = Field(min_length=1, description="URL prefix, e.g. keshi")
+    weight: float = Field(default=0.0, ge=0, description="weight in 相关推荐 scoring")
+    feeds: bool = False
+    terms: list[TermSettings] = []
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_is_safe(cls, prefix: str) -> str:
+        if not is_safe_slug(prefix):
+            raise ValueError("prefix 只能包含小写字母、数字和连字符，例如 keshi")
+        return prefix
+
+
+class MenuItem(_Strict):
+    """One link of `[[menus.main]]` or `[[menus.footer]]`."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1, description="a site path such as /about/, or a full https: address")
+    weight: float = 0.0
+
+    @field_validator("url")
+    @classmethod
+    def _site_path_or_address(cls, url: str) -> str:
+        if not (url.startswith("/") and not url.startswith("//")) and not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("url 应为站内路径\uff08以 / 开头，例如 /about/\uff09或完整网址")
+        return url
+
+
+class Menus(_Strict):
+    main: list[MenuItem] = []
+    footer: list[MenuItem] = []
 
 
 class SiteConfig(_Strict):
@@ -94,8 +150,11 @@ class SiteConfig(_Strict):
     disclaimer: Disclaimer = Disclaimer()
     related: RelatedSettings = RelatedSettings()
     taxonomies: Taxonomies = Taxonomies()
+    taxonomy: list[CustomTaxonomy] = Field(default=[], description="custom taxonomies beyond topic, city, tag")
     topics: list[TermSettings] = []
     cities: list[TermSettings] = []
+    tags: list[TermSettings] = []
+    menus: Menus = Menus()
     params: dict = Field(default={}, description="free values handed to templates as site.params")
 
     @field_validator("base_url")
@@ -129,11 +188,46 @@ class SiteConfig(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _taxonomies_distinct(self) -> "SiteConfig":
+        prefixes = [self.taxonomies.topics, self.taxonomies.cities, self.taxonomies.tags]
+        for custom in self.taxonomy:
+            if custom.field in RESERVED_FIELDS:
+                raise ValueError(f"[[taxonomy]] field = {custom.field!r} 是文章已有的字段，请换一个名字，例如 department")
+            if custom.field in ("topic", "city", "tag"):
+                raise ValueError(f"[[taxonomy]] field = {custom.field!r} 与内置分类重名")
+            if custom.prefix in prefixes:
+                raise ValueError(f"[[taxonomy]] prefix = {custom.prefix!r} 已被另一个分类使用，请换一个")
+            prefixes.append(custom.prefix)
+        fields = [custom.field for custom in self.taxonomy]
+        if len(set(fields)) != len(fields):
+            raise ValueError("两个 [[taxonomy]] 使用了同一个 field")
+        return self
+
     def topic(self, name: str) -> TermSettings | None:
         return _find(self.topics, name)
 
     def city(self, name: str) -> TermSettings | None:
         return _find(self.cities, name)
+
+    def term_settings(self, kind: str) -> list[TermSettings]:
+        """The `[[topics]]`, `[[cities]]`, `[[tags]]` or a custom taxonomy's `terms` entries."""
+        builtin = {"topic": self.topics, "city": self.cities, "tag": self.tags}
+        if kind in builtin:
+            return builtin[kind]
+        return next((custom.terms for custom in self.taxonomy if custom.field == kind), [])
+
+    def taxonomy_table(self, base_path: str) -> tuple[Taxonomy, ...]:
+        """Every taxonomy of the site, the built-in rows first: the one place that knows them all."""
+        rows = [
+            Taxonomy("topic", "topic", "\u680f\u76ee", self.taxonomies.topics, f"{base_path}/{self.taxonomies.topics}/", False, feeds=True),
+            Taxonomy("city", "city", "\u57ce\u5e02", self.taxonomies.cities, f"{base_path}/{self.taxonomies.cities}/", False),
+            Taxonomy("tag", "tags", "\u6807\u7b7e", self.taxonomies.tags, f"{base_path}/{self.taxonomies.tags}/", True),
+        ]
+        for custom in self.taxonomy:
+            url = f"{base_path}/{custom.prefix}/"
+            rows.append(Taxonomy(custom.field, custom.field, custom.name, custom.prefix, url, True, custom.weight, custom.feeds))
+        return tuple(rows)
 
 
 def _find(terms: list[TermSettings], name: str) -> TermSettings | None:

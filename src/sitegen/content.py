@@ -179,6 +179,7 @@ class LoadedContent:
     # every readable article with its file's stat, drafts included: what the build cache keeps
     records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # of every article read, drafts included
+    pages: list["PageSource"] = field(default_factory=list)  # content/pages/, drafts left out unless asked
 
 
 def _skip_in_content(name: str, is_dir: bool) -> bool:
@@ -317,6 +318,17 @@ def load_content(
         parsed[problem.path] = [problem]
     stats = scan.stats
     unread: list[str] = []
+    pages: list[PageSource] = []
+    page_problems: list[Problem] = []
+    page_files = [r for r in stats if r.startswith(PAGES_DIR)]
+    stats = {r: s for r, s in stats.items() if not r.startswith(PAGES_DIR)}
+    for relative in page_files:
+        # A handful of pages: read every time, never cached (the no-change check covers them).
+        page = _read_page(site_dir, relative)
+        if isinstance(page, list):
+            page_problems.extend(page)
+        elif drafts or not page.draft:
+            pages.append(page)
     for relative, stat in stats.items():
         previous = known.get(relative)
         if previous is not None and previous[0] == stat:
@@ -327,7 +339,7 @@ def load_content(
         parsed.update(results)
 
     articles: list[ArticleSource] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(page_problems)
     skipped_drafts = skipped_future = 0
     for relative in sorted(parsed):
         result = parsed[relative]
@@ -343,9 +355,19 @@ def load_content(
         articles.append(result)
     read = {r: a for r, a in parsed.items() if not isinstance(a, list)}
     warnings = [warning for r in sorted(read) for warning in read[r].warnings]
+    warnings += [warning for page in pages for warning in page.warnings]
     # The cache keeps no warnings: an article with some is read again next time, and says them again.
     records = {r: (stats[r], a) for r, a in read.items() if r in stats and not a.warnings}
-    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings)
+    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings, pages)
+
+
+def _read_page(site_dir: Path, relative: str) -> PageSource | list[Problem]:
+    try:
+        with open(site_dir / relative, "rb") as handle:
+            data = handle.read(MAX_ARTICLE_BYTES + 1)
+    except OSError as exc:
+        return [Problem(relative, None, f"无法读取文件：{exc.strerror}")]
+    return parse_page(relative, data)
 
 
 def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
@@ -365,8 +387,8 @@ def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | 
     return results
 
 
-def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
-    """Parse one article file; return the article, or the problems that stop it from being read."""
+def _read_source(relative: str, data: bytes):
+    """Decode a Markdown file and read its front matter: (text, header, body, fields, warnings) or problems."""
     if len(data) > MAX_ARTICLE_BYTES:
         return [_too_big(relative, len(data))]
     try:
@@ -404,6 +426,15 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     ]
     if text_problems:
         return text_problems
+    return text, header, body, metadata, warnings
+
+
+def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
+    """Parse one article file; return the article, or the problems that stop it from being read."""
+    read = _read_source(relative, data)
+    if isinstance(read, list):
+        return read
+    text, header, body, metadata, warnings = read
     try:
         front_matter = FrontMatter.model_validate(metadata)
     except ValidationError as exc:
@@ -417,6 +448,18 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     slug = front_matter.slug or slugify(stem)
     if not slug:
         return [Problem(relative, None, "无法从文件名生成网址；请在头部信息中加上 slug，例如 slug: shenzhen-yibao")]
+    checked = _checked_body(relative, text, body)
+    if isinstance(checked, list):
+        return checked
+    stripped_body, body_line = checked
+    params = dict(front_matter.model_extra or {})
+    content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
+    meta = ArticleMeta.of(front_matter)
+    return ArticleSource(relative, slug, meta, stripped_body, body_line, params, content_hash, tuple(warnings))
+
+
+def _checked_body(relative: str, text: str, body: str) -> tuple[str, int] | list[Problem]:
+    """The body without its leading blank lines and the file line it starts on, or why it is refused."""
     stripped_body = body.lstrip("\n")
     body_line = text[: len(text) - len(stripped_body)].count("\n") + 1
     if (deep := html_too_deep(stripped_body)) is not None:
@@ -427,10 +470,79 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
         line, cells = big
         message = f"正文中的表格共有 {cells} 个单元格\uff0c超过每篇文章 {MAX_TABLE_CELLS} 个的上限\uff1b请把表格拆小\uff0c或改成列表"
         return [Problem(relative, body_line + line - 1, message)]
-    params = dict(front_matter.model_extra or {})
+    return stripped_body, body_line
+
+
+class PageFrontMatter(BaseModel):
+    """The front matter of a page under content/pages/: a title, and none of an article's fields."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
+    slug: str | None = Field(default=None, description="URL /<slug>/; defaults to the file name")
+    summary: str | None = None
+    updated: dt.date | None = None
+    layout: str = Field(default="page.html", pattern=r"^[A-Za-z0-9_\-/]+\.html$")
+    draft: bool = False
+
+    _iso_date = field_validator("updated", mode="before")(FrontMatter._iso_date.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("slug")
+    @classmethod
+    def _safe_slug(cls, slug: str | None) -> str | None:
+        if slug is not None and not all(is_safe_slug(part) for part in slug.split("/")):
+            raise ValueError("只能包含小写字母、数字、连字符和 /\uff0c例如 about 或 help/privacy")
+        return slug
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A page as read from disk: validated front matter and the Markdown body."""
+
+    path: str
+    slug: str
+    title: str
+    summary: str | None
+    updated: dt.date | None
+    layout: str
+    draft: bool
+    body: str
+    body_line: int
+    content_hash: str
+    params: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+
+PAGES_DIR = f"{CONTENT_DIR}/pages/"  # Markdown files here are pages, not articles
+
+
+def parse_page(relative: str, data: bytes) -> PageSource | list[Problem]:
+    """Parse one page file under content/pages/; return the page or its problems."""
+    read = _read_source(relative, data)
+    if isinstance(read, list):
+        return read
+    text, header, body, metadata, warnings = read
+    try:
+        front_matter = PageFrontMatter.model_validate(metadata)
+    except ValidationError as exc:
+        return [
+            Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
+            for e in exc.errors()[:MAX_FIELD_ERRORS]
+        ]
+    # Nested folders keep their path: content/pages/help/privacy.md is /help/privacy/.
+    inside = relative[len(PAGES_DIR) : -len(".md")]
+    slug = front_matter.slug or "/".join(slugify(part) for part in inside.split("/"))
+    if not slug or not all(slug.split("/")):
+        return [Problem(relative, None, "无法从文件名生成网址\uff1b请在头部信息中加上 slug\uff0c例如 slug: about")]
+    checked = _checked_body(relative, text, body)
+    if isinstance(checked, list):
+        return checked
+    stripped_body, body_line = checked
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
-    meta = ArticleMeta.of(front_matter)
-    return ArticleSource(relative, slug, meta, stripped_body, body_line, params, content_hash, tuple(warnings))
+    return PageSource(
+        relative, slug, front_matter.title, front_matter.summary, front_matter.updated, front_matter.layout,
+        front_matter.draft, stripped_body, body_line, content_hash, dict(front_matter.model_extra or {}), tuple(warnings),
+    )  # fmt: skip
 
 
 def _too_big(relative: str, size: int) -> Problem:

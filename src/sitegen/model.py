@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .config import SiteConfig
+from .config import SiteConfig, Taxonomy
 from .markdown import Heading
 
 
@@ -40,6 +40,8 @@ class Article:
     stale: bool = False  # policy content not checked for longer than site.toml allows
     link_targets: tuple[tuple[str, str], ...] = ()  # links to other articles' .md files → their URLs
     params: Params = field(default_factory=Params)
+    # (taxonomy key, term names) for every taxonomy, built-in ones included, in table order
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Filled in by the renderer for the page being rendered (from the body store), never kept here.
     body_html: str = ""
     headings: tuple[Heading, ...] = ()
@@ -56,9 +58,9 @@ class Article:
 
 @dataclass(frozen=True)
 class Term:
-    """A topic, city or tag, with its articles newest first."""
+    """A term of a taxonomy (a topic, city, tag, 科室…), with its articles newest first."""
 
-    kind: str  # "topic", "city" or "tag"
+    kind: str  # the taxonomy's key
     name: str
     title: str
     slug: str
@@ -66,6 +68,7 @@ class Term:
     description: str
     article_ids: tuple[int, ...]
     policy: bool = False
+    feed_url: str | None = None
 
     @property
     def count(self) -> int:
@@ -79,26 +82,77 @@ class Link:
 
 
 @dataclass(frozen=True)
+class MenuEntry:
+    """One link of a menu from site.toml, its URL already carrying the base path."""
+
+    name: str
+    url: str
+    weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class ContentPage:
+    """A Markdown page under content/pages/ (关于我们, 隐私政策): not an article, never in feeds or lists."""
+
+    source_path: str
+    slug: str
+    url: str
+    title: str
+    summary: str
+    updated: dt.date | None
+    layout: str
+    draft: bool
+    content_hash: str
+    excerpt: str = ""
+    link_targets: tuple[tuple[str, str], ...] = ()
+    params: Params = field(default_factory=Params)
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything the pages are rendered from."""
 
     config: SiteConfig
     articles: tuple[Article, ...]  # newest first; Article.id is the position here
-    topics: tuple[Term, ...]  # most articles first
-    cities: tuple[Term, ...]
-    tags: tuple[Term, ...]
+    taxonomies: tuple[Taxonomy, ...]  # the taxonomy table, built-in rows first
+    terms: dict[str, tuple[Term, ...]]  # by taxonomy key, most articles first
     related: tuple[tuple[int, ...], ...]  # by Article.id, best first
     hot_searches: tuple[Link, ...]
     build_date: dt.date
     search: bool = True
     redirects: tuple[tuple[str, str], ...] = ()  # (old URL from an article's aliases, its URL now)
+    pages: tuple[ContentPage, ...] = ()
+    menus: dict[str, tuple[MenuEntry, ...]] = field(default_factory=dict)  # main, footer
 
     def __post_init__(self) -> None:
-        lookup = {(t.kind, t.name): t for t in (*self.topics, *self.cities, *self.tags)}
+        lookup = {(t.kind, t.name): t for terms in self.terms.values() for t in terms}
         object.__setattr__(self, "_terms", lookup)
+        object.__setattr__(self, "_taxonomies", {t.key: t for t in self.taxonomies})
+
+    @property
+    def topics(self) -> tuple[Term, ...]:
+        return self.terms.get("topic", ())
+
+    @property
+    def cities(self) -> tuple[Term, ...]:
+        return self.terms.get("city", ())
+
+    @property
+    def tags(self) -> tuple[Term, ...]:
+        return self.terms.get("tag", ())
+
+    def taxonomy(self, key: str) -> Taxonomy:
+        return self._taxonomies[key]  # type: ignore[attr-defined]
 
     def term(self, kind: str, name: str) -> Term:
         return self._terms[(kind, name)]  # type: ignore[attr-defined]
+
+    def find_term(self, kind: str, name: str) -> Term | None:
+        return self._terms.get((kind, name))  # type: ignore[attr-defined]
+
+    def terms_of(self, article: Article) -> list[Term]:
+        """Every term the article belongs to, taxonomy by taxonomy in table order."""
+        return [self.term(kind, name) for kind, names in article.terms for name in names]
 
     def topic_of(self, article: Article) -> Term:
         return self.term("topic", article.topic)

@@ -306,8 +306,8 @@ class StagedOutput:
     def staged_path(self, relative: str) -> Path:
         return self.folder / relative
 
-    def copy_static(self, static_dir: Path, taken: set[str]) -> WriteStats:
-        return copy_static(self, static_dir, taken)
+    def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
+        return copy_static(self, files, taken)
 
     def remove_others(self, keep: set[str], protected_dirs: tuple[str, ...] = ()) -> None:
         """Delete what a reused spare tree holds beyond `keep` (files under `protected_dirs` stay).
@@ -460,8 +460,8 @@ class PatchedOutput:
         staged = self.folder / relative
         return staged if staged.exists() else self.out_dir / relative
 
-    def copy_static(self, static_dir: Path, taken: set[str]) -> WriteStats:
-        return copy_static(self, static_dir, taken)
+    def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
+        return copy_static(self, files, taken)
 
     def remove_others(self, keep: set[str], protected_dirs: tuple[str, ...] = ()) -> None:
         """Remove, on commit, the files the last build wrote that this one does not."""
@@ -553,17 +553,10 @@ def _interrupts_held():
             previous(*received[0])
 
 
-def copy_static(output: "StagedOutput | PatchedOutput", static_dir: Path, taken: set[str]) -> WriteStats:
-    """Copy `static/` as is; a file that would replace a generated page is an error."""
+def copy_static(output: "StagedOutput | PatchedOutput", files: dict[str, Path], taken: set[str]) -> WriteStats:
+    """Copy the static files (theme.static_files) as they are; one that would replace a generated page is an error."""
     stats = WriteStats()
-    if not static_dir.is_dir():
-        return stats
-    # Symlinks that leave the site are errors (see find_source_files): never publish /etc/passwd.
-    sources, problems = find_source_files(static_dir, static_dir.parent, lambda name, is_dir: not is_dir and name.startswith("."))
-    if problems:
-        raise SiteError(problems)
-    for source in sources:
-        relative = source.relative_to(static_dir).as_posix()
+    for relative, source in files.items():
         if relative in taken:
             raise SiteError(Problem(f"static/{relative}", None, f"与生成的页面 {relative} 同名；请改名或删除其一"))
         taken.add(relative)

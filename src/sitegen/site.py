@@ -11,14 +11,14 @@ import datetime as dt
 import functools
 import posixpath
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 from urllib.parse import quote, unquote, urlsplit
 
-from .config import SiteConfig, TermSettings
-from .content import ArticleSource
+from .config import SiteConfig, Taxonomy, TermSettings
+from .content import ArticleSource, PageSource
 from .errors import Problem
 from .markdown import RenderedBody
-from .model import Article, Link, Params, Site, Term
+from .model import Article, ContentPage, Link, MenuEntry, Params, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import is_safe_slug, term_slug as name_slug
 
@@ -43,22 +43,31 @@ def build_site(
     build_date: dt.date,
     search: bool = True,
     rank=related_articles,
+    pages: Sequence[tuple[PageSource, RenderedBody | None]] = (),
+    slugs: dict[str, str] | None = None,
 ) -> SiteModelResult:
-    """Assemble the site model; report URL collisions as errors naming both files."""
+    """Assemble the site model; report URL collisions as errors naming both files.
+
+    `slugs` is the pinyin slug of every name seen before (name → slug), read and extended here:
+    the build cache keeps it, so a known name needs no pinyin dictionary.
+    """
     prefix = base_path(config)
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    slugs = {} if slugs is None else slugs
+    taxonomies = config.taxonomy_table(prefix)
+    spelling = {t.key: _preferred_spellings(config.term_settings(t.key)) for t in taxonomies}
 
     # Newest first, ties by file path, so every listing and every id is deterministic.
     order = sorted(range(len(sources)), key=lambda i: (-sources[i].front_matter.date.toordinal(), sources[i].path))
-    term_slugs: dict[str, dict[str, str]] = {"topic": {}, "city": {}, "tag": {}}
-    for kind, settings in (("topic", config.topics), ("city", config.cities)):
-        for term in settings:
-            term_slugs[kind][term.name] = term.slug or name_slug(term.name)
+    term_slugs: dict[str, dict[str, str]] = {t.key: {} for t in taxonomies}
+    for taxonomy in taxonomies:
+        for term in config.term_settings(taxonomy.key):
+            term_slugs[taxonomy.key][term.name] = term.slug or _slug_of(term.name, slugs)
 
     def term_slug(kind: str, name: str) -> str:
         if name not in term_slugs[kind]:
-            term_slugs[kind][name] = name_slug(name)
+            term_slugs[kind][name] = _slug_of(name, slugs)
         return term_slugs[kind][name]
 
     # The disclaimer depends on a handful of (topic, city) pairs, staleness only on policy topics.
@@ -73,10 +82,15 @@ def build_site(
     for index in order:
         source, body = sources[index], bodies[index]
         fm = source.front_matter
+        terms = _article_terms(source, taxonomies, spelling, problems, warnings)
+        if terms is None:
+            continue
+        names = dict(terms)
+        topic, city = names["topic"][0], names["city"][0]
         url = prefix + config.permalink.format(
             slug=source.slug,
-            topic=term_slug("topic", fm.topic),
-            city=term_slug("city", fm.city),
+            topic=term_slug("topic", topic),
+            city=term_slug("city", city),
             year=f"{fm.date.year:04d}",
             month=f"{fm.date.month:02d}",
             day=f"{fm.date.day:02d}",
@@ -94,17 +108,18 @@ def build_site(
                 title=fm.title,
                 date=fm.date,
                 updated=fm.updated,
-                city=fm.city,
-                topic=fm.topic,
-                tags=tuple(fm.tags),
+                city=city,
+                topic=topic,
+                tags=names["tag"],
                 excerpt=fm.summary or body.excerpt,
                 content_hash=source.content_hash,
                 characters=body.characters,
-                disclaimer=disclaimer(fm.topic, fm.city),
+                disclaimer=disclaimer(topic, city),
                 draft=fm.draft,
                 aliases=tuple(fm.aliases),
-                stale=is_stale(fm.topic, fm.updated or fm.date),
+                stale=is_stale(topic, fm.updated or fm.date),
                 params=Params(source.params),
+                terms=terms,
             )
         )
     by_path = {a.source_path: a for a in articles}
@@ -112,37 +127,124 @@ def build_site(
 
     articles = [_with_resolved_links(a, body_of[a.source_path], by_path, warnings) for a in articles]
 
-    topics = _terms("topic", config.taxonomies.topics, articles, lambda a: [a.topic], config.topics, term_slug, prefix)
-    cities = _terms("city", config.taxonomies.cities, articles, lambda a: [a.city], config.cities, term_slug, prefix)
-    tags = _terms("tag", config.taxonomies.tags, articles, lambda a: a.tags, [], term_slug, prefix)
-    for kind, terms in (("栏目", topics), ("城市", cities), ("标签", tags)):
-        problems.extend(_term_slug_collisions(kind, terms, articles))
-    problems.extend(_taxonomy_prefix_problems(config))
-    problems.extend(_article_url_collisions(config, articles, (topics, cities, tags), prefix, search))
+    term_table: dict[str, tuple[Term, ...]] = {}
+    for taxonomy in taxonomies:
+        terms_of_kind = _terms(taxonomy, articles, config.term_settings(taxonomy.key), term_slug)
+        term_table[taxonomy.key] = terms_of_kind
+        problems.extend(_term_slug_collisions(taxonomy, terms_of_kind, articles))
+    problems.extend(_taxonomy_prefix_problems(taxonomies))
+    content_pages = _content_pages(pages, prefix, problems)
+    problems.extend(_article_url_collisions(config, articles, taxonomies, term_table, content_pages, prefix, search))
 
+    weighted = [t for t in taxonomies if t.weight > 0]
     related = rank(
         [
-            RelatedInput(a.title, a.topic, a.city, a.tags, a.date.toordinal(), body_of[a.source_path].sketch, a.content_hash)
+            RelatedInput(
+                a.title, a.topic, a.city,
+                # Custom taxonomies with a weight count as tags (named apart, so 骨科 the 科室
+                # is not 骨科 the tag).
+                a.tags + tuple(f"{t.key}\0{name}" for t in weighted for name in dict(a.terms).get(t.key, ())),
+                a.date.toordinal(), body_of[a.source_path].sketch, a.content_hash,
+            )
             for a in articles
         ],
         config.related,
-    )
+    )  # fmt: skip
     site = Site(
         config=config,
         articles=tuple(articles),
-        topics=topics,
-        cities=cities,
-        tags=tags,
+        taxonomies=taxonomies,
+        terms=term_table,
         related=tuple(tuple(r) for r in related),
         hot_searches=(),
         build_date=build_date,
         search=search,
+        pages=content_pages,
+        menus=_menus(config, prefix),
     )
     site = _with_hot_searches(site, prefix)
     redirects, alias_problems = _redirects(articles, prefix)
     problems.extend(alias_problems)
     site = replace(site, redirects=redirects)
     return SiteModelResult(site, problems, warnings)
+
+
+def _slug_of(name: str, known: dict[str, str]) -> str:
+    slug = known.get(name)
+    if slug is None:
+        slug = known[name] = name_slug(name)
+    return slug
+
+
+def _preferred_spellings(settings: Sequence[TermSettings]) -> dict[str, str]:
+    """Every alias of a configured term, mapped to the term's name."""
+    return {alias: term.name for term in settings for alias in term.aliases if alias != term.name}
+
+
+def _article_terms(
+    source: ArticleSource,
+    taxonomies: Sequence[Taxonomy],
+    spelling: dict[str, dict[str, str]],
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The article's terms in every taxonomy, aliases folded into their names; None if malformed."""
+    fm = source.front_matter
+    found = []
+    for taxonomy in taxonomies:
+        if taxonomy.key == "topic":
+            values: Any = [fm.topic]
+        elif taxonomy.key == "city":
+            values = [fm.city]
+        elif taxonomy.key == "tag":
+            values = list(fm.tags)
+        else:
+            values = source.params.get(taxonomy.field, [])
+            if isinstance(values, str):
+                values = [values]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                problems.append(
+                    Problem(source.path, None, f"{taxonomy.field}: 应为一个{taxonomy.name}名称或名称列表\uff0c例如 {taxonomy.field}: [骨科]")
+                )
+                return None
+        names: list[str] = []
+        for value in (v.strip() for v in values):
+            name = spelling[taxonomy.key].get(value, value)
+            if name != value:
+                warnings.append(
+                    Problem(source.path, None, f"{taxonomy.field}: \u201c{value}\u201d是{taxonomy.name}\u201c{name}\u201d的另一种写法\uff0c已按\u201c{name}\u201d归类\uff1b建议直接写\u201c{name}\u201d", "warning")
+                )
+            if value and name not in names:
+                names.append(name)
+        found.append((taxonomy.key, tuple(names)))
+    return tuple(found)
+
+
+def _content_pages(
+    pages: Sequence[tuple[PageSource, RenderedBody | None]], prefix: str, problems: list[Problem]
+) -> tuple[ContentPage, ...]:
+    """The pages under content/pages/ at /<slug>/, in file order; two at one URL are an error."""
+    made: dict[str, ContentPage] = {}
+    for page, body in sorted(pages, key=lambda pair: pair[0].path):
+        url = f"{prefix}/{page.slug}/"
+        if url in made:
+            problems.append(Problem(page.path, None, f"网址 {url} 与页面 {made[url].source_path} 重复\uff1b请在其中一个的头部信息中设置不同的 slug"))
+            continue
+        made[url] = ContentPage(
+            source_path=page.path, slug=page.slug, url=url, title=page.title, summary=page.summary or "",
+            updated=page.updated, layout=page.layout, draft=page.draft, content_hash=page.content_hash,
+            excerpt=body.excerpt if body is not None else "", params=Params(page.params),
+        )  # fmt: skip
+    return tuple(made.values())
+
+
+def _menus(config: SiteConfig, prefix: str) -> dict[str, tuple[MenuEntry, ...]]:
+    """Each menu of site.toml, lightest weight first, site paths carrying the base path."""
+    menus = {}
+    for name in ("main", "footer"):
+        items = sorted(getattr(config.menus, name), key=lambda item: item.weight)  # stable: file order on ties
+        menus[name] = tuple(MenuEntry(i.name, prefix + i.url if i.url.startswith("/") else i.url, i.weight) for i in items)
+    return menus
 
 
 def _redirects(articles: Sequence[Article], prefix: str) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
@@ -189,35 +291,29 @@ def _disclaimer(config: SiteConfig, topic: str, city: str) -> str:
     return config.disclaimer.default
 
 
-def _terms(
-    kind: str,
-    url_prefix: str,
-    articles: Sequence[Article],
-    names_of,
-    settings: Sequence[TermSettings],
-    term_slug,
-    prefix: str,
-) -> tuple[Term, ...]:
+def _terms(taxonomy: Taxonomy, articles: Sequence[Article], settings: Sequence[TermSettings], term_slug) -> tuple[Term, ...]:
     """Group articles by one taxonomy in one pass; known terms keep their configured order of ties."""
     members: dict[str, list[int]] = {}
     for article in articles:  # articles are newest first, so every list is too
-        for name in names_of(article):
+        for name in dict(article.terms).get(taxonomy.key, ()):
             members.setdefault(name, []).append(article.id)
     known = {t.name: t for t in settings}
     terms = []
     for name, ids in members.items():
         setting = known.get(name)
-        slug = term_slug(kind, name)
+        slug = term_slug(taxonomy.key, name)
+        url = f"{taxonomy.url}{slug}/"
         terms.append(
             Term(
-                kind=kind,
+                kind=taxonomy.key,
                 name=name,
                 title=(setting.title if setting and setting.title else name),
                 slug=slug,
-                url=f"{prefix}/{url_prefix}/{slug}/",
+                url=url,
                 description=setting.description if setting else "",
                 article_ids=tuple(ids),
-                policy=bool(setting and setting.policy),
+                policy=bool(getattr(setting, "policy", False)),
+                feed_url=f"{url}feed.xml" if taxonomy.feeds else None,
             )
         )
     rank = {t.name: i for i, t in enumerate(settings)}
@@ -225,73 +321,84 @@ def _terms(
     return tuple(terms)
 
 
-def _term_slug_collisions(kind: str, terms: Iterable[Term], articles: Sequence[Article]) -> list[Problem]:
+def _term_slug_collisions(taxonomy: Taxonomy, terms: Iterable[Term], articles: Sequence[Article]) -> list[Problem]:
     owner: dict[str, Term] = {}
     problems = []
+    settings_key = {"topic": "topics", "city": "cities", "tag": "tags"}.get(taxonomy.key)
+    where = f"[[{settings_key}]]" if settings_key else f"[[taxonomy]] field = \"{taxonomy.key}\" 的 terms"
+    kind = taxonomy.name
     for term in terms:
         if term.slug in owner:
             other = owner[term.slug]
             first = articles[term.article_ids[0]].source_path
             second = articles[other.article_ids[0]].source_path
             problems.append(
-                Problem(first, None, f"{kind}“{term.name}”与{kind}“{other.name}”\uff08{second}\uff09的网址都是 {term.url}；请在 site.toml 中为其一设置 slug")
+                Problem(
+                    first,
+                    None,
+                    f"{kind}\u201c{term.name}\u201d与{kind}\u201c{other.name}\u201d\uff08{second}\uff09的网址都是 {term.url}\uff1b"
+                    f"若两者是同一个词的不同写法\uff0c请在 site.toml 中加上 {where} name = \"{other.name}\" aliases = [\"{term.name}\"]\uff1b"
+                    f"若是两个词\uff0c请为其一设置 slug\uff1a{where} name = \"{term.name}\" slug = \"{term.slug}-2\"",
+                )
             )
         else:
             owner[term.slug] = term
     return problems
 
 
-_KIND_NAMES = {"topic": "栏目", "city": "城市", "tag": "标签"}
-_TAXONOMY_KEYS = {"topic": "topics", "city": "cities", "tag": "tags"}
-_FIXED_FOLDERS = ("articles", "search", "pagefind")  # /articles/, /search/ and Pagefind's index
+_FIXED_FOLDERS = ("articles", "search", "pagefind", "page")  # /articles/, /search/, Pagefind's index
 
 
-def _taxonomy_prefix_problems(config: SiteConfig) -> list[Problem]:
-    """Each index folder in [taxonomies] must be one safe path segment, distinct from the others."""
+def _taxonomy_prefix_problems(taxonomies: Sequence[Taxonomy]) -> list[Problem]:
+    """Each taxonomy's index folder must be one safe path segment, distinct from the others."""
     problems = []
     seen: dict[str, str] = {}
-    for key in ("topics", "cities", "tags"):
-        value = getattr(config.taxonomies, key)
+    builtin = {"topic": "taxonomies.topics", "city": "taxonomies.cities", "tag": "taxonomies.tags"}
+    for taxonomy in taxonomies:
+        value = taxonomy.prefix
+        name = builtin.get(taxonomy.key, f"[[taxonomy]] field = \"{taxonomy.key}\" 的 prefix")
         if not is_safe_slug(value):
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 不是安全的目录名；只能用小写字母\u3001数字和连字符，例如 {key}"))
+            problems.append(Problem("site.toml", None, f"{name} = {value!r} 不是安全的目录名；只能用小写字母\u3001数字和连字符"))
         elif value in seen:
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} 与 taxonomies.{seen[value]} 都是 {value!r}，两类索引页会互相覆盖；请改用不同的名字"))
+            problems.append(Problem("site.toml", None, f"{name} 与 {seen[value]} 都是 {value!r}，两类索引页会互相覆盖；请改用不同的名字"))
         elif value in _FIXED_FOLDERS:
-            problems.append(Problem("site.toml", None, f"taxonomies.{key} = {value!r} 与站点自带的 /{value}/ 重名；请换一个名字"))
-        seen.setdefault(value, key)
+            problems.append(Problem("site.toml", None, f"{name} = {value!r} 与站点自带的 /{value}/ 重名；请换一个名字"))
+        seen.setdefault(value, name)
     return problems
 
 
 def _article_url_collisions(
     config: SiteConfig,
     articles: Sequence[Article],
-    term_groups: Iterable[Sequence[Term]],
+    taxonomies: Sequence[Taxonomy],
+    term_table: dict[str, tuple[Term, ...]],
+    pages: Sequence[ContentPage],
     prefix: str,
     search: bool,
 ) -> list[Problem]:
-    """An article whose URL is also a listing, index or search page would overwrite it: an error."""
-    pages: dict[str, str] = {f"{prefix}/": "首页", f"{prefix}/search/": "搜索页"}
+    """An article or page whose URL is also a listing, index or search page would overwrite it: an error."""
+    taken: dict[str, str] = {f"{prefix}/": "首页", f"{prefix}/search/": "搜索页"}
 
     def listing(url: str, count: int, owner: str) -> None:
-        pages[url] = owner
+        taken[url] = owner
         for number in range(2, -(-count // config.paginate) + 1):
-            pages[f"{url}page/{number}/"] = f"{owner}第 {number} 页"
+            taken[f"{url}page/{number}/"] = f"{owner}第 {number} 页"
 
     listing(f"{prefix}/articles/", len(articles), "全部文章列表")
-    for terms in term_groups:
-        for term in terms:
-            pages.setdefault(f"{prefix}/{getattr(config.taxonomies, _TAXONOMY_KEYS[term.kind])}/", f"全部{_KIND_NAMES[term.kind]}页")
+    for taxonomy in taxonomies:
+        taken.setdefault(taxonomy.url, f"全部{taxonomy.name}页")
+        for term in term_table[taxonomy.key]:
             first = articles[term.article_ids[0]].source_path
-            listing(term.url, term.count, f"{_KIND_NAMES[term.kind]}\u201c{term.name}\u201d的列表页\uff08来自 {first}\uff09")
+            listing(term.url, term.count, f"{taxonomy.name}\u201c{term.name}\u201d的列表页\uff08来自 {first}\uff09")
     problems = []
-    for article in articles:
-        owner = pages.get(article.url)
-        if owner is None and search and article.url.startswith(f"{prefix}/pagefind/"):
+    owners = [(a.source_path, a.url, "slug 或 topic") for a in articles] + [(p.source_path, p.url, "slug") for p in pages]
+    for source_path, url, change in owners:
+        owner = taken.get(url)
+        if owner is None and search and url.startswith(f"{prefix}/pagefind/"):
             owner = "搜索索引目录 /pagefind/"
         if owner is not None:
-            problems.append(
-                Problem(article.source_path, None, f"网址 {article.url} 与{owner}重复；请在头部信息中设置不同的 slug 或 topic")
-            )
+            problems.append(Problem(source_path, None, f"网址 {url} 与{owner}重复；请在头部信息中设置不同的 {change}"))
+        taken.setdefault(url, f"\u300c{source_path}\u300d")
     return problems
 
 
@@ -324,8 +431,9 @@ def _with_hot_searches(site: Site, prefix: str) -> Site:
     config = site.config
     links: list[Link] = []
     by_name = {}
-    for term in (*site.tags, *site.cities, *site.topics):
-        by_name[term.name] = term
+    for taxonomy in reversed(site.taxonomies):  # a topic wins over a city or tag of the same name
+        for term in site.terms[taxonomy.key]:
+            by_name[term.name] = term
     for text in config.hot_searches:
         term = by_name.get(text)
         if term is not None:

@@ -17,17 +17,6 @@ def is_safe_slug(slug: str) -> bool:
 
 
 SLUG_VERSION = 2  # bump when the rules change: build caches keep slugs computed by these rules
-_KNOWN: dict[str, str] = {}  # name → slug: the slugs of this process, and those a build cache kept
-
-
-def known_slugs() -> dict[str, str]:
-    """Every slug computed so far, for the build cache to keep."""
-    return dict(_KNOWN)
-
-
-def remember_slugs(slugs: dict[str, str]) -> None:
-    """Take slugs a build cache kept, so pypinyin need not be loaded to compute them again."""
-    _KNOWN.update(slugs)
 
 
 def slugify(text: str) -> str:
@@ -35,11 +24,10 @@ def slugify(text: str) -> str:
 
     The syllables of one Chinese run are joined without a hyphen (医保 → yibao), so the slug reads
     like the word a Chinese reader would type; runs of different scripts are joined by hyphens.
+    A build keeps the slugs of names it has seen in its cache and passes them back in (site.py),
+    so this module holds no state of its own.
     """
-    slug = _KNOWN.get(text)
-    if slug is None:
-        slug = _KNOWN[text] = _slugify(text)
-    return slug
+    return _slugify(text)
 
 
 def _slugify(text: str) -> str:

@@ -1,0 +1,138 @@
+"""Stage 5: the route table, every output file the site model asks for, planned in one place.
+
+Each kind of output (article, page, listing, term index, feed…) has one planner here; adding a
+kind of page means adding a row to `PLANNERS` and a renderer for it (render.py), nothing else.
+A route names the facts it is made from before any template runs (`needs`, see views.py); the
+facts its templates read are added when it is rendered, and the two together fingerprint it.
+URL collisions between any two routes are found here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Callable, Iterator, NamedTuple
+
+from .errors import Problem
+from .model import Site, Term, output_path
+from .site import base_path
+from .views import ALL_ARTICLES, REDIRECTS, article_key, page_key, term_articles_key, term_key, terms_key
+
+
+class Route(NamedTuple):
+    """One output file: where it goes, what renders it, what it is made of, what the sitemap says.
+
+    A named tuple, not a dataclass: a big site plans 130,000 of them on every build.
+    """
+
+    path: str  # relative to the output folder
+    kind: str  # a key of PLANNERS and of PageRenderer's renderers
+    key: tuple = ()  # which one: (article id,), (taxonomy, term name, page number)…
+    needs: tuple[str, ...] = ()  # facts the route is made from before its templates read any
+    url: str | None = None  # set for pages the sitemap lists
+    lastmod: dt.date | None = None
+
+
+def page_count(items: int, per_page: int) -> int:
+    return max(1, math.ceil(items / per_page))
+
+
+def _articles(site: Site, prefix: str) -> Iterator[Route]:
+    for article in site.articles:
+        yield Route(output_path(article.url, prefix), "article", (article.id,), (article_key(article),), article.url, article.last_modified)
+
+
+def _pages(site: Site, prefix: str) -> Iterator[Route]:
+    for number, page in enumerate(site.pages):
+        yield Route(output_path(page.url, prefix), "page", (number,), (page_key(page),), page.url, page.updated)
+
+
+def _newest(site: Site) -> dt.date:
+    return site.articles[0].last_modified if site.articles else site.build_date
+
+
+def _home(site: Site, prefix: str) -> Iterator[Route]:
+    yield Route("index.html", "home", (), (ALL_ARTICLES,), f"{prefix}/", _newest(site))
+
+
+def _listing(site: Site, prefix: str, term: Term | None, url: str, ids) -> Iterator[Route]:
+    per_page = site.config.paginate
+    needs = (term_key(term), term_articles_key(term)) if term else (ALL_ARTICLES,)
+    for number in range(1, page_count(len(ids), per_page) + 1):
+        first = ids[(number - 1) * per_page] if ids else None
+        page_url = url if number == 1 else f"{url}page/{number}/"
+        lastmod = site.articles[first].last_modified if first is not None else site.build_date
+        key = (term.kind, term.name, number) if term else ("", "", number)
+        yield Route(output_path(page_url, prefix), "listing", key, needs, page_url, lastmod)
+
+
+def _all_articles(site: Site, prefix: str) -> Iterator[Route]:
+    yield from _listing(site, prefix, None, f"{prefix}/articles/", range(len(site.articles)))
+
+
+def _taxonomies(site: Site, prefix: str) -> Iterator[Route]:
+    newest = _newest(site)
+    for taxonomy in site.taxonomies:
+        yield Route(output_path(taxonomy.url, prefix), "terms", (taxonomy.key,), (terms_key(taxonomy.key),), taxonomy.url, newest)
+        for term in site.terms[taxonomy.key]:
+            yield from _listing(site, prefix, term, term.url, term.article_ids)
+
+
+def _fixed(site: Site, prefix: str) -> Iterator[Route]:
+    yield Route("search/index.html", "search")
+    yield Route("404.html", "404")
+    if site.redirects:
+        yield Route("_redirects", "redirects", (), (REDIRECTS,))
+
+
+def _feeds(site: Site, prefix: str) -> Iterator[Route]:
+    count = site.config.feed_articles
+    entries = tuple(article_key(a) for a in site.articles[:count])
+    yield Route("feed.xml", "feed", ("", ""), (ALL_ARTICLES, *entries))
+    for taxonomy in site.taxonomies:
+        if not taxonomy.feeds:
+            continue
+        for term in site.terms[taxonomy.key]:
+            if term.feed_url is None:
+                continue
+            entries = tuple(article_key(site.articles[i]) for i in term.article_ids[:count])
+            needs = (term_key(term), term_articles_key(term), *entries)
+            yield Route(output_path(term.feed_url, prefix), "feed", (term.kind, term.name), needs)
+
+
+# The route table: every kind of output and the planner that lists its files, in output order.
+PLANNERS: tuple[tuple[str, Callable[[Site, str], Iterator[Route]]], ...] = (
+    ("articles", _articles),
+    ("pages", _pages),
+    ("home", _home),
+    ("all articles", _all_articles),
+    ("taxonomies", _taxonomies),
+    ("fixed pages", _fixed),
+    ("feeds", _feeds),
+)
+
+
+def plan_routes(site: Site) -> list[Route]:
+    """Every output file of the site but the sitemap, robots.txt and static files, in output order."""
+    prefix = base_path(site.config)
+    return [route for _, planner in PLANNERS for route in planner(site, prefix)]
+
+
+def shared_paths(site: Site, routes: list[Route]) -> list[Problem]:
+    """Two routes may never write one file (Pelican's writer refuses the same): one problem per clash."""
+    owner: dict[str, Route] = {}
+    problems = []
+    for route in routes:
+        other = owner.setdefault(route.path, route)
+        if other is not route:
+            names = [_source_of(site, r) for r in (other, route)]
+            problems.append(Problem(names[1], None, f"与 {names[0]} 会写到同一个文件 {route.path}\uff1b请修改其中一个的网址"))
+    return problems
+
+
+def _source_of(site: Site, route: Route) -> str:
+    if route.kind == "article":
+        return site.articles[route.key[0]].source_path
+    if route.kind == "page":
+        return site.pages[route.key[0]].source_path
+    return route.url or route.path

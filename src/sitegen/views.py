@@ -1,0 +1,522 @@
+"""What templates see: views of the site model that note every fact a page reads.
+
+A template never gets the model itself. It gets `SiteView`, `ArticleView`, `TermView` and
+`PageView` objects; each property a template reads adds the key of the fact behind it to the
+page's `Reads`. After rendering, the page's fingerprint is the digest of exactly those facts
+(`SiteFacts.fingerprint`), so a theme that prints `site.cities|length` in its footer depends on
+the list of cities, and one that does not, does not: incremental output is exact for any theme,
+by construction, without a list of what the default theme happens to read.
+
+Fact keys are stable across builds (articles are named by their source file, terms by taxonomy
+and name), so the next build can ask whether the facts a page read last time still hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from typing import Any, Callable, Iterator, Sequence
+
+from .markdown import Heading
+from .model import Article, ContentPage, Link, Site, Term
+
+MISSING = "-"  # the digest of a fact the site no longer has (a deleted article)
+
+
+class Reads:
+    """The keys of the facts one page has read so far; reset for every page."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def add(self, key: str) -> None:
+        self.keys.add(key)
+
+    def take(self) -> tuple[str, ...]:
+        """The keys read since the last take, sorted, and a fresh start for the next page."""
+        keys, self.keys = self.keys, set()
+        return tuple(sorted(sys.intern(k) for k in keys))  # interned: one copy per cache shard
+
+
+# --- the facts and their digests ----------------------------------------------------------------
+
+
+def article_key(article: Article) -> str:
+    return f"a:{article.source_path}"
+
+
+def related_key(article: Article) -> str:
+    return f"r:{article.source_path}"
+
+
+def term_key(term: Term) -> str:
+    return f"t:{term.kind}:{term.name}"
+
+
+def term_articles_key(term: Term) -> str:
+    return f"ta:{term.kind}:{term.name}"
+
+
+def terms_key(kind: str) -> str:
+    return f"T:{kind}"
+
+
+def page_key(page: ContentPage) -> str:
+    return f"p:{page.source_path}"
+
+
+ALL_ARTICLES = "A"
+ALL_PAGES = "P"
+HOT_SEARCHES = "h"
+BUILD_DATE = "d"
+REDIRECTS = "R"
+
+
+class SiteFacts:
+    """The digest of each fact of one site model, computed when first asked for."""
+
+    def __init__(self, site: Site, shared: str):
+        self.site = site
+        self.shared = shared  # what every page depends on: version, layouts, settings, options
+        self._digests: dict[str, str] = {}
+        self._articles = {a.source_path: a for a in site.articles}
+        self._pages = {p.source_path: p for p in site.pages}
+
+    def fingerprint(self, keys: Sequence[str]) -> str:
+        """The digest of the shared inputs and of every fact in `keys`."""
+        digest = hashlib.blake2b(self.shared.encode("utf-8"), digest_size=16)
+        for key in keys:
+            digest.update(f"\0{key}={self.digest(key)}".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def digest(self, key: str) -> str:
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = _digest(self._value(key))
+        return found
+
+    def _value(self, key: str) -> Any:
+        site = self.site
+        kind, _, name = key.partition(":")
+        if kind == "a":
+            article = self._articles.get(name)
+            if article is None:
+                return MISSING
+            # The file's hash covers front matter and body; the rest is derived from settings
+            # (shared), the build date (stale) or other articles (link targets, URL).
+            terms = tuple((t.kind, t.name) for t in site.terms_of(article))
+            return (article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, terms)
+        if kind == "r":
+            article = self._articles.get(name)
+            return MISSING if article is None else tuple(site.articles[i].source_path for i in site.related[article.id])
+        if kind in ("t", "ta"):
+            taxonomy, _, term_name = name.partition(":")
+            term = site.find_term(taxonomy, term_name)
+            if term is None:
+                return MISSING
+            if kind == "t":
+                return (term.title, term.slug, term.url, term.description, term.count, term.policy, term.feed_url)
+            return tuple(site.articles[i].source_path for i in term.article_ids)
+        if kind == "T":
+            return tuple(t.name for t in site.terms.get(name, ()))
+        if kind == "p":
+            page = self._pages.get(name)
+            return MISSING if page is None else (page.content_hash, page.url, page.link_targets)
+        if key == ALL_ARTICLES:
+            return tuple(a.source_path for a in site.articles)
+        if key == ALL_PAGES:
+            return tuple(p.source_path for p in site.pages)
+        if key == HOT_SEARCHES:
+            return site.hot_searches
+        if key == BUILD_DATE:
+            return site.build_date
+        if key == REDIRECTS:
+            return site.redirects
+        return MISSING
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+# --- the views ---------------------------------------------------------------------------------
+
+
+class ViewFactory:
+    """Makes the views of one site for one renderer, each made once and shared by every page."""
+
+    def __init__(self, site: Site, reads: Reads, body: Callable[[Article], tuple[str, tuple[Heading, ...]]]):
+        self.site = site
+        self.reads = reads
+        self.body = body  # the article's body HTML and headings, from the body store
+        self._articles: dict[int, ArticleView] = {}
+        self._terms: dict[tuple[str, str], TermView] = {}
+        self.site_view = SiteView(self)
+
+    def article(self, article: Article) -> "ArticleView":
+        view = self._articles.get(article.id)
+        if view is None:
+            view = self._articles[article.id] = ArticleView(self, article)
+        return view
+
+    def article_at(self, index: int) -> "ArticleView":
+        return self.article(self.site.articles[index])
+
+    def term(self, term: Term) -> "TermView":
+        view = self._terms.get((term.kind, term.name))
+        if view is None:
+            view = self._terms[(term.kind, term.name)] = TermView(self, term)
+        return view
+
+
+class ArticleList(Sequence):
+    """Articles by position in the model, made into views only when a template reaches them.
+
+    A footer reading `site.articles|length` on 100,000 pages must not build 100,000 views each time.
+    """
+
+    __slots__ = ("_views", "_ids")
+
+    def __init__(self, views: ViewFactory, ids: Sequence[int]):
+        self._views = views
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return ArticleList(self._views, self._ids[index])
+        return self._views.article_at(self._ids[index])
+
+    def __iter__(self) -> Iterator["ArticleView"]:
+        for i in self._ids:
+            yield self._views.article_at(i)
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+
+class SiteView:
+    """`site` in every template: settings, the article list, taxonomies, pages, menus."""
+
+    __slots__ = ("_views",)
+
+    def __init__(self, views: ViewFactory):
+        self._views = views
+
+    @property
+    def config(self):
+        return self._views.site.config  # settings are part of every page's shared inputs
+
+    @property
+    def params(self) -> dict:
+        return self._views.site.config.params
+
+    @property
+    def menus(self):
+        return self._views.site.menus
+
+    @property
+    def search(self) -> bool:
+        return self._views.site.search
+
+    @property
+    def build_date(self) -> dt.date:
+        self._views.reads.add(BUILD_DATE)
+        return self._views.site.build_date
+
+    @property
+    def articles(self) -> ArticleList:
+        self._views.reads.add(ALL_ARTICLES)
+        return ArticleList(self._views, range(len(self._views.site.articles)))
+
+    @property
+    def pages(self) -> list["PageView"]:
+        self._views.reads.add(ALL_PAGES)
+        return [PageView(self._views, page) for page in self._views.site.pages]
+
+    @property
+    def hot_searches(self) -> tuple[Link, ...]:
+        self._views.reads.add(HOT_SEARCHES)
+        return self._views.site.hot_searches
+
+    @property
+    def taxonomies(self) -> list["TaxonomyView"]:
+        return [TaxonomyView(self._views, taxonomy.key) for taxonomy in self._views.site.taxonomies]
+
+    def taxonomy(self, key: str) -> "TaxonomyView":
+        """One taxonomy by its key: topic, city, tag, or a custom field such as department."""
+        self._views.site.taxonomy(key)  # an unknown key is a template error naming it
+        return TaxonomyView(self._views, key)
+
+    def terms(self, key: str) -> list["TermView"]:
+        """The terms of a taxonomy, most articles first."""
+        self._views.reads.add(terms_key(key))
+        return [self._views.term(t) for t in self._views.site.terms.get(key, ())]
+
+    @property
+    def topics(self) -> list["TermView"]:
+        return self.terms("topic")
+
+    @property
+    def cities(self) -> list["TermView"]:
+        return self.terms("city")
+
+    @property
+    def tags(self) -> list["TermView"]:
+        return self.terms("tag")
+
+    def term(self, kind: str, name: str) -> "TermView":
+        return self._views.term(self._views.site.term(kind, name))
+
+    def topic_of(self, article: "ArticleView") -> "TermView":
+        return article.topic_term
+
+    def city_of(self, article: "ArticleView") -> "TermView":
+        return article.city_term
+
+    def tags_of(self, article: "ArticleView") -> list["TermView"]:
+        return article.tag_terms
+
+    def related_to(self, article: "ArticleView") -> ArticleList:
+        return article.related
+
+    def articles_of(self, term: "TermView") -> ArticleList:
+        return term.articles
+
+    def absolute_url(self, url: str) -> str:
+        return self._views.site.absolute_url(url)
+
+
+class TaxonomyView:
+    """One row of the taxonomy table, as templates see it."""
+
+    __slots__ = ("_views", "key")
+
+    def __init__(self, views: ViewFactory, key: str):
+        self._views = views
+        self.key = key
+
+    @property
+    def _taxonomy(self):
+        return self._views.site.taxonomy(self.key)
+
+    @property
+    def name(self) -> str:
+        return self._taxonomy.name
+
+    @property
+    def field(self) -> str:
+        return self._taxonomy.field
+
+    @property
+    def prefix(self) -> str:
+        return self._taxonomy.prefix
+
+    @property
+    def url(self) -> str:
+        return self._taxonomy.url
+
+    @property
+    def terms(self) -> list["TermView"]:
+        return self._views.site_view.terms(self.key)
+
+
+class TermView:
+    """A topic, city, tag or custom term: its names, URL, description and articles."""
+
+    __slots__ = ("_views", "_term")
+
+    def __init__(self, views: ViewFactory, term: Term):
+        self._views = views
+        self._term = term
+
+    def _fact(self) -> Term:
+        self._views.reads.add(term_key(self._term))
+        return self._term
+
+    @property
+    def kind(self) -> str:
+        return self._term.kind  # part of the term's identity: no fact read
+
+    @property
+    def name(self) -> str:
+        return self._term.name
+
+    @property
+    def title(self) -> str:
+        return self._fact().title
+
+    @property
+    def slug(self) -> str:
+        return self._fact().slug
+
+    @property
+    def url(self) -> str:
+        return self._fact().url
+
+    @property
+    def feed_url(self) -> str | None:
+        return self._fact().feed_url
+
+    @property
+    def description(self) -> str:
+        return self._fact().description
+
+    @property
+    def count(self) -> int:
+        return self._fact().count
+
+    @property
+    def policy(self) -> bool:
+        return self._fact().policy
+
+    @property
+    def taxonomy(self) -> TaxonomyView:
+        return TaxonomyView(self._views, self._term.kind)
+
+    @property
+    def articles(self) -> ArticleList:
+        self._views.reads.add(term_articles_key(self._term))
+        return ArticleList(self._views, self._term.article_ids)
+
+    def __str__(self) -> str:
+        return self._term.name
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TermView):
+            return (other._term.kind, other._term.name) == (self._term.kind, self._term.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._term.kind, self._term.name))
+
+
+class ArticleView:
+    """One article: every field its page and its cards show."""
+
+    __slots__ = ("_views", "_article")
+
+    def __init__(self, views: ViewFactory, article: Article):
+        self._views = views
+        self._article = article
+
+    def _fact(self) -> Article:
+        self._views.reads.add(article_key(self._article))
+        return self._article
+
+    def __getattr__(self, name: str) -> Any:
+        # Fields of the model not named below (source_path, slug, aliases, characters…).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._fact(), name)
+
+    @property
+    def title(self) -> str:
+        return self._fact().title
+
+    @property
+    def url(self) -> str:
+        return self._fact().url
+
+    @property
+    def date(self) -> dt.date:
+        return self._fact().date
+
+    @property
+    def updated(self) -> dt.date | None:
+        return self._fact().updated
+
+    @property
+    def last_modified(self) -> dt.date:
+        return self._fact().last_modified
+
+    @property
+    def excerpt(self) -> str:
+        return self._fact().excerpt
+
+    @property
+    def topic(self) -> str:
+        return self._fact().topic
+
+    @property
+    def city(self) -> str:
+        return self._fact().city
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self._fact().tags
+
+    @property
+    def params(self):
+        return self._fact().params
+
+    @property
+    def reading_minutes(self) -> int:
+        return self._fact().reading_minutes
+
+    @property
+    def body_html(self) -> str:
+        return self._views.body(self._fact())[0]
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        return self._views.body(self._fact())[1]
+
+    @property
+    def topic_term(self) -> TermView:
+        return self._views.term(self._views.site.term("topic", self._fact().topic))
+
+    @property
+    def city_term(self) -> TermView:
+        return self._views.term(self._views.site.term("city", self._fact().city))
+
+    @property
+    def tag_terms(self) -> list[TermView]:
+        return [self._views.term(self._views.site.term("tag", tag)) for tag in self._fact().tags]
+
+    @property
+    def terms(self) -> dict[str, list[TermView]]:
+        """Every taxonomy's terms of this article, by taxonomy key."""
+        found: dict[str, list[TermView]] = {}
+        for term in self._views.site.terms_of(self._fact()):
+            found.setdefault(term.kind, []).append(self._views.term(term))
+        return found
+
+    @property
+    def related(self) -> ArticleList:
+        self._views.reads.add(related_key(self._article))
+        return ArticleList(self._views, self._views.site.related[self._article.id])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArticleView):
+            return other._article.source_path == self._article.source_path
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._article.source_path)
+
+
+class PageView:
+    """A Markdown page under content/pages/ (关于我们, 隐私政策…)."""
+
+    __slots__ = ("_views", "_page", "body_html", "headings")
+
+    def __init__(self, views: ViewFactory, page: ContentPage, body_html: str = "", headings: tuple = ()):
+        self._views = views
+        self._page = page
+        self.body_html = body_html
+        self.headings = headings
+
+    def _fact(self) -> ContentPage:
+        self._views.reads.add(page_key(self._page))
+        return self._page
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._fact(), name)
