@@ -117,7 +117,7 @@ def edit_body(site: Path) -> None:
 def edit_tags(site: Path) -> None:
     path = sorted((site / "content").rglob("*.md"))[len(list((site / "content").rglob("*.md"))) // 3]
     text = path.read_text(encoding="utf-8")
-    line = next(l for l in text.splitlines() if l.startswith("tags:"))
+    line = next(row for row in text.splitlines() if row.startswith("tags:"))
     path.write_text(text.replace(line, "tags: [异地就医, 备案, 新增标签]", 1), encoding="utf-8")
 
 

@@ -35,7 +35,7 @@ def test_bad_input_prints_one_line_per_problem(basic_site: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--site", str(basic_site)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    lines = [l for l in result.output.splitlines() if l.startswith("错误 ")]
+    lines = [line for line in result.output.splitlines() if line.startswith("错误 ")]
     assert lines == [
         "错误 content/yibao/x.md:2: title: 不能为空",
         "错误 content/yibao/x.md:3: date: 2025-02-30 不是存在的日期",

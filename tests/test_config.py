@@ -57,5 +57,5 @@ def test_config_errors_name_the_setting(tmp_path: Path, text: str, words: str) -
 
 
 def test_missing_config(tmp_path: Path) -> None:
-    with pytest.raises(SiteError, match="site.toml"):
+    with pytest.raises(SiteError, match=r"site\.toml"):
         load_config(tmp_path)

@@ -252,7 +252,6 @@ def test_an_article_without_format_characters_has_no_warnings() -> None:
 
 def test_warnings_come_back_from_load_content_on_every_load(tmp_path) -> None:
     from conftest import make_site
-
     from sitegen.content import load_content
 
     site = make_site(tmp_path)

@@ -12,14 +12,14 @@ import re
 import shutil
 import threading
 import tomllib
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, build_site
 
+from conftest import REPO, build_site
 from sitegen.theme import THEME_DIR
 
 # Pagefind names these by content hash (zh-cn_a37bc85.pf_fragment); nothing else it writes is.

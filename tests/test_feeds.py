@@ -42,7 +42,7 @@ def test_site_feed_and_topic_feeds(built_basic: Path) -> None:
     topic = ET.parse(built_basic / "topics/ertong/feed.xml").getroot()
     titles = [e.find(f"{ATOM}title").text for e in topic.findall(f"{ATOM}entry")]
     assert titles == ["孩子食物过敏有哪些表现", "宝宝湿疹反复怎么护理"]
-    self_link = [l for l in topic.findall(f"{ATOM}link") if l.get("rel") == "self"][0]
+    self_link = next(link for link in topic.findall(f"{ATOM}link") if link.get("rel") == "self")
     assert self_link.get("href") == f"{BASE}/topics/ertong/feed.xml"
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, soup_of
 
+from conftest import REPO, soup_of
 from sitegen import __version__
 from sitegen.cli import main
 from sitegen.config import load_config

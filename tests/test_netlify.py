@@ -10,8 +10,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO, soup_of
 
+from conftest import REPO, soup_of
 from sitegen.theme import THEME_DIR
 
 PRODUCTION = "https://health.example.org"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_site, make_site, soup_of
 
+from conftest import build_site, make_site, soup_of
 from sitegen.cli import main
 
 NOINDEX_RULE = "/*\n  X-Robots-Tag: noindex\n"

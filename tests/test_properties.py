@@ -16,17 +16,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import TODAY
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from test_security import ARTICLE_TAGS, check_page, unsafe_urls, yaml_value
 
+from conftest import TODAY
 from sitegen.build import BuildOptions, build
 from sitegen.errors import SiteError
 from sitegen.markdown import SHOWN_AS_TEXT, render_markdown
 from sitegen.output import safe_join
 from sitegen.slugs import is_safe_slug, term_slug
 from sitegen.theme import THEME_DIR
+from test_security import ARTICLE_TAGS, check_page, unsafe_urls, yaml_value
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -156,7 +156,7 @@ def test_markdown_output_is_always_safe(markdown: str) -> None:
 # Every element name HTML knows (obsolete ones too) but headings, which raw HTML may add to the
 # page on purpose and the table of contents lists only from Markdown; and made-up names.
 HTML_NAMES = sorted(SHOWN_AS_TEXT | set(  # a list literal of 130 names would read worse
-    "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body br "  # noqa: SIM905
+    "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body br "
     "button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed "
     "fieldset figcaption figure font footer form frame frameset head header hgroup hr html i image img input ins isindex "
     "kbd keygen label legend li link listing main map mark marquee menu menuitem meta meter nav nobr ol optgroup option "

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import TODAY, build_site, make_site
 
+from conftest import TODAY, build_site, make_site
 from sitegen.check import check_site
 from sitegen.cli import main
 from sitegen.markdown import SHOWN_AS_TEXT, Sanitised, render_markdown

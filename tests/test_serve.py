@@ -7,10 +7,11 @@ where a missing browser is a broken test setup and must fail.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+
 from conftest import make_site
 from test_serve_http import ARTICLE, ARTICLE_URL, Running, edit, request, running
 
@@ -87,7 +88,7 @@ def test_broken_front_matter_shows_overlay_until_fixed(browser, page, site: Path
 
     expect(overlay).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
     expect(overlay.locator(".sitegen-problem-file")).to_have_text([ARTICLE.as_posix()])
-    expect(overlay.locator(".sitegen-problem-line")).to_contain_text(["3"])
+    expect(overlay.locator(".sitegen-problem-line")).to_contain_text(["2"])  # the title line, where the bracket opens
     expect(overlay.locator(".sitegen-problem-message")).not_to_be_empty()
     assert overlay.evaluate("box => getComputedStyle(box).position") == "fixed"
     expect(page.locator("h1")).to_have_text("深圳门诊统筹怎么报销")  # the last good page stays

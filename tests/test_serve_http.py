@@ -14,14 +14,14 @@ import sys
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
-from conftest import TODAY, build_site, make_site
 
 import sitegen.serve as serve_module
+from conftest import TODAY, build_site, make_site
 from sitegen.build import BuildOptions
 from sitegen.serve import (
     DevServer,
@@ -378,7 +378,7 @@ def test_resolve_request_path_never_leaves_the_folder(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text(SECRET)
     (out / "link").symlink_to(tmp_path / "secret.txt")
     (out / "dirlink").symlink_to(tmp_path)
-    for target in TRAVERSALS + ["/link", "/dirlink/secret.txt"]:
+    for target in [*TRAVERSALS, "/link", "/dirlink/secret.txt"]:
         assert resolve_request_path(out, target).status in (403, 404), target
     assert resolve_request_path(out, "/a/").file == out.resolve() / "a" / "index.html"
     assert resolve_request_path(out, "/a").location == "/a/"
@@ -512,7 +512,7 @@ def test_event_stream_reload_errors_and_recovery(tmp_path: Path) -> None:
         edit(site, ARTICLE, "title: 深圳门诊统筹怎么报销", "title: [深圳门诊统筹")
         problems = stream.next_named("problems")["problems"]
         assert [p["path"] for p in problems] == [ARTICLE.as_posix()]
-        assert problems[0]["line"] == 3 and problems[0]["message"]
+        assert problems[0]["line"] == 2 and problems[0]["message"]
         # The last good site is still served, and a tab connecting now learns of the problem.
         status, _, body = request(run.port, ARTICLE_URL)
         assert status == 200 and "需要先绑定家庭医生" in body.decode()
@@ -581,7 +581,7 @@ def test_changes_to_site_toml_are_seen_even_when_saved_by_rename(tmp_path: Path)
             temporary = site / "site.toml.tmp-save"
             temporary.write_text(new, encoding="utf-8")
             os.replace(temporary, site / "site.toml")
-            run.wait_for(lambda events: any(title in e.message for e in events) or f"<title>{title}</title>" in (run.server.out_dir / "index.html").read_text(encoding="utf-8"))
+            run.wait_for(lambda events, title=title: any(title in e.message for e in events) or f"<title>{title}</title>" in (run.server.out_dir / "index.html").read_text(encoding="utf-8"))
         assert "site.toml" in run.of_kind("built")[-1].changes
 
 
@@ -688,7 +688,7 @@ def test_cli_serve_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         text=True,
         encoding="utf-8",
         # A shell's background jobs start with SIGINT ignored; a terminal's Ctrl-C does not.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (runs before any thread)
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()

@@ -16,7 +16,7 @@ from conftest import REPO
 from sitegen import workers
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from make_corpus import make_corpus  # noqa: E402
+from make_corpus import make_corpus
 
 
 def _spilled() -> set[str]:

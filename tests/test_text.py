@@ -45,7 +45,8 @@ def test_sketch_finds_near_copies_only() -> None:
     assert text_sketch(original) == text_sketch(original)  # deterministic across runs
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

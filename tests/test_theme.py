@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, build_site, soup_of
 
+from conftest import FIXTURES, REPO, build_site, soup_of
 from sitegen import theme
 from sitegen.errors import SiteError
 from sitegen.theme import THEME_DIR, layout_folders, layout_templates, layouts_digest, static_files

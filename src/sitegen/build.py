@@ -18,11 +18,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
+from . import __version__
 from .cache import (
     CACHE_DIR,
     LOCK_FILE,
@@ -43,12 +44,11 @@ from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_p
 from .markdown import BodyPage, render_bodies, render_markdown
 from .output import PatchedOutput, StagedOutput, build_lock, check_output_folder, stop_if_asked
 from .related import RelatedInput, rank_related
-from . import __version__
 from .render import PageRenderer
 from .routes import Route, plan_routes, shared_paths
-from .views import SiteFacts
-from .theme import layout_folders, layouts_digest, static_files
 from .site import base_path, build_site
+from .theme import layout_folders, layouts_digest, static_files
+from .views import SiteFacts
 from .workers import default_jobs, run_chunks, state
 
 STATIC_DIR = "static"
@@ -504,12 +504,17 @@ def _record(staged: StagedOutput | PatchedOutput, relative: str, fingerprint: st
     return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino, reads)
 
 
-def refresh_search_index(out_dir: Path) -> None:
+def refresh_search_index(out_dir: Path, site_dir: Path) -> None:
     """Index the output folder again and swap the new index in: for builds with search_index_now off.
 
     Pagefind writes beside the output, so the served index is whole until one rename replaces it.
+    It holds the site's build lock, so no build changes the pages while they are indexed.
     """
-    out_dir = out_dir.absolute()
+    with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
+        _refresh_search_index(out_dir.absolute())
+
+
+def _refresh_search_index(out_dir: Path) -> None:
     fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
     retired = fresh.with_name(fresh.name + "-old")
     for leftover in (fresh, retired):  # from a refresh that was stopped
@@ -536,7 +541,7 @@ def _run_pagefind(arguments: list[str]) -> None:
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}"))
+        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}")) from None
     if finished.returncode != 0:
         detail = (finished.stderr or finished.stdout).strip().splitlines()
         raise SiteError(

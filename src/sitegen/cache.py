@@ -19,10 +19,10 @@ import hashlib
 import hmac
 import json
 import os
-import zlib
-import secrets
 import pickle
+import secrets
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -189,7 +189,7 @@ class BodyStore:
         # Written in place, without a temporary file and a rename (a third of the cost of 10,000
         # bodies): a file cut short by a crash fails its signature and is rendered again.
         with open(f"{folder}/{key}.html", "wb") as file:
-            file.write(_signed(self.key, "body", key, f"{key}\n{headings}\n{page.html}".encode("utf-8")))
+            file.write(_signed(self.key, "body", key, f"{key}\n{headings}\n{page.html}".encode()))
 
     def get(self, key: str) -> BodyPage | None:
         """The body stored under `key`; None if missing or cut short. Raises CacheMismatch for a
@@ -244,9 +244,9 @@ class BuildCache:
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
-    _articles: "_Shards" = field(default_factory=lambda: _Shards("articles"), repr=False)  # as last read or written
+    _articles: _Shards = field(default_factory=lambda: _Shards("articles"), repr=False)  # as last read or written
     _stored: set[str] = field(default_factory=set, repr=False)  # bodies the store holds for the articles
-    _outputs: "_Shards" = field(default_factory=lambda: _Shards("outputs"), repr=False)
+    _outputs: _Shards = field(default_factory=lambda: _Shards("outputs"), repr=False)
     _saved: dict[str, Any] = field(default_factory=dict, repr=False)  # whole parts, as last read or written
 
     @property
@@ -266,11 +266,11 @@ class BuildCache:
         return SignedTemplateCache(self.folder / f"templates-{_digest(_VERSION, jinja2.__version__)[:8]}", self.bodies.key)
 
     @classmethod
-    def disabled(cls) -> "BuildCache":
+    def disabled(cls) -> BuildCache:
         return cls(folder=None)
 
     @classmethod
-    def load(cls, folder: Path, discard: bool = True) -> "BuildCache":
+    def load(cls, folder: Path, discard: bool = True) -> BuildCache:
         """The cache in `folder`; a fresh one, with a warning, if it is missing parts or foreign.
 
         A foreign or unreadable cache is deleted unless `discard` is false (for readers such as

@@ -15,10 +15,10 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import STATIC_DIR
@@ -31,9 +31,9 @@ from .model import Article, Site, output_path
 from .related import NEAR_COPY_SIMILARITY, RelatedInput
 from .render import LAYOUTS_DIR, PageRenderer, layouts_environment
 from .routes import plan_routes
-from .theme import layout_folders, layout_templates, static_files
 from .site import base_path, build_site
 from .text import SKETCH_SIZE, sketch_similarity, title_key
+from .theme import layout_folders, layout_templates, static_files
 from .workers import default_jobs
 
 ERROR = "error"

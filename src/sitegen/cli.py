@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .build import BuildOptions, build
-from .errors import SiteError, printable
+from .errors import BuildInterrupted, SiteError, printable
 from .workers import WorkerLost
 
 
@@ -51,7 +51,7 @@ class _Interrupts:
         else:
             sys.__unraisablehook__(unraisable)
 
-    def __enter__(self) -> "_Interrupts":
+    def __enter__(self) -> _Interrupts:
         try:
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
                 self._previous.append((signum, signal.signal(signum, self._interrupt)))
@@ -116,7 +116,7 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
     progress = _ProgressBar(started)
     options = BuildOptions(
         site_dir=site_dir, out_dir=out_dir, drafts=drafts, future=future, noindex=noindex, base_url=base_url, search=search,
-        jobs=jobs, cache=not no_cache, on_progress=progress,
+        jobs=jobs, cache=not no_cache, on_progress=progress, on_wait=_waiting,
     )  # fmt: skip
     interrupts = _Interrupts()
     try:
@@ -127,6 +127,8 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
         _fail(error)
     except (KeyboardInterrupt, WorkerLost) as stopped:
         progress.close()
+        if isinstance(stopped, BuildInterrupted) and stopped.committed:
+            _exit_with("已中断\uff1a新的输出已经生成\uff0c但构建缓存未保存完整\uff1b下次构建会完整核对输出\u3002", 130)
         if isinstance(stopped, KeyboardInterrupt) or interrupts.received:  # workers end with the signal too
             _exit_with("已中断\uff1b上一次的输出保持不变\u3002", 130)
         _exit_with("构建失败\uff1a一个工作进程意外退出\uff08可能是内存不足\uff09\uff1b上一次的输出保持不变\uff0c可以用 --jobs 1 重试\u3002")
@@ -152,6 +154,10 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
         f"{result.written} 个文件写入\uff0c{result.unchanged} 个未变\uff0c用时 {elapsed:.2f} 秒"
         f"\uff08{result.pages / max(elapsed, 1e-9):.0f} 页/秒\uff09"
     )
+
+
+def _waiting() -> None:
+    click.secho("等待另一个构建完成\u2026", fg="yellow", err=True)
 
 
 # --- sitegen serve ----------------------------------------------------------------------------

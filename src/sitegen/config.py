@@ -180,7 +180,7 @@ class SiteConfig(_Strict):
         return pattern
 
     @model_validator(mode="after")
-    def _disclaimer_variants_exist(self) -> "SiteConfig":
+    def _disclaimer_variants_exist(self) -> SiteConfig:
         for term in [*self.topics, *self.cities]:
             if term.disclaimer and term.disclaimer not in self.disclaimer.variants:
                 raise ValueError(
@@ -189,7 +189,7 @@ class SiteConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _taxonomies_distinct(self) -> "SiteConfig":
+    def _taxonomies_distinct(self) -> SiteConfig:
         prefixes = [self.taxonomies.topics, self.taxonomies.cities, self.taxonomies.tags]
         for custom in self.taxonomy:
             if custom.field in RESERVED_FIELDS:
@@ -240,20 +240,22 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path}；请在站点根目录放置 site.toml"))
+        raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path}；请在站点根目录放置 site.toml")) from None
     except OSError as exc:
-        raise SiteError(Problem(CONFIG_FILE, None, f"无法读取 site.toml:{exc.strerror or exc}"))
+        raise SiteError(Problem(CONFIG_FILE, None, f"无法读取 site.toml:{exc.strerror or exc}")) from None
     except UnicodeDecodeError:
-        raise SiteError(Problem(CONFIG_FILE, None, "不是 UTF-8 编码的文本"))
+        raise SiteError(Problem(CONFIG_FILE, None, "不是 UTF-8 编码的文本")) from None
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise SiteError(Problem(CONFIG_FILE, int(line.group(1)) if line else None, f"TOML 语法错误：{exc}"))
+        # tomllib words its errors in English: the line is what an editor needs, with what to check.
+        message = "TOML 语法错误\uff1a请检查这一行的等号、引号和方括号\uff08文字要放在半角引号里，例如 title = \"健康百事通\"\uff09"
+        raise SiteError(Problem(CONFIG_FILE, int(line.group(1)) if line else None, message)) from None
     if base_url:
         raw["base_url"] = base_url
     try:
         return SiteConfig.model_validate(raw)
     except ValidationError as exc:
-        raise SiteError([Problem(CONFIG_FILE, None, describe_config_error(e)) for e in exc.errors()])
+        raise SiteError([Problem(CONFIG_FILE, None, describe_config_error(e)) for e in exc.errors()]) from None
 
 
 def describe_config_error(error: dict) -> str:

@@ -7,9 +7,10 @@ import hashlib
 import os
 import re
 import reprlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import frontmatter
 import yaml
@@ -152,7 +153,7 @@ class ArticleMeta:
     aliases: list[str]
 
     @classmethod
-    def of(cls, front_matter: "FrontMatter") -> "ArticleMeta":
+    def of(cls, front_matter: FrontMatter) -> ArticleMeta:
         return cls(*(getattr(front_matter, name) for name in cls.__slots__))
 
 
@@ -179,7 +180,7 @@ class LoadedContent:
     # every readable article with its file's stat, drafts included: what the build cache keeps
     records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # of every article read, drafts included
-    pages: list["PageSource"] = field(default_factory=list)  # content/pages/, drafts left out unless asked
+    pages: list[PageSource] = field(default_factory=list)  # content/pages/, drafts left out unless asked
 
 
 def _skip_in_content(name: str, is_dir: bool) -> bool:
@@ -303,7 +304,7 @@ def load_content(
     today: dt.date | None = None,
     known: Mapping[str, tuple[tuple[int, int, int, int], ArticleSource]] | None = None,
     jobs: int = 1,
-    scan: "ContentScan | None" = None,
+    scan: ContentScan | None = None,
 ) -> LoadedContent:
     """Read and validate every article; collect all problems instead of stopping at the first.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from collections.abc import Sequence
 
 from .model import Article, Page, Site
 from .site import base_path

@@ -488,9 +488,9 @@ def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
         line += raw.count("\n", counted, at)
         counted = at
         after = raw[at + 1]
-        tag = _TAG.match(raw, at) if after.isascii() and after.isalpha() or raw.startswith("</", at) and raw[at + 2 : at + 3].isalpha() else None
+        tag = _TAG.match(raw, at) if (after.isascii() and after.isalpha()) or (raw.startswith("</", at) and raw[at + 2 : at + 3].isalpha()) else None
         construct = tag or (_COMMENT if raw.startswith("<!--", at) else _BOGUS_COMMENT).match(raw, at)
-        if construct is None or tag and tag.group(2).lower() in SHOWN_AS_TEXT:
+        if construct is None or (tag and tag.group(2).lower() in SHOWN_AS_TEXT):
             parts += [raw[done:at], "&lt;"]
             done = position = at + 1
             if tag is None:  # never closed: the rest of the block is text, as markdown-it thought

@@ -27,11 +27,11 @@ import stat
 import threading
 import time
 import uuid
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Container, Iterable, Iterator, Protocol
+from typing import Protocol
 
-from .content import find_source_files
 from .errors import Problem, SiteError
 
 STAGING_MARK = ".sitegen-staging-"
@@ -209,7 +209,7 @@ class StagedOutput:
         self._made: set[str] = set()
         self._committed = False
 
-    def __enter__(self) -> "StagedOutput":
+    def __enter__(self) -> StagedOutput:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
@@ -255,7 +255,7 @@ class StagedOutput:
         target.write_bytes(content)
         return not same
 
-    def keep(self, relative: str, record: "OutputFile | None" = None) -> bool:
+    def keep(self, relative: str, record: OutputFile | None = None) -> bool:
         """Carry a file over from the previous output unchanged; False if it is not there.
 
         With the `record` the last build kept of it, only the very file it wrote, with the size and
@@ -385,7 +385,7 @@ class PatchedOutput:
         self._removed: list[str] = []
         self._committed = False
 
-    def __enter__(self) -> "PatchedOutput":
+    def __enter__(self) -> PatchedOutput:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
@@ -393,7 +393,7 @@ class PatchedOutput:
             shutil.rmtree(self.folder, ignore_errors=True)
         self._owner.release()
 
-    def keep(self, relative: str, record: "OutputFile | None" = None) -> bool:
+    def keep(self, relative: str, record: OutputFile | None = None) -> bool:
         """Whether the output still holds this very file as the last build wrote it (then it stays)."""
         try:
             old_stat = os.stat(f"{self.out_dir}/{relative}")
@@ -553,7 +553,7 @@ def _interrupts_held():
             previous(*received[0])
 
 
-def copy_static(output: "StagedOutput | PatchedOutput", files: dict[str, Path], taken: set[str]) -> WriteStats:
+def copy_static(output: StagedOutput | PatchedOutput, files: dict[str, Path], taken: set[str]) -> WriteStats:
     """Copy the static files (theme.static_files) as they are; one that would replace a generated page is an error."""
     stats = WriteStats()
     for relative, source in files.items():

@@ -18,12 +18,14 @@ import hashlib
 import math
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from .config import RelatedSettings
 from .text import sketch_similarity, title_key
 from .workers import run_chunks, state
+
 
 class _Numpy:
     """numpy, imported when ranking first needs it: updating a list after a body edit never does,
@@ -192,7 +194,7 @@ def _is_near_copy(a: int, b: int, inputs, sketch_sets: dict) -> bool:
     return sketch_similarity(inputs[a][1], inputs[b][1]) >= NEAR_COPY_SIMILARITY
 
 
-def _rank_in_processes(ranker: "_Ranker", topics: list[int], jobs: int) -> tuple[list[list[int]], list]:
+def _rank_in_processes(ranker: _Ranker, topics: list[int], jobs: int) -> tuple[list[list[int]], list]:
     # Workers are forked, so they share the index with this process instead of receiving a copy.
     by_size = sorted(topics, key=lambda t: -len(ranker.by_topic[t].members))
     shares: list[list[int]] = [[] for _ in range(jobs * 4)]
@@ -218,7 +220,7 @@ def _rank_shares(shares: list[list[int]]) -> dict[int, tuple[list[int], tuple[li
 class _Group:
     """Members of one topic, city or (topic, city), in date order, with each member's position."""
 
-    __slots__ = ("members", "days")
+    __slots__ = ("days", "members")
 
     def __init__(self, members: list[int], day: np.ndarray):
         members.sort(key=lambda i: (int(day[i]), i))
@@ -422,7 +424,7 @@ class _Ranker:
                 self._walk_by_date(a, group, in_class, bonus, tags, total, max(share_needed, 0.0), by_tags, found)
         return found.ranked(self.day), found.size < k
 
-    def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: "_Found") -> None:
+    def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: _Found) -> None:
         """Score the class's articles nearest in date until none left could beat the k-th best.
 
         Articles sharing more than `share_cap` of the tags were scored through the postings already;

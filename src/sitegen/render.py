@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -246,9 +247,9 @@ class PageRenderer:
             context = {"site": self.views.site_view, "url_prefix": self.prefix, **context}
             html = self.env.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as exc:
-            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误：{exc.message}"))
+            raise SiteError(Problem(f"{LAYOUTS_DIR}/{exc.name or template}", exc.lineno, f"模板语法错误：{exc.message}")) from None
         except jinja2.TemplateNotFound as exc:
-            raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}"))
+            raise SiteError(Problem(f"{LAYOUTS_DIR}/{template}", None, f"找不到模板 {exc.name}")) from None
         except SiteError:
             raise
         except SecurityError as exc:
@@ -260,7 +261,7 @@ class PageRenderer:
             ) from None
         except Exception as exc:  # an error raised while a template runs: name the template line
             where, line = _template_frame(exc, self.layout_folders, template)
-            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错：{type(exc).__name__}: {exc}"))
+            raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错：{type(exc).__name__}: {exc}")) from None
         return html.encode("utf-8")
 
     def _meta(self, title: str, description: str, url: str | None, *, kind: str, index: bool = True) -> dict:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from .errors import Problem
 from .model import Site, Term, output_path

@@ -24,11 +24,11 @@ import threading
 import time
 import traceback
 import webbrowser
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 import watchfiles
@@ -225,7 +225,7 @@ class _Watchers:
 
     def stop(self) -> None:
         self._stop_tree()
-        for thread, stop in self._threads:
+        for _, stop in self._threads:
             stop.set()
         for thread, _ in self._threads:
             thread.join(timeout=5)
@@ -366,7 +366,7 @@ class _Hub:
 
 
 def _sse(event: str, data: dict) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
 def reload_script_tag(build_token: str) -> bytes:
@@ -641,7 +641,7 @@ class DevServer:
     def _refresh_search_index(self) -> None:
         started = time.perf_counter()
         try:
-            refresh_search_index(self.out_dir)
+            refresh_search_index(self.out_dir, self.options.build.site_dir)
         except SiteError as error:
             self._emit(ServeEvent("warning", f"搜索索引未能更新\uff1a{error.problems[0].message}", problems=tuple(error.problems)))
             return
@@ -787,7 +787,7 @@ def _for_terminal(text: str, limit: int = 200) -> str:
 _NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>404 页面不存在</title></head>
 <body><h1>404 页面不存在</h1></body></html>
-""".encode("utf-8")
+""".encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -838,7 +838,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         if resolution.status == HTTPStatus.FORBIDDEN:
-            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "403 禁止访问\n".encode("utf-8"), send_body)
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "403 禁止访问\n".encode(), send_body)
             return
         body: bytes | None = None
         if resolution.file is not None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import posixpath
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from .config import SiteConfig, Taxonomy, TermSettings
@@ -20,7 +21,8 @@ from .errors import Problem
 from .markdown import RenderedBody
 from .model import Article, ContentPage, Link, MenuEntry, Params, Site, Term
 from .related import RelatedInput, related_articles
-from .slugs import is_safe_slug, term_slug as name_slug
+from .slugs import is_safe_slug
+from .slugs import term_slug as name_slug
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import hashlib
 import re
 import unicodedata
 
-
 _SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from .markdown import Heading
 from .model import Article, ContentPage, Link, Site, Term
@@ -156,16 +157,16 @@ class ViewFactory:
         self._terms: dict[tuple[str, str], TermView] = {}
         self.site_view = SiteView(self)
 
-    def article(self, article: Article) -> "ArticleView":
+    def article(self, article: Article) -> ArticleView:
         view = self._articles.get(article.id)
         if view is None:
             view = self._articles[article.id] = ArticleView(self, article)
         return view
 
-    def article_at(self, index: int) -> "ArticleView":
+    def article_at(self, index: int) -> ArticleView:
         return self.article(self.site.articles[index])
 
-    def term(self, term: Term) -> "TermView":
+    def term(self, term: Term) -> TermView:
         view = self._terms.get((term.kind, term.name))
         if view is None:
             view = self._terms[(term.kind, term.name)] = TermView(self, term)
@@ -178,7 +179,7 @@ class ArticleList(Sequence):
     A footer reading `site.articles|length` on 100,000 pages must not build 100,000 views each time.
     """
 
-    __slots__ = ("_views", "_ids")
+    __slots__ = ("_ids", "_views")
 
     def __init__(self, views: ViewFactory, ids: Sequence[int]):
         self._views = views
@@ -192,7 +193,7 @@ class ArticleList(Sequence):
             return ArticleList(self._views, self._ids[index])
         return self._views.article_at(self._ids[index])
 
-    def __iter__(self) -> Iterator["ArticleView"]:
+    def __iter__(self) -> Iterator[ArticleView]:
         for i in self._ids:
             yield self._views.article_at(i)
 
@@ -235,7 +236,7 @@ class SiteView:
         return ArticleList(self._views, range(len(self._views.site.articles)))
 
     @property
-    def pages(self) -> list["PageView"]:
+    def pages(self) -> list[PageView]:
         self._views.reads.add(ALL_PAGES)
         return [PageView(self._views, page) for page in self._views.site.pages]
 
@@ -245,47 +246,47 @@ class SiteView:
         return self._views.site.hot_searches
 
     @property
-    def taxonomies(self) -> list["TaxonomyView"]:
+    def taxonomies(self) -> list[TaxonomyView]:
         return [TaxonomyView(self._views, taxonomy.key) for taxonomy in self._views.site.taxonomies]
 
-    def taxonomy(self, key: str) -> "TaxonomyView":
+    def taxonomy(self, key: str) -> TaxonomyView:
         """One taxonomy by its key: topic, city, tag, or a custom field such as department."""
         self._views.site.taxonomy(key)  # an unknown key is a template error naming it
         return TaxonomyView(self._views, key)
 
-    def terms(self, key: str) -> list["TermView"]:
+    def terms(self, key: str) -> list[TermView]:
         """The terms of a taxonomy, most articles first."""
         self._views.reads.add(terms_key(key))
         return [self._views.term(t) for t in self._views.site.terms.get(key, ())]
 
     @property
-    def topics(self) -> list["TermView"]:
+    def topics(self) -> list[TermView]:
         return self.terms("topic")
 
     @property
-    def cities(self) -> list["TermView"]:
+    def cities(self) -> list[TermView]:
         return self.terms("city")
 
     @property
-    def tags(self) -> list["TermView"]:
+    def tags(self) -> list[TermView]:
         return self.terms("tag")
 
-    def term(self, kind: str, name: str) -> "TermView":
+    def term(self, kind: str, name: str) -> TermView:
         return self._views.term(self._views.site.term(kind, name))
 
-    def topic_of(self, article: "ArticleView") -> "TermView":
+    def topic_of(self, article: ArticleView) -> TermView:
         return article.topic_term
 
-    def city_of(self, article: "ArticleView") -> "TermView":
+    def city_of(self, article: ArticleView) -> TermView:
         return article.city_term
 
-    def tags_of(self, article: "ArticleView") -> list["TermView"]:
+    def tags_of(self, article: ArticleView) -> list[TermView]:
         return article.tag_terms
 
-    def related_to(self, article: "ArticleView") -> ArticleList:
+    def related_to(self, article: ArticleView) -> ArticleList:
         return article.related
 
-    def articles_of(self, term: "TermView") -> ArticleList:
+    def articles_of(self, term: TermView) -> ArticleList:
         return term.articles
 
     def absolute_url(self, url: str) -> str:
@@ -322,14 +323,14 @@ class TaxonomyView:
         return self._taxonomy.url
 
     @property
-    def terms(self) -> list["TermView"]:
+    def terms(self) -> list[TermView]:
         return self._views.site_view.terms(self.key)
 
 
 class TermView:
     """A topic, city, tag or custom term: its names, URL, description and articles."""
 
-    __slots__ = ("_views", "_term")
+    __slots__ = ("_term", "_views")
 
     def __init__(self, views: ViewFactory, term: Term):
         self._views = views
@@ -399,7 +400,7 @@ class TermView:
 class ArticleView:
     """One article: every field its page and its cards show."""
 
-    __slots__ = ("_views", "_article")
+    __slots__ = ("_article", "_views")
 
     def __init__(self, views: ViewFactory, article: Article):
         self._views = views
@@ -504,7 +505,7 @@ class ArticleView:
 class PageView:
     """A Markdown page under content/pages/ (关于我们, 隐私政策…)."""
 
-    __slots__ = ("_views", "_page", "body_html", "headings")
+    __slots__ = ("_page", "_views", "body_html", "headings")
 
     def __init__(self, views: ViewFactory, page: ContentPage, body_html: str = "", headings: tuple = ()):
         self._views = views
