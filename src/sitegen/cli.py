@@ -6,7 +6,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -14,6 +14,9 @@ from . import __version__
 from .build import BuildOptions, build
 from .errors import BuildInterrupted, SiteError, printable
 from .workers import WorkerLost
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 def _fail(error: SiteError) -> NoReturn:
@@ -79,7 +82,7 @@ class _ProgressBar:
 
     def __init__(self, started: float):
         self.started = started
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.shown = 0
 
     def __call__(self, done: int, total: int) -> None:

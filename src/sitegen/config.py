@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -258,7 +260,7 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
         raise SiteError([Problem(CONFIG_FILE, None, describe_config_error(e)) for e in exc.errors()]) from None
 
 
-def describe_config_error(error: dict) -> str:
+def describe_config_error(error: Mapping[str, Any]) -> str:
     """One line for one pydantic error, with the dotted field name an author can find in the file."""
     field = ".".join(str(p) for p in error["loc"]) or "\uff08整个文件\uff09"
     kind = error["type"]

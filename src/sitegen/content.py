@@ -373,7 +373,7 @@ def _read_page(site_dir: Path, relative: str) -> PageSource | list[Problem]:
 
 def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
     site_dir: Path = state()
-    results = []
+    results: list[tuple[str, ArticleSource | list[Problem]]] = []
     for relative in relatives:
         try:
             with open(site_dir / relative, "rb") as handle:
@@ -560,7 +560,7 @@ _FIELD_HINTS = {
 }
 
 
-def describe_field_error(error: dict) -> str:
+def describe_field_error(error: Mapping[str, Any]) -> str:
     """A one-line Chinese message for one schema error, starting with the field name."""
     loc = [str(p) for p in error["loc"]]
     field_name = loc[0] if loc else "头部信息"

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import Protocol
 
 from .model import Article, Page, Site
 from .site import base_path
@@ -16,6 +17,16 @@ from .site import base_path
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
+
+
+class SitemapEntry(Protocol):
+    """What the sitemap reads of a page: a Page, or a routes.Route."""
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def lastmod(self) -> dt.date | None: ...
 
 
 def _timestamp(day: dt.date) -> str:
@@ -47,7 +58,7 @@ def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Se
     return _xml(feed)
 
 
-def sitemap_pages(site: Site, pages: Sequence[Page]) -> list[Page]:
+def sitemap_pages(site: Site, pages: Sequence[SitemapEntry]) -> list[Page]:
     """sitemap.xml listing every page with a URL; a sitemap index past 50,000 URLs."""
     prefix = base_path(site.config)
     listed = [p for p in pages if p.url is not None]
@@ -66,7 +77,7 @@ def sitemap_pages(site: Site, pages: Sequence[Page]) -> list[Page]:
     return [Page("sitemap.xml", _xml(index)), *result]
 
 
-def _urlset(site: Site, pages: Sequence[Page]) -> bytes:
+def _urlset(site: Site, pages: Sequence[SitemapEntry]) -> bytes:
     # Written as text, not through ElementTree: a sitemap of 50,000 URLs took a second that way,
     # and a tag edit on a big site rewrites it. Each value is escaped here; the bytes are those
     # ElementTree wrote (tests/test_feeds.py parses them).

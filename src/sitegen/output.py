@@ -130,9 +130,14 @@ class _Owner:
 class OutputFile(Protocol):
     """What the last build recorded of a file it wrote (cache.OutputRecord)."""
 
-    size: int
-    mtime_ns: int
-    inode: int
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def mtime_ns(self) -> int: ...
+
+    @property
+    def inode(self) -> int: ...
 
 
 def _is_recorded(found: os.stat_result, record: OutputFile) -> bool:

@@ -20,7 +20,7 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
 from .config import RelatedSettings
 from .text import sketch_similarity, title_key
@@ -38,7 +38,10 @@ class _Numpy:
         return getattr(numpy, name)
 
 
-np = _Numpy()
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = _Numpy()
 
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
@@ -112,7 +115,7 @@ def rank_related(
     return RelatedRanking(lists, json_settings, scoring, digests, candidates)
 
 
-def _comparable(previous, json_settings: str, scoring: list) -> bool:
+def _comparable(previous, json_settings: str, scoring: list) -> TypeGuard[RelatedRanking]:
     return (
         isinstance(previous, RelatedRanking)
         and previous.settings == json_settings
@@ -129,7 +132,7 @@ def _updated(articles, settings, previous: RelatedRanking, scoring, filter_input
         return previous
     if len(retagged) > max(10, len(articles) // 50):
         return None
-    changed_tags = set()
+    changed_tags: set[str] = set()
     for i in retagged:
         changed_tags ^= set(previous.scoring[i][2]) ^ set(scoring[i][2])
     rerank = set(retagged)
@@ -209,7 +212,7 @@ def _rank_in_processes(ranker: _Ranker, topics: list[int], jobs: int) -> tuple[l
     return result, candidates
 
 
-def _rank_shares(shares: list[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
+def _rank_shares(shares: Sequence[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
     ranker: _Ranker = state()
     topics = [topic for share in shares for topic in share]
     lists = ranker.rank_topics(topics)
@@ -308,7 +311,7 @@ class _Ranker:
         for a in rows:
             if results[a] is None:
                 results[a] = self.rank(a)
-        return {a: results[a] for a in wanted}
+        return {a: cast("list[int]", results[a]) for a in wanted}  # every row is settled above
 
     def _settle_rows(self, rows: np.ndarray, candidates: np.ndarray, outside: float, results: list) -> None:
         """Rank `rows` among `candidates` in one matrix; keep the rows no outside article can join."""
@@ -514,7 +517,7 @@ def _prefix_length(tag_idf: np.ndarray, total: float, share_needed: float) -> in
     if share_needed <= 0:
         return len(tag_idf)
     mass = np.cumsum(tag_idf) / total
-    return int(min(len(tag_idf), np.searchsorted(mass, 1 - share_needed - _EPSILON, side="left") + 1))
+    return min(len(tag_idf), int(np.searchsorted(mass, 1 - share_needed - _EPSILON, side="left")) + 1)
 
 
 def _codes(values: list) -> np.ndarray:

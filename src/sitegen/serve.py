@@ -797,7 +797,7 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         # StreamRequestHandler sets this on the socket: a client that sends or reads nothing for
         # so long is dropped (a read or write raises TimeoutError and the thread ends).
-        self.timeout = self.server.preview.options.idle_timeout
+        self.timeout = self.server.preview.options.idle_timeout  # type: ignore[misc]  # per connection, as setup() reads it; typeshed calls it a ClassVar
         super().setup()
 
     def do_GET(self) -> None:
@@ -812,8 +812,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         preview = self.server.preview
         if not preview.allows_host(self.headers.get("Host")):
-            body = "403 禁止访问\uff1a预览只回应本机名字\uff08localhost\uff09和 IP 地址\uff1b其他名字请用 --allowed-host 加上\n"
-            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", body.encode("utf-8"), send_body)
+            message = "403 禁止访问\uff1a预览只回应本机名字\uff08localhost\uff09和 IP 地址\uff1b其他名字请用 --allowed-host 加上\n"
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", message.encode("utf-8"), send_body)
             return
         path = self.path.split("?", 1)[0]
         if path == EVENTS_PATH:

@@ -437,9 +437,9 @@ def _with_hot_searches(site: Site, prefix: str) -> Site:
         for term in site.terms[taxonomy.key]:
             by_name[term.name] = term
     for text in config.hot_searches:
-        term = by_name.get(text)
-        if term is not None:
-            links.append(Link(text, term.url))
+        found = by_name.get(text)
+        if found is not None:
+            links.append(Link(text, found.url))
         else:
             links.append(Link(text, f"{prefix}/search/?q={quote(text)}"))
     if not links:
