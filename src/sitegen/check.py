@@ -334,8 +334,8 @@ class LinkChecker:
             return [warning(article.path, line, f"链接 {unquote(href)} 是 {target.path} 的旧网址；请改为新网址 {target.url}")]
         for candidate in (url, url + "/"):
             if candidate in self.urls:
-                target = self.by_url.get(candidate)
-                return self._unpublished(article, href, target, line) if target else []
+                linked = self.by_url.get(candidate)
+                return self._unpublished(article, href, linked, line) if linked else []
         hint = ""
         if self.prefix and not url.startswith(self.prefix + "/") and (self.prefix + url) in self.urls:
             hint = f"；本站网址都以 {self.prefix}/ 开头，请写成 {self.prefix}{url}"
