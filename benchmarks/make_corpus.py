@@ -1,10 +1,15 @@
 """Generate a deterministic corpus of realistic Chinese health articles for benchmarks.
 
-    python benchmarks/make_corpus.py 10000 --out /tmp/corpus-10k [--seed 1]
+    python benchmarks/make_corpus.py 10000 --out /tmp/corpus-10k [--seed 1] [--shape skewed]
 
-The same N and seed give byte-identical files. The corpus is a complete site: site.toml,
+The same N, seed and shape give byte-identical files. The corpus is a complete site: site.toml,
 content/ (40 cities, 12 topics with their own tag pools, 2–5 tags per article, bodies of about
 1,400 characters with headings, lists, bold text and tables), and the repository's default theme.
+
+The default shape spreads articles evenly. The shapes that once hurt 相关推荐 can be asked for one
+by one or together (`--shape skewed`): `--big-topics` (topics of 600–1,700 articles per 10,000),
+`--common-tags` (2025新规, 费用 and 攻略, each on a third of the site), `--skewed-cities` (北京 and
+上海 nine times as likely as 兰州). The skewed shape also ranks 10 related cards, as a new site does.
 """
 
 from __future__ import annotations
@@ -39,6 +44,28 @@ TOPICS = {
     "口腔健康": ("kouqiang", "洗牙 种植牙 牙周炎 智齿 正畸 补牙 儿童龋齿 口腔溃疡".split(), "种植牙费用 智齿拔除 洗牙报销 儿童牙齿矫正".split()),
     "眼健康": ("yanke", "近视 白内障 干眼症 青光眼 配眼镜 角膜塑形镜 视力检查 飞蚊症".split(), "儿童近视防控 白内障手术 干眼症治疗 配角膜塑形镜".split()),
 }
+
+# Relative topic sizes for --big-topics: 1,700 down to 600 articles per 10,000.
+BIG_TOPIC_WEIGHTS = [17, 14, 10, 8.5, 7.5, 7, 6.5, 6, 6, 6, 6, 6]
+# For --skewed-cities: the first cities are the big ones (北京 and 上海 nine times 兰州, the 32nd).
+CITY_WEIGHTS = [9, 9, 8, 8, 6, 6, 5, 5, 4, 4] + [3] * 10 + [2] * 11 + [1] * 9
+COMMON_TAGS = ["2025新规", "费用", "攻略"]  # for --common-tags: each on about a third of all articles
+
+
+class Shape:
+    """Which of the skewed shapes a corpus has (all off: the original, even corpus)."""
+
+    def __init__(self, big_topics: bool = False, common_tags: bool = False, skewed_cities: bool = False):
+        self.big_topics, self.common_tags, self.skewed_cities = big_topics, common_tags, skewed_cities
+
+    @classmethod
+    def named(cls, name: str) -> Shape:
+        return cls(True, True, True) if name == "skewed" else cls()
+
+    @property
+    def any(self) -> bool:
+        return self.big_topics or self.common_tags or self.skewed_cities
+
 
 TITLE_PATTERNS = [
     "{year}年{city}{subject}怎么办",
@@ -95,18 +122,33 @@ def body(rng: random.Random, title: str, tags: list[str], target: int = 1400) ->
     return "\n\n".join(parts) + "\n"
 
 
-def make_corpus(count: int, out: Path, seed: int = 1) -> Path:
+def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None) -> Path:
     """Write a site of `count` articles into `out` (replacing it); return `out`."""
+    shape = shape or Shape()
     if out.exists():
         shutil.rmtree(out)
     rng = random.Random(seed)
     topic_names = list(TOPICS)
     start = dt.date(2023, 1, 1)
     for number in range(count):
-        topic = topic_names[number % len(topic_names)] if number < len(topic_names) else rng.choice(topic_names)
+        # The default shape's draws stay exactly as they were, so its corpus keeps its bytes.
+        if number < len(topic_names):
+            topic = topic_names[number % len(topic_names)]
+        elif shape.big_topics:
+            topic = rng.choices(topic_names, weights=BIG_TOPIC_WEIGHTS)[0]
+        else:
+            topic = rng.choice(topic_names)
         slug, pool, subjects = TOPICS[topic]
-        city = rng.choice(CITIES) if rng.random() > 0.15 else "全国"
-        tags = rng.sample(pool, rng.randint(2, 5))
+        if rng.random() > 0.15:
+            city = rng.choices(CITIES, weights=CITY_WEIGHTS)[0] if shape.skewed_cities else rng.choice(CITIES)
+        else:
+            city = "全国"
+        if shape.common_tags:
+            wanted = rng.randint(2, 5)
+            common = [tag for tag in COMMON_TAGS if rng.random() < 1 / 3][: wanted - 1]
+            tags = common + rng.sample(pool, wanted - len(common))
+        else:
+            tags = rng.sample(pool, rng.randint(2, 5))
         date = start + dt.timedelta(days=rng.randrange(1400))
         title = rng.choice(TITLE_PATTERNS).format(year=date.year, city="" if city == "全国" else city, subject=rng.choice(subjects))
         title = f"{title}(第{number + 1}期)" if rng.random() < 0.5 else title
@@ -115,7 +157,8 @@ def make_corpus(count: int, out: Path, seed: int = 1) -> Path:
         path = out / "content" / slug / f"{number // 1000:03d}" / f"a{number:06d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(front + text, encoding="utf-8")
-    (out / "site.toml").write_text(SITE_TOML, encoding="utf-8")
+    site_toml = SITE_TOML.replace("count = 6", "count = 10") if shape.any else SITE_TOML
+    (out / "site.toml").write_text(site_toml, encoding="utf-8")
     for part in ("layouts", "static"):
         shutil.copytree(THEME_DIR / part, out / part)
     return out
@@ -135,13 +178,24 @@ count = 6
 """
 
 
+def shape_from(args: argparse.Namespace) -> Shape:
+    named = Shape.named(args.shape)
+    return Shape(
+        named.big_topics or args.big_topics, named.common_tags or args.common_tags, named.skewed_cities or args.skewed_cities
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=["even", "skewed"], default="even", help="skewed: all three options below")
+    parser.add_argument("--big-topics", action="store_true", help="topics of 600-1,700 articles per 10,000")
+    parser.add_argument("--common-tags", action="store_true", help="three generic tags, each on a third of the site")
+    parser.add_argument("--skewed-cities", action="store_true", help="big cities nine times as likely as small ones")
     args = parser.parse_args()
-    make_corpus(args.count, args.out, args.seed)
+    make_corpus(args.count, args.out, args.seed, shape_from(args))
     print(f"{args.count} articles in {args.out}")
 
 

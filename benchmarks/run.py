@@ -1,11 +1,16 @@
 """Measure sitegen's builds on synthetic corpora: cold, no-op, one body edit, one tag edit.
 
-    python benchmarks/run.py 1000 10000 [--jobs 2] [--work /tmp/sitegen-bench] [--json results.json]
+    python benchmarks/run.py 1000 10000 [--jobs 2] [--shape skewed] [--work /tmp/sitegen-bench] [--json results.json]
 
-For each size it generates the corpus (benchmarks/make_corpus.py), runs `sitegen build` as a
-separate process for each row, and prints wall time, CPU time, peak RSS of the whole process tree
-(sampled from /proc every 20 ms) and pages per second, next to the targets of the issue on
-speed. It also times the related-article ranking alone, in this process.
+For each size it generates the corpus (benchmarks/make_corpus.py, `--shape` as there), runs
+`sitegen build` as a separate process for each row, and prints wall time, CPU time, peak RSS of
+the whole process tree (sampled from /proc every 20 ms) and pages per second, next to the targets
+of the issue on speed, and each time as a multiple of the floor measured in the same run: front
+matter plus plain markdown-it-py (CommonMark and tables) for every article, on one core. It also
+times the related-article ranking alone, in this process, and how often 相关推荐 keeps its promise:
+the share of same-topic-and-city cards among the first min(count, cluster - 1), where the cluster
+is the article's topic and city (全国 excepted) counted by distinct title, since repeated titles
+are never shown twice.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_corpus import make_corpus  # noqa: E402
+from make_corpus import Shape, make_corpus  # noqa: E402
 
 TARGETS = {  # seconds, or MB for memory; None: no target at that size
     "cold build": {1000: 1.5, 10000: 6, 100000: 75},
@@ -36,6 +41,25 @@ TARGETS = {  # seconds, or MB for memory; None: no target at that size
     "related lists": {10000: 0.5, 100000: 8},
 }
 MEMORY_TARGETS = {10000: 600, 100000: 3000}
+QUALITY_TARGET = 0.9  # share of the cards that could be same topic and city that are
+
+# The floor: what any generator must do with the same input, on one core.
+FLOOR = """
+import sys, pathlib, yaml, frontmatter
+from markdown_it import MarkdownIt
+md, handler = MarkdownIt("commonmark").enable("table"), frontmatter.YAMLHandler()
+for path in pathlib.Path(sys.argv[1], "content").rglob("*.md"):
+    header, body = handler.split(path.read_text(encoding="utf-8"))
+    yaml.load(header, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    md.render(body)
+"""
+
+
+def run_floor(site: Path) -> float:
+    """Wall seconds of the floor on this corpus, in a fresh process."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR, str(site)], check=True)
+    return round(time.perf_counter() - started, 3)
 
 
 def tree_rss(root: int) -> int:
@@ -90,8 +114,10 @@ def run_build(site: Path, jobs: int) -> dict:
     }
 
 
-def time_related(site: Path, jobs: int) -> float:
-    """Seconds to rank the related lists of every article, from the cache a build left."""
+def time_related(site: Path, jobs: int) -> tuple[float, float]:
+    """Seconds to rank the related lists of every article, from the cache a build left, and their quality."""
+    import numpy  # noqa: F401  (a build has it loaded by then: the Markdown stage uses it)
+
     from sitegen.cache import CACHE_DIR, BuildCache
     from sitegen.config import load_config
     from sitegen.related import RelatedInput, related_articles
@@ -102,10 +128,31 @@ def time_related(site: Path, jobs: int) -> float:
     for _, source in cache.sources.values():
         fm = source.front_matter
         sketch = cache.facts[source.content_hash].sketch
-        inputs.append(RelatedInput(fm.title, fm.topic, fm.city, tuple(fm.tags), fm.date.toordinal(), sketch))
+        inputs.append(
+            RelatedInput(fm.title, fm.topic, fm.city, tuple(fm.tags), fm.date.toordinal(), sketch, source.content_hash)
+        )
     started = time.perf_counter()
-    related_articles(inputs, config.related, jobs=jobs)
-    return round(time.perf_counter() - started, 3)
+    lists = related_articles(inputs, config.related, jobs=jobs)
+    return round(time.perf_counter() - started, 3), related_quality(inputs, lists, config.related.count)
+
+
+def related_quality(inputs, lists: list[list[int]], count: int) -> float:
+    """Share of same-topic-and-city cards among the first min(count, cluster - 1) of each list."""
+    from sitegen.related import NATIONWIDE
+    from sitegen.text import title_key
+
+    titles: dict[tuple[str, str], set[str]] = {}
+    for a in inputs:
+        if a.city != NATIONWIDE:
+            titles.setdefault((a.topic, a.city), set()).add(title_key(a.title))
+    kept = possible = 0
+    for a, chosen in zip(inputs, lists):
+        if a.city == NATIONWIDE:
+            continue
+        first = min(count, len(titles[(a.topic, a.city)] - {title_key(a.title)}))
+        possible += first
+        kept += sum(1 for b in chosen[:first] if inputs[b].topic == a.topic and inputs[b].city == a.city)
+    return round(kept / possible, 3) if possible else 1.0
 
 
 def edit_body(site: Path) -> None:
@@ -121,11 +168,12 @@ def edit_tags(site: Path) -> None:
     path.write_text(text.replace(line, "tags: [异地就医, 备案, 新增标签]", 1), encoding="utf-8")
 
 
-def measure(count: int, work: Path, jobs: int) -> dict:
+def measure(count: int, work: Path, jobs: int, shape: str = "even") -> dict:
     site = work / f"corpus-{count}"
     started = time.perf_counter()
-    make_corpus(count, site)
-    print(f"\n{count} articles: corpus generated in {time.perf_counter() - started:.1f} s at {site}", flush=True)
+    make_corpus(count, site, shape=Shape.named(shape))
+    print(f"\n{count} articles ({shape}): corpus generated in {time.perf_counter() - started:.1f} s at {site}", flush=True)
+    floor = run_floor(site)
     rows = {}
     rows["cold build"] = run_build(site, jobs)
     rows["no change"] = run_build(site, jobs)
@@ -133,15 +181,24 @@ def measure(count: int, work: Path, jobs: int) -> dict:
     rows["one body edit"] = run_build(site, jobs)
     edit_tags(site)
     rows["one tag edit"] = run_build(site, jobs)
-    related = time_related(site, jobs)
-    print(f"{'row':<16}{'wall s':>9}{'target':>9}{'CPU s':>9}{'peak RSS MB':>13}{'pages/s':>11}")
+    related, quality = time_related(site, jobs)
+    print(f"floor (front matter + plain markdown-it-py, one core): {floor:.2f} s")
+    print(f"{'row':<16}{'wall s':>9}{'target':>9}{'x floor':>9}{'CPU s':>9}{'peak RSS MB':>13}{'pages/s':>11}")
     for name, row in rows.items():
         target = TARGETS[name].get(count)
         mark = "" if target is None else ("  ok" if row["wall_s"] <= target else "  MISSED")
         target_text = "-" if target is None else f"{target:g}"
-        print(f"{name:<16}{row['wall_s']:>9.2f}{target_text:>9}{row['cpu_s']:>9.2f}{row['peak_rss_mb']:>13.0f}{row['pages_per_s']:>11.0f}{mark}")
+        print(
+            f"{name:<16}{row['wall_s']:>9.2f}{target_text:>9}{row['wall_s'] / floor:>9.2f}{row['cpu_s']:>9.2f}"
+            f"{row['peak_rss_mb']:>13.0f}{row['pages_per_s']:>11.0f}{mark}"
+        )
     target = TARGETS["related lists"].get(count)
-    print(f"{'related lists':<16}{related:>9.2f}{('-' if target is None else f'{target:g}'):>9}" + ("" if target is None else ("  ok" if related <= target else "  MISSED")))
+    print(
+        f"{'related lists':<16}{related:>9.2f}{('-' if target is None else f'{target:g}'):>9}{related / floor:>9.2f}"
+        + ("" if target is None else ("  ok" if related <= target else "  MISSED"))
+    )
+    print(f"related quality: {quality:.3f} of the cards that could be same topic and city are (target {QUALITY_TARGET})"
+          + ("  ok" if quality >= QUALITY_TARGET else "  MISSED"))
     peak = max(row["peak_rss_mb"] for row in rows.values())
     memory = MEMORY_TARGETS.get(count)
     if memory:
@@ -149,7 +206,10 @@ def measure(count: int, work: Path, jobs: int) -> dict:
     slowest = max(rows["cold build"]["stages_s"].items(), key=lambda item: item[1], default=("-", 0))
     print("cold build stages: " + ", ".join(f"{k} {v:.2f}" for k, v in rows["cold build"]["stages_s"].items()))
     print(f"slowest cold stage: {slowest[0]} ({slowest[1]:.2f} s)")
-    return {"articles": count, "rows": rows, "related_s": related, "peak_rss_mb": peak}
+    return {
+        "articles": count, "shape": shape, "floor_s": floor, "rows": rows, "related_s": related,
+        "related_quality": quality, "peak_rss_mb": peak,
+    }
 
 
 def main() -> None:
@@ -159,6 +219,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/sitegen-bench"))
     parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
+    parser.add_argument("--shape", choices=["even", "skewed"], default="even", help="corpus shape, see make_corpus.py")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     machine = {
@@ -173,7 +234,7 @@ def main() -> None:
     print(f"machine: {machine}")
     results = {"machine": machine, "runs": []}
     for size in args.sizes:
-        results["runs"].append(measure(size, args.work, args.jobs))
+        results["runs"].append(measure(size, args.work, args.jobs, args.shape))
         if not args.keep:
             shutil.rmtree(args.work / f"corpus-{size}", ignore_errors=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
