@@ -40,6 +40,10 @@ from .slugs import SLUG_VERSION
 
 CACHE_DIR = ".sitegen-cache"
 KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default under ~/.cache
+# The key itself, for builds whose machine keeps no files between runs (Netlify, CI): a secret
+# the build's settings hold, so a cache they restore was signed by an earlier build of theirs.
+SECRET_ENVIRONMENT = "SITEGEN_CACHE_SECRET"
+SECRET_MINIMUM = 32  # characters
 _FORMAT = 13  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
@@ -73,6 +77,11 @@ def signing_key() -> bytes:
     in a pull request) must never be trusted: unpickling runs code, and its HTML skipped the
     sanitiser. Only files signed with this key, which never leaves the machine, are read.
     """
+    secret = os.environ.get(SECRET_ENVIRONMENT)
+    if secret:
+        if len(secret) < SECRET_MINIMUM:
+            raise SiteError(Problem(SECRET_ENVIRONMENT, None, f"缓存签名密钥太短\uff1a至少需要 {SECRET_MINIMUM} 个字符"))
+        return hashlib.sha256(b"sitegen cache key\0" + secret.encode("utf-8", "surrogateescape")).digest()
     location = os.environ.get(KEY_ENVIRONMENT)
     path = Path(location) if location else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen" / "cache-key"
     try:
