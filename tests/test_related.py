@@ -117,6 +117,8 @@ def brute_force(articles, settings: RelatedSettings) -> list[list[int]]:
         for tag in a.tags:
             frequency[tag] = frequency.get(tag, 0) + 1
     idf = {tag: math.log1p(n / f) for tag, f in frequency.items()}
+    # README: same topic and city gain tags + date more when both count and outweigh tags and date.
+    lift = w.tags + w.date if w.topic > 0 and w.city > 0 and w.topic + w.city >= w.tags + w.date else 0.0
     result = []
     for i, a in enumerate(articles):
         total = sum(idf[t] for t in a.tags)
@@ -131,7 +133,7 @@ def brute_force(articles, settings: RelatedSettings) -> list[list[int]]:
                 continue
             share = sum(idf[t] for t in shared) / total if total else 0.0
             score = round(
-                w.topic * same_topic + w.city * same_city + w.tags * share
+                w.topic * same_topic + w.city * same_city + lift * (same_topic and same_city) + w.tags * share
                 + w.date * 2 ** (-abs(a.day - b.day) / w.half_life_days),
                 9,
             )
@@ -182,6 +184,44 @@ def test_indexed_ranking_equals_scoring_every_pair(seed: int, weights: dict, mon
     settings = RelatedSettings(count=rng.choice([3, 6, 10]), weights=RelatedWeights(**weights))
     assert related_articles(articles, settings) == brute_force(articles, settings)
     assert related_articles(articles, settings, jobs=2) == related_articles(articles, settings)
+
+
+@pytest.mark.parametrize("seed, weights", [(21, {}), (22, {"tags": 4.0}), (23, {"date": 3.0, "half_life_days": 20}), (24, {"city": 0.5})])
+def test_exact_on_big_topics_with_site_wide_common_tags(seed: int, weights: dict) -> None:
+    # The shape that once made ranking slow: one big topic, skewed cities, 全国, and generic
+    # tags on a third of all articles, which ranking meets only through date-ordered walks.
+    from sitegen.config import RelatedWeights
+
+    rng = random.Random(seed)
+    topics = ["医保"] * 6 + ["社保", "体检", "用药"]
+    cities = ["北京"] * 6 + ["上海"] * 4 + ["兰州", "全国", "全国", "西宁"]
+    articles = []
+    for i in range(500):
+        topic = rng.choice(topics)
+        generic = [tag for tag in ("2025新规", "费用", "攻略") if rng.random() < 1 / 3]
+        tags = generic + rng.sample([f"{topic}{j}" for j in range(12)], rng.randint(0 if generic else 1, 3))
+        title = f"标题{rng.randrange(450)}"
+        articles.append(article(title, topic, rng.choice(cities), tags, days_ago=rng.randrange(1400), body=f"正文{i}" * 5))
+    # A small topic of 全国 articles, filled up only through the generic tags.
+    for i in range(6):
+        articles.append(article(f"冷门{i}", "冷门", "全国", [*["费用", "攻略"][: i % 2 + 1], f"冷门{i}"], days_ago=rng.randrange(1400)))
+    settings = RelatedSettings(count=10, weights=RelatedWeights(**weights))
+    assert related_articles(articles, settings) == brute_force(articles, settings)
+
+
+def test_same_topic_and_city_come_first_even_when_others_share_more_tags() -> None:
+    # The case: an article of another city sharing both tags used to outscore one of
+    # the same city sharing one.
+    base = article("深圳医保断缴后个人账户可以用吗", "医保", "深圳", ["断缴", "个人账户"])
+    same_place = [article(f"深圳医保问题{i}", "医保", "深圳", ["断缴"] if i else [], days_ago=200 + i) for i in range(3)]
+    elsewhere = [article(f"{city}医保断缴个人账户", "医保", city, ["断缴", "个人账户"]) for city in ("贵阳", "南昌", "杭州")]
+    articles = [base, *elsewhere, *same_place]
+    assert rank(articles, count=5)[0][:3] == [5, 6, 4]  # then by shared tags and date
+    # Weights that put tags first are left as they are.
+    from sitegen.config import RelatedWeights
+
+    tags_first = RelatedSettings(count=5, weights=RelatedWeights(tags=6.0))
+    assert related_articles(articles, tags_first)[0][:3] == [1, 2, 3]
 
 
 def test_updating_a_ranking_after_edits_equals_ranking_from_scratch() -> None:

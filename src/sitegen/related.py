@@ -2,14 +2,19 @@
 
 score(a, b) = w_tags · (rarity-weighted share of a's tags that b also has)
             + w_topic · [same topic] + w_city · [same city, 全国 excepted]
+            + lift · [same topic and same city]
             + w_date · ½^(|days apart| / half-life)
+
+where lift = w_tags + w_date when w_topic > 0, w_city > 0 and w_topic + w_city ≥ w_tags + w_date
+(as by default), else 0: then an article of the same topic and city ranks above every other.
 
 Only articles that share a tag, the topic or the city are related. The ranking is exact, and it
 never compares all pairs: candidates are taken class by class (same topic and city, same topic,
 same city, tags only), best class first, and a class is searched only as far as it can still beat
 the current k-th best score. Within a class, articles sharing many tags are found through the
-postings of the article's rarest tags (prefix filtering), the rest by walking the class outward in
-date order. The result is the same as scoring every pair.
+postings of the article's rarest tags (prefix filtering), the rest, and every article met only
+through a common tag, by walking the class outward in date order. The result is the same as
+scoring every pair.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
 from .config import RelatedSettings
-from .text import sketch_similarity, title_key
+from .text import SKETCH_SIZE, sketch_similarity, title_key
 from .workers import run_chunks, state
 
 
@@ -46,6 +51,7 @@ else:
 NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
 _EPSILON = 1e-9
+_SCORING = 2  # bump when the score or its order changes (2: same topic and city lifted above all others)
 _PARALLEL_THRESHOLD = 30000  # below this a process pool costs more than it saves (10k: 0.45 s alone, 0.70 s on two)
 
 
@@ -68,7 +74,7 @@ class RelatedRanking:
     """Related lists, with what a later ranking needs to redo only the lists an edit touches."""
 
     lists: list[list[int]]
-    settings: str  # the settings as JSON
+    settings: str  # the scoring version and the settings as JSON
     scoring: list[tuple[str, str, tuple[str, ...], int]]  # topic, city, tags, day: what scores read
     filter_digests: list[bytes]  # a digest of each article's title key and sketch: what the filter reads
     candidates: list[tuple[list[int], bool]]  # best-first candidates before the filter; exhausted?
@@ -92,7 +98,8 @@ def rank_related(
     - Anything else (an article added, removed or moved, another date, topic or city, other
       settings) ranks everything again.
     """
-    json_settings = settings.model_dump_json()
+    # The scoring version goes with the settings, so a ranking cached under another formula is redone.
+    json_settings = f"{_SCORING}:{settings.model_dump_json()}"
     scoring = [(a.topic, a.city, a.tags, a.day) for a in articles]
     filter_inputs = _FilterInputs(articles)
     digests = [
@@ -174,12 +181,14 @@ class _FilterInputs:
         return key, self.articles[index].sketch
 
 
-def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:
-    """Drop repeated titles and near-copies of `a` from `ranked`, keeping the order; stop at count."""
+def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict, far=()) -> list[int]:
+    """Drop repeated titles and near-copies of `a` from `ranked`, keeping the order; stop at count.
+
+    `far` holds candidates already known to be no near-copy of `a`."""
     chosen: list[int] = []
     seen_titles = {inputs[a][0]}
     for b in ranked:
-        if inputs[b][0] in seen_titles or _is_near_copy(a, b, inputs, sketch_sets):
+        if inputs[b][0] in seen_titles or (b not in far and _is_near_copy(a, b, inputs, sketch_sets)):
             continue
         seen_titles.add(inputs[b][0])
         chosen.append(b)
@@ -253,12 +262,18 @@ class _Ranker:
             for tag in row:
                 postings[tag].append(index)
         self.postings = [np.asarray(p, dtype=np.int64) for p in postings]
+        self.frequency = frequency
         self.topic = _codes([a.topic for a in articles])
         self.city = _codes([a.city if a.city != NATIONWIDE else f"\0{i}" for i, a in enumerate(articles)])
         self.day = np.array([a.day for a in articles], dtype=np.int64)
         span = int(self.day.max() - self.day.min()) + 1 if n else 1
         # w_date · ½^(days / half-life) for every possible gap, looked up instead of computed per pair.
         self.closeness = self.w.date * np.exp2(-np.arange(span) / self.w.half_life_days)
+        self.lift = same_place_lift(self.w)
+        # A tag on more than this many articles is walked in date order, never concatenated whole.
+        self.common_at = max(4 * self.count + 16, n // 20)
+        self._common_groups: dict[int, _Group] = {}
+        self._sketch_matrix: np.ndarray | None = None
         self.title_key = [title_key(a.title) for a in articles]
         self.filter_inputs = [(key, a.sketch) for key, a in zip(self.title_key, articles)]
         self._sketch_sets: dict[int, frozenset] = {}
@@ -290,7 +305,7 @@ class _Ranker:
         """
         w = self.w
         results: list[list[int] | None] = [None] * len(self.articles)
-        outside_group = max(w.topic, w.city) + w.tags + w.date
+        outside_group = max(w.topic, w.city) + w.tags + w.date  # the best any other class can score
         outside_topic = w.city + w.tags + w.date
         wanted = set(rows)
         by_group: dict = defaultdict(list)
@@ -331,10 +346,12 @@ class _Ranker:
         kth = top_scores[:, wanted - 1]
         at_least_kth = (scores >= (kth - 2e-9)[:, None]).sum(axis=1)
         settled = (kth > outside + _EPSILON) & (at_least_kth <= columns) & np.isfinite(kth)
-        for row in np.flatnonzero(settled).tolist():
+        settled_rows = np.flatnonzero(settled)
+        far = self._far_pairs(rows[settled_rows], top_ids[settled_rows, :wanted])
+        for number, row in enumerate(settled_rows.tolist()):
             a = int(rows[row])
             ranked = top_ids[row, :wanted].tolist()
-            chosen = self._filter(a, ranked)
+            chosen = self._filter(a, ranked, {b for b, clear in zip(ranked, far[number].tolist()) if clear})
             if len(chosen) == self.count:
                 results[a] = chosen
                 self.candidates[a] = (ranked, False)
@@ -359,6 +376,8 @@ class _Ranker:
             scores = np.zeros((len(rows), len(candidates)))
         scores += w.topic * same_topic
         scores += w.city * same_city
+        if self.lift:
+            scores += self.lift * (same_topic & same_city)
         gap = self.day[rows][:, None] - self.day[candidates][None, :]
         np.abs(gap, out=gap)
         scores += self.closeness[gap]
@@ -375,8 +394,34 @@ class _Ranker:
         matrix[row[valid], column[valid]] = 1.0 if weights is None else weights[valid]
         return matrix
 
-    def _filter(self, a: int, ranked: list[int]) -> list[int]:
-        return _filtered(a, ranked, self.count, self.filter_inputs, self._sketch_sets)
+    def _filter(self, a: int, ranked: list[int], far=()) -> list[int]:
+        return _filtered(a, ranked, self.count, self.filter_inputs, self._sketch_sets, far)
+
+    def _far_pairs(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """For each row's candidates, True where the two sketches share too few values to be near-copies.
+
+        The same test as _is_near_copy's first one, for a whole matrix at once: sorting the two
+        sketches together puts each shared value next to itself (a sketch holds distinct values).
+        Sketches shorter than SKETCH_SIZE are left to the exact test.
+        """
+        if self._sketch_matrix is None:
+            matrix = np.zeros((len(self.articles), SKETCH_SIZE), dtype=np.uint64)
+            self._sketch_full = np.zeros(len(self.articles), dtype=bool)
+            for index, a in enumerate(self.articles):
+                if len(a.sketch) == SKETCH_SIZE:
+                    matrix[index] = a.sketch
+                    self._sketch_full[index] = True
+            self._sketch_matrix = matrix
+        if rows.size == 0:
+            return np.zeros(candidates.shape, dtype=bool)
+        pairs = np.concatenate(
+            [np.broadcast_to(self._sketch_matrix[rows][:, None, :], (*candidates.shape, SKETCH_SIZE)), self._sketch_matrix[candidates]],
+            axis=2,
+        )
+        pairs.sort(axis=2)
+        shared = (pairs[..., 1:] == pairs[..., :-1]).sum(axis=2)
+        full = self._sketch_full[rows][:, None] & self._sketch_full[candidates]
+        return full & (shared < NEAR_COPY_SIMILARITY * SKETCH_SIZE - 1)
 
     # --- ranking one article ---------------------------------------------------------------
 
@@ -401,11 +446,14 @@ class _Ranker:
         order = np.argsort(-tag_idf, kind="stable")
         tags, tag_idf = tags[order], tag_idf[order]
         total = float(self.tag_total[a])
+        # Rarest first, so the rare tags are a prefix. A common tag's postings (a third of the site,
+        # say) are never gathered whole: its articles are met by the date-ordered walks below.
+        rare = int((self.frequency[tags] <= self.common_at).sum())
 
         same_topic = lambda c: self.topic[c] == topic  # noqa: E731
         same_city = lambda c: self.city[c] == city  # noqa: E731
         classes = [
-            (w.topic + w.city, self.by_topic_city.get((topic, city)), lambda c: same_topic(c) & same_city(c)),
+            (w.topic + w.city + self.lift, self.by_topic_city.get((topic, city)), lambda c: same_topic(c) & same_city(c)),
             (w.topic, self.by_topic.get(topic), lambda c: same_topic(c) & ~same_city(c)),
             (w.city, self.by_city.get(city), lambda c: ~same_topic(c) & same_city(c)),
             (0.0, None, lambda c: ~same_topic(c) & ~same_city(c)),
@@ -417,27 +465,44 @@ class _Ranker:
                 continue
             # Articles whose tag share could still lift them over the bar, via the rarest tags.
             share_needed = (found.threshold() - bonus - w.date) / w.tags if w.tags > 0 else math.inf
-            by_tags = np.empty(0, dtype=np.int64)
+            scored = np.empty(0, dtype=np.int64)
+            prefix = 0
             if tags.size and total > 0 and share_needed < 1:
-                prefix = _prefix_length(tag_idf, total, share_needed)
-                by_tags = np.unique(np.concatenate([self.postings[t] for t in tags[:prefix]]))
-                by_tags = by_tags[(by_tags != a) & in_class(by_tags)]
-                found.add(by_tags, self._scores(a, by_tags, tags, total, bonus))
+                prefix = min(_prefix_length(tag_idf, total, share_needed), rare)
+                if prefix:
+                    scored = np.unique(np.concatenate([self.postings[t] for t in tags[:prefix]]))
+                    scored = scored[(scored != a) & in_class(scored)]
+                    found.add(scored, self._scores(a, scored, tags, total, bonus))
+            # Every article not scored yet shares none of the first `prefix` tags.
+            share_cap = max(1.0 - float(tag_idf[:prefix].sum()) / total, 0.0) if prefix else 1.0
             if group is not None:
-                self._walk_by_date(a, group, in_class, bonus, tags, total, max(share_needed, 0.0), by_tags, found)
+                self._walk_by_date(a, group, in_class, bonus, tags, total, share_cap, scored, found)
+            elif prefix < len(tags) and total > 0 and found.threshold() <= bonus + w.tags * share_cap + w.date + _EPSILON:
+                # No date-ordered group holds the tags-only class: walk the postings of the tags
+                # left out of the prefix (common ones only: a rare tag left out cannot lift anyone
+                # over the bar), each in date order.
+                for tag in tags[max(prefix, rare) :].tolist():
+                    scored = self._walk_by_date(a, self._common_group(tag), in_class, bonus, tags, total, share_cap, scored, found)
         return found.ranked(self.day), found.size < k
 
-    def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: _Found) -> None:
-        """Score the class's articles nearest in date until none left could beat the k-th best.
+    def _common_group(self, tag: int) -> _Group:
+        group = self._common_groups.get(tag)
+        if group is None:
+            group = self._common_groups[tag] = _Group(self.postings[tag].tolist(), self.day)
+        return group
 
-        Articles sharing more than `share_cap` of the tags were scored through the postings already;
-        every other one scores at most bonus + w_tags·share_cap + w_date·decay(days apart).
+    def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: _Found) -> np.ndarray:
+        """Score the group's articles nearest in date until none left could beat the k-th best.
+
+        Articles not in `scored` share at most `share_cap` of the tags, so each scores at most
+        bonus + w_tags·share_cap + w_date·decay(days apart). Returns `scored` with the ones added.
         """
         w = self.w
         position = int(np.searchsorted(group.days, self.day[a], side="left"))
         left, right = position - 1, position
         day = int(self.day[a])
         batch = 32
+        added = [scored]
         while left >= 0 or right < len(group.members):
             taken_left = group.members[max(0, left - batch + 1) : left + 1][::-1] if left >= 0 else group.members[:0]
             taken_right = group.members[right : right + batch]
@@ -449,6 +514,7 @@ class _Ranker:
                 batch_ids = batch_ids[~np.isin(batch_ids, scored, assume_unique=True)]
             if batch_ids.size:
                 found.add(batch_ids, self._scores(a, batch_ids, tags, total, bonus))
+                added.append(batch_ids)
             nearest_left = day - int(group.days[left]) if left >= 0 else math.inf
             nearest_right = int(group.days[right]) - day if right < len(group.members) else math.inf
             gap = min(nearest_left, nearest_right)
@@ -458,6 +524,7 @@ class _Ranker:
             if found.full() and best_left < found.threshold() - _EPSILON:
                 break
             batch = min(batch * 2, 4096)
+        return np.concatenate(added) if len(added) > 1 else scored
 
     def _scores(self, a: int, candidates: np.ndarray, tags: np.ndarray, total: float, bonus: float) -> np.ndarray:
         w = self.w
@@ -518,6 +585,15 @@ def _prefix_length(tag_idf: np.ndarray, total: float, share_needed: float) -> in
         return len(tag_idf)
     mass = np.cumsum(tag_idf) / total
     return min(len(tag_idf), int(np.searchsorted(mass, 1 - share_needed - _EPSILON, side="left")) + 1)
+
+
+def same_place_lift(weights) -> float:
+    """What an article of the same topic and city gains beyond both weights, to rank above all others.
+
+    Given when topic and city both count and together outweigh tags and date, as by default."""
+    if weights.topic > 0 and weights.city > 0 and weights.topic + weights.city >= weights.tags + weights.date:
+        return weights.tags + weights.date
+    return 0.0
 
 
 def _codes(values: list) -> np.ndarray:
