@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as html_entities
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Scanned
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .text import (
@@ -74,17 +76,31 @@ class BodyPage(NamedTuple):
 
 # Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
 # bodies cached under the old rules are rendered again rather than served.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
+
+# The title each callout kind (`> [!NOTE]`) shows, in the order GitHub lists them. A site rewords
+# them through render_markdown(callout_titles=...); a kind it leaves out keeps this title.
+CALLOUT_TITLES: Mapping[str, str] = {
+    "note": "\u6ce8\u610f",  # 注意
+    "tip": "\u63d0\u793a",  # 提示
+    "important": "\u91cd\u8981",  # 重要
+    "warning": "\u8b66\u544a",  # 警告
+    "caution": "\u5f53\u5fc3",  # 当心
+}
 
 # C0 controls other than tab and line ends, DEL, C1 controls and the noncharacters U+FFFE/U+FFFF:
 # invisible in a browser, and not allowed in the XML of the feeds.
 _INVISIBLE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
-def render_markdown(text: str) -> RenderedBody:
-    """Render Markdown to sanitised HTML plus the plain text, headings and links it contains."""
+def render_markdown(text: str, callout_titles: Mapping[str, str] | None = None) -> RenderedBody:
+    """Render Markdown to sanitised HTML plus the plain text, headings and links it contains.
+
+    `callout_titles` rewords the titles of CALLOUT_TITLES (keys `note`, `tip`, `important`,
+    `warning`, `caution`); a body cached under other titles must be rendered again.
+    """
     md = _markdown()
-    env: dict = {}
+    env: dict = {_CALLOUT_TITLES: {**CALLOUT_TITLES, **(callout_titles or {})}}
     tokens = md.parse(_INVISIBLE_CONTROLS.sub("", text), env)
     html = sanitize_html(md.renderer.render(tokens, md.options, env))
     headings, links, images, paragraphs = _collect(tokens)
@@ -97,20 +113,26 @@ def render_markdown(text: str) -> RenderedBody:
 
 
 def render_bodies(
-    articles: Sequence[tuple[str, str]], store, known: Mapping[str, RenderedBody], jobs: int = 1, excerpt_length: int = 120
+    articles: Sequence[tuple[str, str]],
+    store,
+    known: Mapping[str, RenderedBody],
+    jobs: int = 1,
+    excerpt_length: int = 120,
+    callout_titles: Mapping[str, str] | None = None,
 ) -> list[RenderedBody]:
     """Render (key, Markdown) pairs; the page parts go to `store`, the facts come back without them.
 
     The facts carry the excerpt of `excerpt_length` characters and no text, HTML or headings:
     they are what every later stage needs of every article, so they are kept small. Bodies whose
     key is in `known` are not rendered again. The rest are rendered on up to `jobs` processes,
-    which write to the store themselves when it lives on disk.
+    which write to the store themselves when it lives on disk. `callout_titles` as for
+    render_markdown().
     """
     facts: dict[str, RenderedBody] = {key: known[key] for key, _ in articles if key in known}
     pending = list({key: text for key, text in articles if key not in facts}.items())
     if len(pending) > 60:
         import numpy  # noqa: F401  text_sketch() vectorises once numpy is loaded: worth its import here
-    for results in run_chunks(_render_chunk, pending, shared=(store, excerpt_length), jobs=jobs, minimum=100):
+    for results in run_chunks(_render_chunk, pending, shared=(store, excerpt_length, dict(callout_titles or {})), jobs=jobs, minimum=100):
         for key, body, page in results:
             if page is not None:
                 store.put(key, page)
@@ -119,10 +141,10 @@ def render_bodies(
 
 
 def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody, BodyPage | None]]:
-    store, excerpt_length = state()
+    store, excerpt_length, callout_titles = state()
     results = []
     for key, text in items:
-        body = render_markdown(text)
+        body = render_markdown(text, callout_titles)
         page: BodyPage | None = BodyPage(body.html, body.headings)
         if store.persistent:
             store.put(key, page)
@@ -137,7 +159,12 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.use(deflist_plugin)
     md.use(stray_raw_html)
+    md.use(cjk_linkify)  # after stray_raw_html: both follow "inline", and this one must run first
+    md.use(task_lists)
+    md.use(callouts)
+    md.use(heading_ids_as_written)
     md.use(heading_anchors, min_level=2, max_level=4)
     md.use(cjk_friendly_emphasis)
     md.use(cjk_soft_breaks)
@@ -160,6 +187,7 @@ def heading_anchors(md: MarkdownIt, min_level: int = 2, max_level: int = 4) -> N
 def _add_heading_ids(levels: range, state: StateCore) -> None:
     tokens = state.tokens
     taken = {str(t.attrs["id"]) for t in tokens if t.type == "heading_open" and t.attrs.get("id")}
+    taken |= _footnote_ids(state.env)
     # mdit-py-plugins tries -1, -2… from 1 for every repeat: 40,000 equal headings cost 800
     # million lookups (103 s). Counting on from the suffix a title last took gives the same ids,
     # since every suffix it skips is already taken and nothing is ever given back.
@@ -178,14 +206,280 @@ def _add_heading_ids(levels: range, state: StateCore) -> None:
         token.attrSet("id", anchor)
 
 
+def _footnote_ids(env: Mapping) -> set[str]:
+    """The ids the footnote plugin gives its notes and references, which no heading may take."""
+    numbers = [index + 1 for index in env.get("footnotes", {}).get("list", {})]
+    return {f"fn{n}" for n in numbers} | {f"fnref{n}" for n in numbers}
+
+
+# `## 门诊 {#menzhen}`, as Pandoc, kramdown and Hugo write an id: letters, digits, `_` and `-`.
+_ID_AS_WRITTEN = re.compile(r"[ \t]*\{#([\w-]+)\}[ \t]*$")
+
+
+def heading_ids_as_written(md: MarkdownIt) -> None:
+    """`{#id}` at the end of a heading sets its id (at any level), made unique like the others."""
+    md.core.ruler.push("heading_ids_as_written", _ids_as_written)
+
+
+def _ids_as_written(state: StateCore) -> None:
+    tokens = state.tokens
+    taken = _footnote_ids(state.env)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        children = tokens[index + 1].children or []
+        if not children or children[-1].type != "text" or (match := _ID_AS_WRITTEN.search(children[-1].content)) is None:
+            continue
+        last = children[-1]
+        last.content = last.content[: match.start()]
+        tokens[index + 1].content = _ID_AS_WRITTEN.sub("", tokens[index + 1].content)
+        anchor, suffix = match.group(1), 1
+        while anchor in taken:  # the same id twice would make the second heading unreachable
+            anchor, suffix = f"{match.group(1)}-{suffix}", suffix + 1
+        taken.add(anchor)
+        token.attrSet("id", anchor)
+
+
+# --- task lists -------------------------------------------------------------------------------
+# `- [ ] 带身份证` and `- [x] 已预约`: the material checklists of every 办事指南, as GitHub shows
+# them. The box is a token of its own, not raw HTML, so the raw-HTML rules never see it and no
+# editor can write an <input> (see _RAW_HTML_TAGS).
+
+_TASK_MARKER = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+
+
+def task_lists(md: MarkdownIt) -> None:
+    md.core.ruler.push("task_lists", _find_task_items)
+    md.add_render_rule("task_checkbox", _render_task_checkbox)
+
+
+def _find_task_items(state: StateCore) -> None:
+    tokens = state.tokens
+    lists: list[Token] = []  # the lists the token being read is in, innermost last
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(token)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 1].type == "paragraph_open":
+            inline = tokens[index + 2]
+            children = inline.children or []
+            match = _TASK_MARKER.match(children[0].content) if children and children[0].type == "text" else None
+            if match is None or (match.end() == len(children[0].content) and len(children) == 1):
+                continue  # `- [ ]` with nothing to do is left as written
+            children[0].content = children[0].content[match.end() :]
+            box = Token("task_checkbox", "input", 0)
+            box.meta["checked"] = match.group(1) != " "
+            children.insert(0, box)
+            token.attrJoin("class", "task-list-item")
+            if "contains-task-list" not in str(lists[-1].attrs.get("class", "")):
+                lists[-1].attrJoin("class", "contains-task-list")
+
+
+def _render_task_checkbox(self, tokens: Sequence[Token], index: int, options, env) -> str:
+    return '<input type="checkbox" disabled checked>' if tokens[index].meta["checked"] else '<input type="checkbox" disabled>'
+
+
+# --- callouts ---------------------------------------------------------------------------------
+# `> [!WARNING]` on a quote's first line makes it a callout, as on GitHub: 注意事项 and 何时立即
+# 就医 stand out from the text. Its title is the site's word for the kind (CALLOUT_TITLES).
+
+_CALLOUT_MARKER = re.compile(r"\[!(note|tip|important|warning|caution)\][ \t]*(?:\n|$)", re.IGNORECASE)
+_CALLOUT_TITLES = "sitegen_callout_titles"  # env key: the titles of this render
+
+
+def callouts(md: MarkdownIt) -> None:
+    md.core.ruler.after("block", "callouts", _find_callouts)
+    md.add_render_rule("callout_title", _render_callout_title)
+
+
+def _find_callouts(state: StateCore) -> None:
+    tokens = state.tokens
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token.type != "blockquote_open" or tokens[index].type != "paragraph_open":
+            continue
+        inline = tokens[index + 1]
+        match = _CALLOUT_MARKER.match(inline.content)
+        if match is None:
+            continue
+        kind = match.group(1).lower()
+        close = next(t for t in tokens[index:] if t.type == "blockquote_close" and t.level == token.level)
+        for end, tag in ((token, "callout_open"), (close, "callout_close")):
+            end.type, end.tag = tag, "div"
+        token.attrSet("class", f"callout callout-{kind}")
+        title = Token("callout_title", "p", 0)
+        title.meta["kind"], title.block, title.level = kind, True, token.level + 1
+        inline.content = inline.content[match.end() :]
+        if inline.map:
+            inline.map = [inline.map[0] + 1, inline.map[1]]  # the lines of raw HTML in it stay right
+        if inline.content.strip():
+            tokens.insert(index, title)
+        else:  # the marker was all the paragraph held
+            tokens[index : index + 3] = [title]
+
+
+def _render_callout_title(self, tokens: Sequence[Token], index: int, options, env) -> str:
+    kind = tokens[index].meta["kind"]
+    title = env.get(_CALLOUT_TITLES, CALLOUT_TITLES).get(kind) or CALLOUT_TITLES[kind]
+    return f'<p class="callout-title">{html_entities.escape(title)}</p>\n'
+
+
+# --- bare URLs and e-mail addresses in Chinese text -------------------------------------------
+# `访问https://example.com查询` links only `https://example.com`: a Chinese character or a
+# full-width mark (`。`, `）`) ends an address, where GitHub's autolinks run on to the next space.
+# Our own rule, rather than markdown-it's linkify (which needs linkify-it-py and is made for
+# text with spaces). Addresses are found in text after inline parsing, outside links and code.
+
+_AUTOLINK_START = re.compile(r"(?<![A-Za-z0-9_+.\-@/])(?:(https?://)|(www\.)|([A-Za-z0-9._%+\-]+)@)", re.IGNORECASE)
+_HOST = re.compile(r"(?:[A-Za-z0-9_\-]+\.)+[A-Za-z0-9_\-]+(?::\d{1,5})?")  # no IDN: 例子.中国 is text
+_TRAILING = "?!.,:;*_~'\""  # ends a sentence more often than an address, as GFM reads it
+
+
+def _address_character(char: str) -> bool:
+    if char.isascii():
+        return char > " " and char not in '<>"`\x7f'
+    # Accented and other narrow letters stay (`Müller`); CJK text and full-width marks end it.
+    return not is_wide(char) and unicodedata.category(char)[0] in "LNM"
+
+
+def _autolinks(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, href) of each bare URL (http, https, www.) and e-mail address in `text`."""
+    found = []
+    position = 0
+    while (match := _AUTOLINK_START.search(text, position)) is not None:
+        end = match.end()
+        while end < len(text) and _address_character(text[end]):
+            end += 1
+        address = text[match.start() : end]
+        if match.group(3) is not None:  # e-mail: only host characters after the @
+            domain = _HOST.match(text, match.end())
+            address = text[match.start() : domain.end()] if domain else ""
+            address = address.rstrip(".")
+            valid = bool(domain) and "." in address.rsplit("@", 1)[1] and not address.endswith(("-", "_"))
+            href = "mailto:" + address
+        else:
+            while address and (address[-1] in _TRAILING or (address[-1] == ")" and address.count(")") > address.count("("))):
+                address = address[:-1]
+            valid = bool(_HOST.match(address, len(match.group(1) or "")))
+            href = address if match.group(1) else "http://" + address
+        if valid:
+            found.append((match.start(), match.start() + len(address), href))
+            position = match.start() + len(address)
+        else:
+            position = match.end()
+    return found
+
+
+def cjk_linkify(md: MarkdownIt) -> None:
+    md.core.ruler.after("inline", "cjk_linkify", _linkify)
+
+
+_HTML_LINK = re.compile(r"<(/?)a(?=[\s>/])", re.IGNORECASE)
+
+
+def _linkify(state: StateCore) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        depth = 0  # inside [text](url), <https://…> or raw <a>…</a>, nothing more is linked
+        for child in block.children:
+            if child.type in ("link_open", "link_close"):
+                depth += 1 if child.type == "link_open" else -1
+            elif child.type == "html_inline" and (tag := _HTML_LINK.match(child.content)):
+                depth += -1 if tag.group(1) else 1
+            if child.type != "text" or depth > 0 or not _may_hold_address(child.content):
+                children.append(child)
+                continue
+            done = 0
+            for start, end, href in _autolinks(child.content):
+                children += _text_token(child, child.content[done:start])
+                opening = Token("link_open", "a", 1)
+                opening.attrSet("href", state.md.normalizeLink(href))
+                opening.markup, opening.info = "linkify", "auto"
+                closing = Token("link_close", "a", -1)
+                closing.markup, closing.info = "linkify", "auto"
+                children += [opening, *_text_token(child, child.content[start:end]), closing]
+                done = end
+            children += _text_token(child, child.content[done:])
+        block.children = children
+
+
+def _may_hold_address(text: str) -> bool:
+    return "@" in text or "://" in text or "www." in text.lower()
+
+
+def _text_token(like: Token, content: str) -> list[Token]:
+    if not content:
+        return []
+    token = Token("text", "", 0)
+    token.content, token.level = content, like.level
+    return [token]
+
+
 # --- CJK-friendly emphasis -------------------------------------------------------------------
 # CommonMark's flanking rules do not open or close `**` between Chinese punctuation and a Chinese
-# character (`**可以用。**广州`), leaving literal asterisks. Following the markdown-it
-# `cjk-friendly` proposal, a delimiter run next to a CJK character counts as flanking on both sides.
+# character (`**可以用。**广州`), leaving literal asterisks. markdown-cjk-friendly's amendment
+# (specification.md of tats-u/markdown-cjk-friendly, as markdown-it-cjk-friendly 3.0.0 applies it)
+# lets a delimiter run next to a CJK character flank on both sides. Which characters are CJK is
+# the whole difficulty: width W/F/H or Hangul, but not a default-emoji character (🈯 ⌚ are
+# emoji, 🈂 〽 are CJK unless U+FE0F makes them emoji), and a variation selector after a
+# character (葛󠄀, 。︁) belongs to that character.
+
+_NOT_CJK, _CJK, _AMBIGUOUS, _EMOJI_OR_CJK = range(4)
+_GENERAL_SELECTORS = ("\ufe00", "\ufe0e")  # U+FE00-FE0E: every general-use selector but the emoji one
+_TEXT_SELECTOR, _EMOJI_SELECTOR, _FULLWIDTH_SELECTOR = "\ufe0e", "\ufe0f", "\ufe01"
+_QUOTATION_MARKS = "\u2018\u2019\u201c\u201d"  # width A; U+FE01 asks for their full-width form
 
 
-def _is_cjk(char: str) -> bool:
-    return bool(char) and is_wide(char)
+@lru_cache(maxsize=8192)
+def _cjk_kind(char: str) -> int:
+    """What a character is before its neighbours are looked at: CJK, not, or it depends on them."""
+    code = ord(char)
+    if code < 0x1100:  # nothing CJK comes before Hangul Jamo
+        return _NOT_CJK
+    width = unicodedata.east_asian_width(char)
+    if width in ("F", "H"):
+        return _CJK
+    if width == "W":
+        return _EMOJI_OR_CJK if _in_ranges(_EMOJI, code) else _CJK
+    if width == "A":  # ideographic variation selectors and quotation marks, decided by context
+        return _AMBIGUOUS
+    return _CJK if "HANGUL" in unicodedata.name(char, "") else _NOT_CJK  # Jamo fillers are width N
+
+
+def _is_default_emoji(char: str) -> bool:
+    return _in_ranges(_EMOJI_PRESENTATION, ord(char))
+
+
+def _cjk_after(char: str, following: str) -> bool:
+    """Whether `char`, just after a delimiter run and followed by `following`, starts a CJK sequence."""
+    kind = _cjk_kind(char)
+    if kind == _AMBIGUOUS:
+        return char in _QUOTATION_MARKS and following == _FULLWIDTH_SELECTOR
+    if kind == _EMOJI_OR_CJK:  # 🈯︎ and 〽 are text, 🈯 and 〽️ are emoji
+        return following == _TEXT_SELECTOR if _is_default_emoji(char) else following != _EMOJI_SELECTOR
+    return kind == _CJK
+
+
+def _cjk_before(char: str, selector: str) -> bool:
+    """Whether `char` ends a CJK sequence just before a delimiter run, with `selector` (a general-use
+    variation selector, or "") between them."""
+    kind = _cjk_kind(char)
+    if kind == _AMBIGUOUS:
+        if selector:
+            return char in _QUOTATION_MARKS and selector == _FULLWIDTH_SELECTOR
+        return 0xE0100 <= ord(char) <= 0xE01EF  # an ideographic variation selector ends its ideograph
+    if kind == _EMOJI_OR_CJK:
+        return not _is_default_emoji(char) or selector == _TEXT_SELECTOR
+    return kind == _CJK
+
+
+def _is_punctuation(char: str) -> bool:
+    return isMdAsciiPunct(ord(char)) or isPunctChar(char)
 
 
 class CjkFriendlyStateInline(StateInline):
@@ -193,20 +487,26 @@ class CjkFriendlyStateInline(StateInline):
         src, maximum = self.src, self.posMax
         marker = src[start]
         last = src[start - 1] if start > 0 else " "
+        selector = ""
+        before = main_last = last  # the character the run follows, skipping a variation selector
+        if _GENERAL_SELECTORS[0] <= last <= _GENERAL_SELECTORS[1]:
+            selector, before = last, src[start - 2] if start > 1 else " "
+            if unicodedata.category(before) != "Zs":  # a selector after a space stays a character
+                main_last = before
         position = start
         while position < maximum and src[position] == marker:
             position += 1
         count = position - start
         following = src[position] if position < maximum else " "
 
-        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(following))
+        last_space, next_space = isWhiteSpace(ord(main_last)), isWhiteSpace(ord(following))
         if last_space or next_space:
             return Scanned(not next_space, not last_space, count)
-        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
-        next_punct = isMdAsciiPunct(ord(following)) or isPunctChar(following)
+        last_punct, next_punct = _is_punctuation(main_last), _is_punctuation(following)
         left_flanking, right_flanking = last_punct, next_punct  # `_` inside words stays literal
         if canSplitWord:
-            beside_cjk = _is_cjk(following) or _is_cjk(last)
+            after_following = src[position + 1] if position + 1 < maximum else " "
+            beside_cjk = _cjk_after(following, after_following) or _cjk_before(before, selector)
             left_flanking = left_flanking or beside_cjk or not next_punct
             right_flanking = right_flanking or beside_cjk or not last_punct
         return Scanned(left_flanking, right_flanking, count)
@@ -312,8 +612,10 @@ _ALLOWED_TAGS = {
     "ul", "ol", "li", "dl", "dt", "dd", "em", "strong", "b", "i", "u", "del", "s", "ins",
     "sup", "sub", "mark", "small", "kbd", "abbr", "q", "cite", "span", "div",
     "a", "img", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot",
-    "tr", "th", "td", "details", "summary", "section",
+    "tr", "th", "td", "details", "summary", "section", "input",
 }  # fmt: skip
+# Raw HTML may hold the same tags but <input>, which only a task list's box may be.
+_RAW_HTML_TAGS = _ALLOWED_TAGS - {"input"}
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
     "img": {"src", "alt", "title", "width", "height"},
@@ -324,6 +626,8 @@ _ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "abbr": {"title"},
     "details": {"open"},
+    "input": {"type", "disabled", "checked"},
+    "code": {"class"},  # language-xxx only, see _filter_attribute
 }  # fmt: skip
 _GENERIC_ATTRIBUTES = {"lang", "title"}  # nh3 keeps these on every tag it keeps
 _ALLOWED_CLASSES = {
@@ -332,11 +636,16 @@ _ALLOWED_CLASSES = {
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
     "ol": {"footnotes-list"},
-    "li": {"footnote-item"},
+    "li": {"footnote-item", "task-list-item"},
     "sup": {"footnote-ref"},
     "a": {"footnote-backref"},
-    "code": {f"language-{lang}" for lang in ("python", "json", "yaml", "toml", "bash", "text", "html", "css")},
+    "ul": {"contains-task-list"},
+    "div": {"callout", *(f"callout-{kind}" for kind in CALLOUT_TITLES)},
+    "p": {"callout-title"},
 }
+# A fence's language, as markdown-it writes it (`language-` + the info word): any short name a
+# highlighter might know (c++, objective-c, f#), never an empty or odd class.
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.\-]{1,30}")
 
 
 _LINK_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -353,7 +662,7 @@ def _cleaner() -> nh3.Cleaner:
         allowed_classes=_ALLOWED_CLASSES,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
         url_schemes=_LINK_SCHEMES,
-        attribute_filter=_check_url,
+        attribute_filter=_filter_attribute,
         link_rel=None,
         strip_comments=True,
     )
@@ -368,6 +677,19 @@ def url_scheme(url: str) -> str | None:
     cleaned = re.sub("[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
     match = _SCHEME.match(cleaned)
     return match.group(1).lower() if match else None
+
+
+def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":  # nh3 checks classes against _ALLOWED_CLASSES; <code> has its own rule
+        return _classes_kept(element, value) or None
+    if element == "input":  # the box of a task list, or nothing
+        return value if attribute != "type" or value == "checkbox" else None
+    return _check_url(element, attribute, value)
+
+
+def _classes_kept(element: str, value: str) -> str:
+    allowed = _ALLOWED_CLASSES.get(element, ())
+    return " ".join(c for c in value.split() if c in allowed or (element == "code" and _LANGUAGE_CLASS.fullmatch(c)))
 
 
 def _check_url(element: str, attribute: str, value: str) -> str | None:
@@ -498,7 +820,7 @@ def _read_raw_html(raw: str, line: int, found: list[Sanitised]) -> str:
                 break
             found.append(Sanitised(line, "shown", f"<{tag.group(1)}{tag.group(2).lower()}>"))
             continue
-        if tag and tag.group(2).lower() not in _ALLOWED_TAGS:
+        if tag and tag.group(2).lower() not in _RAW_HTML_TAGS:
             parts.append(raw[done:at])
             done = construct.end()
             if not tag.group(1):
@@ -515,7 +837,7 @@ def _note_removals(name: str, attributes: str, line: int, found: list[Sanitised]
         key = attribute.group(1).lower()
         value = html_entities.unescape(next((v for v in attribute.groups()[1:] if v is not None), ""))
         if key == "class":
-            if any(c not in _ALLOWED_CLASSES.get(name, ()) for c in value.split()):
+            if _classes_kept(name, value) != " ".join(value.split()):
                 found.append(Sanitised(line, "attribute", f'<{name} class="{value}">'))
         elif key not in _ALLOWED_ATTRIBUTES.get(name, ()) and key not in _GENERIC_ATTRIBUTES:
             found.append(Sanitised(line, "attribute", f"<{name} {key}>"))
@@ -629,3 +951,54 @@ def count_characters(text: str) -> int:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+# --- Unicode emoji properties ----------------------------------------------------------------
+# Python's unicodedata has no emoji properties. Generated from Unicode's emoji-data.txt, Emoji
+# Version 15.0 (2022-08-02, Debian's unicode-data 15.0.0), by merging each property's ranges and
+# keeping those from U+1100 on (below it nothing is CJK, so nothing is asked).
+
+
+def _ranges(*bounds: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(first code points, last code points) of the inclusive ranges given as first, last, first, last…"""
+    return bounds[0::2], bounds[1::2]
+
+
+def _in_ranges(ranges: tuple[tuple[int, ...], tuple[int, ...]], code: int) -> bool:
+    firsts, lasts = ranges
+    index = bisect_right(firsts, code) - 1
+    return index >= 0 and code <= lasts[index]
+
+
+_EMOJI = _ranges(
+    0x203C, 0x203C, 0x2049, 0x2049, 0x2122, 0x2122, 0x2139, 0x2139, 0x2194, 0x2199, 0x21A9, 0x21AA, 0x231A, 0x231B, 0x2328, 0x2328, 0x23CF, 0x23CF,
+    0x23E9, 0x23F3, 0x23F8, 0x23FA, 0x24C2, 0x24C2, 0x25AA, 0x25AB, 0x25B6, 0x25B6, 0x25C0, 0x25C0, 0x25FB, 0x25FE, 0x2600, 0x2604, 0x260E, 0x260E,
+    0x2611, 0x2611, 0x2614, 0x2615, 0x2618, 0x2618, 0x261D, 0x261D, 0x2620, 0x2620, 0x2622, 0x2623, 0x2626, 0x2626, 0x262A, 0x262A, 0x262E, 0x262F,
+    0x2638, 0x263A, 0x2640, 0x2640, 0x2642, 0x2642, 0x2648, 0x2653, 0x265F, 0x2660, 0x2663, 0x2663, 0x2665, 0x2666, 0x2668, 0x2668, 0x267B, 0x267B,
+    0x267E, 0x267F, 0x2692, 0x2697, 0x2699, 0x2699, 0x269B, 0x269C, 0x26A0, 0x26A1, 0x26A7, 0x26A7, 0x26AA, 0x26AB, 0x26B0, 0x26B1, 0x26BD, 0x26BE,
+    0x26C4, 0x26C5, 0x26C8, 0x26C8, 0x26CE, 0x26CF, 0x26D1, 0x26D1, 0x26D3, 0x26D4, 0x26E9, 0x26EA, 0x26F0, 0x26F5, 0x26F7, 0x26FA, 0x26FD, 0x26FD,
+    0x2702, 0x2702, 0x2705, 0x2705, 0x2708, 0x270D, 0x270F, 0x270F, 0x2712, 0x2712, 0x2714, 0x2714, 0x2716, 0x2716, 0x271D, 0x271D, 0x2721, 0x2721,
+    0x2728, 0x2728, 0x2733, 0x2734, 0x2744, 0x2744, 0x2747, 0x2747, 0x274C, 0x274C, 0x274E, 0x274E, 0x2753, 0x2755, 0x2757, 0x2757, 0x2763, 0x2764,
+    0x2795, 0x2797, 0x27A1, 0x27A1, 0x27B0, 0x27B0, 0x27BF, 0x27BF, 0x2934, 0x2935, 0x2B05, 0x2B07, 0x2B1B, 0x2B1C, 0x2B50, 0x2B50, 0x2B55, 0x2B55,
+    0x3030, 0x3030, 0x303D, 0x303D, 0x3297, 0x3297, 0x3299, 0x3299, 0x1F004, 0x1F004, 0x1F0CF, 0x1F0CF, 0x1F170, 0x1F171, 0x1F17E, 0x1F17F,
+    0x1F18E, 0x1F18E, 0x1F191, 0x1F19A, 0x1F1E6, 0x1F1FF, 0x1F201, 0x1F202, 0x1F21A, 0x1F21A, 0x1F22F, 0x1F22F, 0x1F232, 0x1F23A, 0x1F250, 0x1F251,
+    0x1F300, 0x1F321, 0x1F324, 0x1F393, 0x1F396, 0x1F397, 0x1F399, 0x1F39B, 0x1F39E, 0x1F3F0, 0x1F3F3, 0x1F3F5, 0x1F3F7, 0x1F4FD, 0x1F4FF, 0x1F53D,
+    0x1F549, 0x1F54E, 0x1F550, 0x1F567, 0x1F56F, 0x1F570, 0x1F573, 0x1F57A, 0x1F587, 0x1F587, 0x1F58A, 0x1F58D, 0x1F590, 0x1F590, 0x1F595, 0x1F596,
+    0x1F5A4, 0x1F5A5, 0x1F5A8, 0x1F5A8, 0x1F5B1, 0x1F5B2, 0x1F5BC, 0x1F5BC, 0x1F5C2, 0x1F5C4, 0x1F5D1, 0x1F5D3, 0x1F5DC, 0x1F5DE, 0x1F5E1, 0x1F5E1,
+    0x1F5E3, 0x1F5E3, 0x1F5E8, 0x1F5E8, 0x1F5EF, 0x1F5EF, 0x1F5F3, 0x1F5F3, 0x1F5FA, 0x1F64F, 0x1F680, 0x1F6C5, 0x1F6CB, 0x1F6D2, 0x1F6D5, 0x1F6D7,
+    0x1F6DC, 0x1F6E5, 0x1F6E9, 0x1F6E9, 0x1F6EB, 0x1F6EC, 0x1F6F0, 0x1F6F0, 0x1F6F3, 0x1F6FC, 0x1F7E0, 0x1F7EB, 0x1F7F0, 0x1F7F0, 0x1F90C, 0x1F93A,
+    0x1F93C, 0x1F945, 0x1F947, 0x1F9FF, 0x1FA70, 0x1FA7C, 0x1FA80, 0x1FA88, 0x1FA90, 0x1FABD, 0x1FABF, 0x1FAC5, 0x1FACE, 0x1FADB, 0x1FAE0, 0x1FAE8,
+    0x1FAF0, 0x1FAF8,
+)  # fmt: skip
+_EMOJI_PRESENTATION = _ranges(
+    0x231A, 0x231B, 0x23E9, 0x23EC, 0x23F0, 0x23F0, 0x23F3, 0x23F3, 0x25FD, 0x25FE, 0x2614, 0x2615, 0x2648, 0x2653, 0x267F, 0x267F, 0x2693, 0x2693,
+    0x26A1, 0x26A1, 0x26AA, 0x26AB, 0x26BD, 0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26CE, 0x26D4, 0x26D4, 0x26EA, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26F5,
+    0x26FA, 0x26FA, 0x26FD, 0x26FD, 0x2705, 0x2705, 0x270A, 0x270B, 0x2728, 0x2728, 0x274C, 0x274C, 0x274E, 0x274E, 0x2753, 0x2755, 0x2757, 0x2757,
+    0x2795, 0x2797, 0x27B0, 0x27B0, 0x27BF, 0x27BF, 0x2B1B, 0x2B1C, 0x2B50, 0x2B50, 0x2B55, 0x2B55, 0x1F004, 0x1F004, 0x1F0CF, 0x1F0CF,
+    0x1F18E, 0x1F18E, 0x1F191, 0x1F19A, 0x1F1E6, 0x1F1FF, 0x1F201, 0x1F201, 0x1F21A, 0x1F21A, 0x1F22F, 0x1F22F, 0x1F232, 0x1F236, 0x1F238, 0x1F23A,
+    0x1F250, 0x1F251, 0x1F300, 0x1F320, 0x1F32D, 0x1F335, 0x1F337, 0x1F37C, 0x1F37E, 0x1F393, 0x1F3A0, 0x1F3CA, 0x1F3CF, 0x1F3D3, 0x1F3E0, 0x1F3F0,
+    0x1F3F4, 0x1F3F4, 0x1F3F8, 0x1F43E, 0x1F440, 0x1F440, 0x1F442, 0x1F4FC, 0x1F4FF, 0x1F53D, 0x1F54B, 0x1F54E, 0x1F550, 0x1F567, 0x1F57A, 0x1F57A,
+    0x1F595, 0x1F596, 0x1F5A4, 0x1F5A4, 0x1F5FB, 0x1F64F, 0x1F680, 0x1F6C5, 0x1F6CC, 0x1F6CC, 0x1F6D0, 0x1F6D2, 0x1F6D5, 0x1F6D7, 0x1F6DC, 0x1F6DF,
+    0x1F6EB, 0x1F6EC, 0x1F6F4, 0x1F6FC, 0x1F7E0, 0x1F7EB, 0x1F7F0, 0x1F7F0, 0x1F90C, 0x1F93A, 0x1F93C, 0x1F945, 0x1F947, 0x1F9FF, 0x1FA70, 0x1FA7C,
+    0x1FA80, 0x1FA88, 0x1FA90, 0x1FABD, 0x1FABF, 0x1FAC5, 0x1FACE, 0x1FADB, 0x1FAE0, 0x1FAE8, 0x1FAF0, 0x1FAF8,
+)  # fmt: skip
