@@ -1,8 +1,10 @@
-"""The build pipeline, top to bottom in one function: `_build()`, which `build()` calls.
+"""The build pipeline, top to bottom in one short function: `_build()`, which `build()` calls.
 
-config → content → Markdown → site model → page plan → pages → output. Each stage lives in its
-own module, takes plain data and gives plain data; none reaches back into an earlier one. All
-problems of a stage are collected before the build stops, so an author sees every mistake at once.
+load (config → content → Markdown → site model, loader.py) → plan every output (routes.py, with
+the facts that fingerprint each page, views.py) → write what changed (writer.py). Each stage
+lives in its own module, takes plain data and gives plain data; none reaches back into an
+earlier one. All problems of a stage are collected before the build stops, so an author sees
+every mistake at once.
 
 The build cache (cache.py) lets every stage skip work whose inputs did not change, and the
 expensive stages run on every core (workers.py); the output is byte for byte the same either way.
@@ -14,45 +16,31 @@ import datetime as dt
 import gc
 import hashlib
 import os
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
-from .cache import (
-    CACHE_DIR,
-    LOCK_FILE,
-    BuildCache,
-    CacheMismatch,
-    OutputRecord,
-    discard_cache,
-    forget_build,
-    last_build,
-    mark_output_changing,
-    output_pending,
-    remember_build,
-)
-from .config import CONFIG_FILE, RelatedSettings, load_config
-from .content import ContentScan, load_content, parse_article, scan_content, stat_key
+from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, discard_cache, forget_build, last_build, output_pending, remember_build
+from .config import CONFIG_FILE
+from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
-from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_pages
-from .markdown import BodyPage, render_bodies, render_markdown
-from .output import PatchedOutput, StagedOutput, build_lock, check_output_folder, stop_if_asked
-from .related import RelatedInput, rank_related
+from .loader import LoadedSite, load_site
+from .markdown import BodyPage, render_markdown
+from .output import build_lock, check_output_folder, stop_if_asked
 from .render import PageRenderer
 from .routes import Route, plan_routes, shared_paths
-from .site import base_path, build_site
+from .site import base_path
 from .theme import layout_folders, layouts_digest, static_files
 from .views import SiteFacts
-from .workers import default_jobs, run_chunks, state
+from .workers import default_jobs
+from .writer import PAGEFIND_DIR, OutputPlan, Written, index_search, refresh_search_index, write_site
+
+__all__ = ["PAGEFIND_DIR", "BuildOptions", "BuildResult", "build", "index_search", "refresh_search_index"]
 
 STATIC_DIR = "static"
-PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
 
 
 @dataclass(frozen=True)
@@ -155,163 +143,104 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     jobs = options.jobs or default_jobs()
     timer = StageTimer()
     check_output_folder(out_dir, site_dir)
-    cache_dir = site_dir / CACHE_DIR
-    signature = ""
-    scan = None
     layouts = layouts_digest(site_dir)  # read once: the change check and the plan use it
-    if options.cache:
-        # Nothing changed since the last build (sources, settings, layouts, output): nothing to do.
-        with timer("unchanged?"):
-            scan = scan_content(site_dir)
-            signature = _inputs_signature(site_dir, options, out_dir, today, scan, layouts)
-            last = last_build(cache_dir)
-            if last is not None and last[0] == signature and not output_pending(cache_dir, out_dir) and _output_intact(out_dir, last[1][1]):
-                done = last[1][0]
-                files = done.written + done.unchanged
-                return replace(done, written=0, unchanged=files, rendered=0, removed=0, timings=timer.timings)
-            forget_build(cache_dir)
-    cache = BuildCache.load(cache_dir) if options.cache else BuildCache.disabled()
-    warnings = [Problem(CACHE_DIR, None, message, "warning") for message in cache.warnings]
+    unchanged = _unchanged(options, out_dir, today, layouts, timer)
+    if isinstance(unchanged, BuildResult):
+        return unchanged
+    scan, signature = unchanged
+    cache = BuildCache.load(site_dir / CACHE_DIR) if options.cache else BuildCache.disabled()
 
-    with timer("config"):
-        config = load_config(site_dir, options.base_url)
-    search = config.search if options.search is None else options.search
+    loaded = load_site(
+        site_dir, cache, today=today, drafts=options.drafts, future=options.future, base_url=options.base_url,
+        search=options.search, jobs=jobs, scan=scan, timer=timer, after_stage=stop_if_asked,
+    ).raise_problems()  # fmt: skip
+    plan = _plan_output(loaded, cache, options, layouts, timer)
+    written = write_site(
+        plan, cache, site_dir=site_dir, out_dir=out_dir, jobs=jobs, search_index_now=options.search_index_now,
+        on_progress=options.on_progress, timer=timer, swapped=swapped,
+    )  # fmt: skip
+    stop_if_asked("commit")
+    return _finish(loaded, plan, written, cache, options, signature, timer)
+
+
+def _unchanged(
+    options: BuildOptions, out_dir: Path, today: dt.date, layouts: str, timer: StageTimer
+) -> BuildResult | tuple[ContentScan | None, str]:
+    """The last build's result when nothing it read has changed since; else the scan and signature."""
+    if not options.cache:
+        return None, ""
+    cache_dir = options.site_dir / CACHE_DIR
+    with timer("unchanged?"):
+        scan = scan_content(options.site_dir)
+        signature = _inputs_signature(options.site_dir, options, out_dir, today, scan, layouts)
+        last = last_build(cache_dir)
+        if last is not None and last[0] == signature and not output_pending(cache_dir, out_dir) and _output_intact(out_dir, last[1][1]):
+            done = last[1][0]
+            files = done.written + done.unchanged
+            return replace(done, written=0, unchanged=files, rendered=0, removed=0, timings=timer.timings)
+        forget_build(cache_dir)
+    return scan, signature
+
+
+def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, layouts: str, timer: StageTimer) -> OutputPlan:
+    """Every route of the site, the facts that fingerprint them, and the renderer that makes them."""
+    assert loaded.config is not None and loaded.model is not None  # raise_problems() saw to it
+    config, site, content = loaded.config, loaded.model.site, loaded.content
     noindex = options.noindex or options.drafts or options.future  # unreviewed pages stay unlisted
-    if cache.excerpt_length != config.excerpt_length:
-        cache.forget_articles()  # the facts hold excerpts of another length, and sources no body
-
-    with timer("content"):
-        content = load_content(
-            site_dir, drafts=options.drafts, future=options.future, today=today, known=cache.sources, jobs=jobs, scan=scan
-        )
-    if content.problems:
-        raise SiteError(content.problems)
-    stop_if_asked("content")
-
-    with timer("markdown"):
-        keyed = [(source.content_hash, source.body) for source in (*content.articles, *content.pages)]
-        rendered_bodies = render_bodies(keyed, cache.bodies, cache.facts, jobs, config.excerpt_length)
-        bodies, page_bodies = rendered_bodies[: len(content.articles)], rendered_bodies[len(content.articles) :]
-    stop_if_asked("markdown")
-
-    with timer("model"):
-        ranking = _remembered_ranking(cache, jobs)
-        model = build_site(
-            config, content.articles, bodies, build_date=today, search=search, rank=ranking,
-            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs
-        )
-    if model.problems:
-        raise SiteError(model.problems)
-    stop_if_asked("model")
-    site = model.site
-
     with timer("plan"):
         routes = plan_routes(site)
         if clashes := shared_paths(site, routes):
             raise SiteError(clashes)
+        if site.redirects:
+            _check_redirects(site, routes)
         # What every page depends on, whatever its templates read: a change here renders them all.
-        shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), search))
+        shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), loaded.search))
         facts = SiteFacts(site, shared)
-    if site.redirects:
-        _check_redirects(site, routes)
+        bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages))
+        renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex)
+    return OutputPlan(site, routes, facts, renderer, loaded.search, noindex)
 
-    same_output = cache.output_dir == str(out_dir.absolute())
-    previous = cache.outputs if same_output else {}  # what the current output folder holds
-    if not same_output and cache.spare is not None and cache.spare.exists():
-        shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    changed, carried = _split_by_fingerprint(routes, previous, facts)
-    # At most one page in ten to render again: patch the output in place. A bigger change (a
-    # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
-    # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
-    # whole tree: with search on, only a caller that refreshes the index later (serve) patches.
-    # An output changed since the cache was saved (a killed build, --no-cache) may hold files
-    # the cache does not know of: only a whole staged tree is sure to drop them.
-    patch = (
-        bool(previous)
-        and not output_pending(cache_dir, out_dir)
-        and len(changed) <= len(routes) // 10
-        and out_dir.is_dir()
-        and not out_dir.is_symlink()
-        and (not search or (not options.search_index_now and (out_dir / PAGEFIND_DIR).is_dir()))
-    )
-    index_later = patch and search
-    kept_index = (f"{PAGEFIND_DIR}/",) if index_later else ()  # left as it is until refreshed
-    if patch:
-        output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous))
-    else:
-        output = StagedOutput(out_dir, cache.spare)
-    with output as staged:
-        with timer("pages"):
-            renderer = PageRenderer(
-                site, layout_folders(site_dir), _BodyReader(site_dir, cache.bodies, (*content.articles, *content.pages)), cache.templates,
-                noindex=noindex,
-            )
-            records, written, rendered = _write_pages(staged, changed, carried, renderer, facts, jobs, options.on_progress)
-        stop_if_asked("pages")
-        with timer("sitemap"):
-            written += _write_sitemaps(staged, site, routes, previous, records)
-            robots = robots_page(site, noindex)
-            written += staged.write(robots.path, robots.content)
-            records[robots.path] = _record(staged, robots.path, "")
-        with timer("static"):
-            taken = set(records)
-            static = staged.copy_static(static_files(site_dir), taken)
-            for relative in taken - set(records):
-                records[relative] = _record(staged, relative, "")
-            if noindex:  # written after static/, whose own _headers it extends
-                headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
-                written += staged.write(headers.path, headers.content)
-                records[headers.path] = _record(staged, headers.path, "")
-            staged.remove_others(set(records), kept_index)
-        if search and not index_later:
-            with timer("search index"):
-                index_search(staged.folder)
-                for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
-                    if path.is_file():
-                        relative = path.relative_to(staged.folder).as_posix()
-                        records[relative] = _record(staged, relative, "")
-                        written += 1  # Pagefind writes its whole index anew
-        with timer("commit"):
-            removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
-            mark_output_changing(cache_dir, out_dir)
-            staged.commit(records)
-            swapped.append(True)
-    stop_if_asked("commit")
 
+def _finish(
+    loaded: LoadedSite, plan: OutputPlan, written: Written, cache: BuildCache, options: BuildOptions, signature: str, timer: StageTimer
+) -> BuildResult:
+    """Save what the next build can reuse, and sum up this one."""
+    assert loaded.config is not None
+    content, records = loaded.content, written.records
+    warnings = [Problem(CACHE_DIR, None, message, "warning") for message in cache.warnings]
     cache.sources = content.records
-    for article, body in zip(content.articles, bodies):
+    for article, body in zip(content.articles, loaded.bodies):
         cache.facts[article.content_hash] = body
-    cache.excerpt_length = config.excerpt_length
+    cache.excerpt_length = loaded.config.excerpt_length
     cache.outputs = records
-    cache.output_dir = str(out_dir.absolute())
+    cache.output_dir = str(options.output.absolute())
     saved = True
     try:
         cache.save()
     except OSError as exc:  # the site is built; only the next build will be slower
         saved = False
         warnings.append(Problem(CACHE_DIR, None, f"无法保存构建缓存\uff08{exc.strerror or exc}\uff09\uff0c下次构建会慢一些", "warning"))
-    files = len(records)
     result = BuildResult(
-        out_dir=out_dir,
-        articles=len(site.articles),
-        pages=len(routes),
-        written=written + static.written,
-        unchanged=files - written - static.written,
-        rendered=rendered,
-        removed=removed,
+        out_dir=options.output,
+        articles=len(plan.site.articles),
+        pages=len(plan.routes),
+        written=written.written,
+        unchanged=len(records) - written.written,
+        rendered=written.rendered,
+        removed=written.removed,
         skipped_drafts=content.skipped_drafts,
         skipped_future=content.skipped_future,
-        warnings=warnings + content.warnings + model.warnings,
-        url_prefix=renderer.prefix,
+        warnings=warnings + loaded.warnings,
+        url_prefix=plan.renderer.prefix,
         timings=timer.timings,
-        search_pending=index_later,
+        search_pending=written.search_pending,
     )
-    if options.cache and saved and not index_later:  # an index still to refresh: not done yet
+    if options.cache and saved and not written.search_pending:  # an index still to refresh: not done yet
         outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]
         try:
             # A no-change build repeats the content's warnings, not this build's words on the cache.
             kept = [w for w in result.warnings if w.path != CACHE_DIR]
-            remember_build(cache_dir, signature, (replace(result, timings={}, warnings=kept), outputs))
+            remember_build(options.site_dir / CACHE_DIR, signature, (replace(result, timings={}, warnings=kept), outputs))
         except OSError:
             pass  # without the record the next build simply does the work
     return result
@@ -340,13 +269,6 @@ def _inputs_signature(
     for relative, path in published.items():
         digest.update(f"{relative}\0{path}\0{_stat_or_missing(path)}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
-
-
-def _read_or_empty(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:  # none, or unreadable: copying static/ has reported that already
-        return b""
 
 
 def _stat_or_missing(path: Path) -> object:
@@ -395,155 +317,11 @@ class _BodyReader:
     def __call__(self, key: str) -> BodyPage | None:
         page = self.store.get(key)
         if page is None and key in self.paths:
-            result = parse_article(self.paths[key], (self.site_dir / self.paths[key]).read_bytes())
+            path = self.paths[key]
+            parse = parse_page if path.startswith(PAGES_DIR) else parse_article
+            result = parse(path, (self.site_dir / path).read_bytes())
             if not isinstance(result, list) and result.content_hash == key:
                 body = render_markdown(result.body)
                 page = BodyPage(body.html, body.headings)
                 self.store.put(key, page)
         return page
-
-
-def _remembered_ranking(cache: BuildCache, jobs: int):
-    """related_articles(), redoing only what changed since the ranking kept in the cache."""
-
-    def rank(articles: Sequence[RelatedInput], settings: RelatedSettings) -> list[list[int]]:
-        cache.related = rank_related(articles, settings, jobs, previous=cache.related)
-        return cache.related.lists
-
-    return rank
-
-
-def _split_by_fingerprint(
-    routes: list[Route], previous: dict[str, OutputRecord], facts: SiteFacts
-) -> tuple[list[Route], list[tuple[Route, OutputRecord]]]:
-    """The routes to render again, and the others with what the last build recorded of them.
-
-    A page is carried over when every fact it read last time (its record's `reads`) still has
-    the digest it had: whatever its templates looked at, nothing of it changed.
-    """
-    changed: list[Route] = []
-    carried: list[tuple[Route, OutputRecord]] = []
-    for route in routes:
-        old = previous.get(route.path)
-        if old is not None and old.reads and facts.fingerprint(old.reads) == old.fingerprint:
-            carried.append((route, old))
-        else:
-            changed.append(route)
-    return changed, carried
-
-
-def _write_pages(
-    staged: StagedOutput | PatchedOutput,
-    changed: list[Route],
-    carried: list[tuple[Route, OutputRecord]],
-    renderer: PageRenderer,
-    facts: SiteFacts,
-    jobs: int,
-    on_progress: Callable[[int, int], None] | None,
-) -> tuple[dict[str, OutputRecord], int, int]:
-    """Render the changed routes; carry the others over from the last output, or render them too
-    when the output no longer holds them as recorded.
-
-    Returns each file's record for the cache, how many files got new bytes, how many were rendered.
-    """
-    records: dict[str, OutputRecord] = {}
-    to_render = list(changed)
-    for route, old in carried:
-        if staged.keep(route.path, old):
-            records[route.path] = old
-        else:
-            to_render.append(route)
-    done = 0
-
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        if on_progress is not None:
-            on_progress(done, len(to_render))
-
-    written = 0
-    for chunk_records, chunk_written in run_chunks(
-        _render_chunk, to_render, shared=(renderer, staged, facts), jobs=jobs, minimum=50, on_chunk=progress
-    ):
-        records.update(chunk_records)
-        written += chunk_written
-    return records, written, len(to_render)
-
-
-def _write_sitemaps(
-    staged: StagedOutput | PatchedOutput, site, routes: list[Route], previous: dict[str, OutputRecord], records: dict
-) -> int:
-    """Write sitemap.xml (and its parts past 50,000 URLs) unless the URLs and dates are unchanged."""
-    listed = [route for route in routes if route.url is not None]
-    text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
-    fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-    kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
-    if "sitemap.xml" in kept and all(staged.keep(path, r) for path, r in kept.items()):
-        records.update(kept)
-        return 0
-    written = 0
-    for page in sitemap_pages(site, listed):
-        written += staged.write(page.path, page.content)
-        records[page.path] = _record(staged, page.path, fingerprint)
-    return written
-
-
-def _render_chunk(routes: Sequence[Route]) -> tuple[dict[str, OutputRecord], int]:
-    renderer, staged, facts = state()
-    records: dict[str, OutputRecord] = {}
-    written = 0
-    for route in routes:
-        content, reads = renderer.render(route)
-        written += staged.write(route.path, content)
-        records[route.path] = _record(staged, route.path, facts.fingerprint(reads), reads)
-    return records, written
-
-
-def _record(staged: StagedOutput | PatchedOutput, relative: str, fingerprint: str, reads: tuple[str, ...] = ()) -> OutputRecord:
-    stat = staged.staged_path(relative).stat()
-    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino, reads)
-
-
-def refresh_search_index(out_dir: Path, site_dir: Path) -> None:
-    """Index the output folder again and swap the new index in: for builds with search_index_now off.
-
-    Pagefind writes beside the output, so the served index is whole until one rename replaces it.
-    It holds the site's build lock, so no build changes the pages while they are indexed.
-    """
-    with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
-        _refresh_search_index(out_dir.absolute())
-
-
-def _refresh_search_index(out_dir: Path) -> None:
-    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
-    retired = fresh.with_name(fresh.name + "-old")
-    for leftover in (fresh, retired):  # from a refresh that was stopped
-        shutil.rmtree(leftover, ignore_errors=True)
-    try:
-        _run_pagefind(["--site", str(out_dir), "--output-path", str(fresh)])
-        current = out_dir / PAGEFIND_DIR
-        if current.exists():
-            os.rename(current, retired)
-        os.rename(fresh, current)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-def index_search(folder: Path) -> None:
-    """Build the Pagefind index (with Chinese word segmentation) of the pages in `folder`."""
-    shutil.rmtree(folder / PAGEFIND_DIR, ignore_errors=True)  # a reused tree holds the last index
-    _run_pagefind(["--site", str(folder)])
-
-
-def _run_pagefind(arguments: list[str]) -> None:
-    command = [sys.executable, "-m", "pagefind", *arguments, "--quiet"]
-    try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}")) from None
-    if finished.returncode != 0:
-        detail = (finished.stderr or finished.stdout).strip().splitlines()
-        raise SiteError(
-            Problem("search", None, f"Pagefind 生成搜索索引失败：{detail[-1] if detail else finished.returncode}")
-        )

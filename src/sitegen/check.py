@@ -23,10 +23,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import STATIC_DIR
 from .cache import CACHE_DIR, BuildCache
-from .config import CONFIG_FILE, RelatedSettings, SiteConfig, load_config
-from .content import CONTENT_DIR, ArticleSource, load_content
+from .config import CONFIG_FILE, RelatedSettings, SiteConfig
+from .content import CONTENT_DIR, ArticleSource
 from .errors import Problem, SiteError
-from .markdown import BodyPage, RenderedBody, Sanitised, render_bodies, render_markdown
+from .loader import load_site
+from .markdown import BodyPage, RenderedBody, Sanitised, render_markdown
 from .model import Article, Site, output_path
 from .related import NEAR_COPY_SIMILARITY, RelatedInput
 from .render import LAYOUTS_DIR, PageRenderer, layouts_environment
@@ -73,32 +74,16 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     """Check the site in `site_dir` as a build would, plus site-wide checks; errors and warnings, sorted."""
     today = today or dt.date.today()
     jobs = default_jobs()
-    problems: list[Problem] = []
-    config: SiteConfig | None
-    try:
-        config = load_config(site_dir)
-    except SiteError as error:
-        problems.extend(error.problems)
-        config = None
     # The last build's cache, only read: unchanged files are not parsed or rendered again.
     cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
-    excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
-    if cache.excerpt_length != excerpt_length:
-        cache.forget_articles()  # as a build does: cached sources carry no body, facts another length
-    content = load_content(site_dir, drafts=True, future=True, today=today, known=cache.sources, jobs=jobs)
-    problems.extend(content.problems)
-    problems.extend(content.warnings)
-    keyed = [(source.content_hash, source.body) for source in content.articles]
-    bodies = render_bodies(keyed, _NoHtml(), cache.facts, jobs, excerpt_length)
-
-    site: Site | None = None
-    model_warnings: list[Problem] = []
-    if config is not None:
-        # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
-        model = build_site(config, content.articles, bodies, build_date=today, search=config.search, rank=_unranked, pages=[(page, None) for page in content.pages])
-        problems.extend(model.problems)
-        model_warnings = [replace(w, severity=WARNING) for w in model.warnings]
-        site = model.site
+    # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
+    loaded = load_site(site_dir, cache, today=today, drafts=True, future=True, jobs=jobs, rank=_unranked, collect=True, store=_NoHtml())
+    config, content, bodies = loaded.config, loaded.content, loaded.bodies
+    problems: list[Problem] = list(loaded.problems)
+    problems.extend(loaded.content.warnings)
+    site: Site | None = loaded.model.site if loaded.model is not None else None
+    model_warnings = [replace(w, severity=WARNING) for w in loaded.model.warnings] if loaded.model is not None else []
+    if config is not None and site is not None:
         problems.extend(check_layouts(site_dir, config, content.articles, bodies, site, today))
 
     in_model = {a.source_path: a for a in site.articles} if site else {}
@@ -436,8 +421,8 @@ def nearest_name(name: str, known: Sequence[str]) -> str | None:
 def unknown_terms(config: SiteConfig, articles: Sequence[CheckedArticle], lines: FieldLines) -> list[Problem]:
     """A term that site.toml does not list (topics, cities, a custom taxonomy's terms), with the nearest it does."""
     problems = []
-    tables = [("topic", "栏目", "[[topics]]", config.topics), ("city", "城市", "[[cities]]", config.cities)]
-    tables += [(c.field, c.name, f"[[taxonomy]] field = \"{c.field}\" 的 terms", c.terms) for c in config.taxonomy]
+    # Tags are free to invent (their spellings are checked apart); every other taxonomy lists its terms.
+    tables = [(t.field, t.name, t.terms_setting, config.term_settings(t.key)) for t in config.taxonomy_table("") if t.key != "tag"]
     for field, label, table, terms in tables:
         known = [t.name for t in terms]
         spellings = set(known) | {alias for t in terms for alias in t.aliases}  # an alias is told apart (site.py)
@@ -460,9 +445,8 @@ def unknown_terms(config: SiteConfig, articles: Sequence[CheckedArticle], lines:
 
 
 def _names_in(source: ArticleSource, field: str) -> list[str]:
-    if field in ("topic", "city"):
-        return [getattr(source.front_matter, field)]
-    value = source.params.get(field, [])
+    meta = source.front_matter
+    value = getattr(meta, field) if hasattr(meta, field) else source.params.get(field, [])
     values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 

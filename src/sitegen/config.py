@@ -33,6 +33,8 @@ class Taxonomy:
     multiple: bool  # a list of terms (tags) or one name (topic)
     weight: float = 0.0  # in 相关推荐 scoring, for custom taxonomies
     feeds: bool = False  # an Atom feed per term (topics)
+    terms_setting: str = ""  # where site.toml describes its terms, for messages: [[tags]]
+    prefix_setting: str = ""  # where site.toml sets its prefix, for messages: taxonomies.tags
 
 
 class _Strict(BaseModel):
@@ -221,14 +223,26 @@ class SiteConfig(_Strict):
 
     def taxonomy_table(self, base_path: str) -> tuple[Taxonomy, ...]:
         """Every taxonomy of the site, the built-in rows first: the one place that knows them all."""
-        rows = [
-            Taxonomy("topic", "topic", "\u680f\u76ee", self.taxonomies.topics, f"{base_path}/{self.taxonomies.topics}/", False, feeds=True),
-            Taxonomy("city", "city", "\u57ce\u5e02", self.taxonomies.cities, f"{base_path}/{self.taxonomies.cities}/", False),
-            Taxonomy("tag", "tags", "\u6807\u7b7e", self.taxonomies.tags, f"{base_path}/{self.taxonomies.tags}/", True),
-        ]
+        built_in = (
+            # key, front-matter field, name shown (栏目, 城市, 标签), settings table, [taxonomies] key
+            ("topic", "topic", "\u680f\u76ee", "topics", "topics"),
+            ("city", "city", "\u57ce\u5e02", "cities", "cities"),
+            ("tag", "tags", "\u6807\u7b7e", "tags", "tags"),
+        )
+        rows = []
+        for key, field, name, table, setting in built_in:
+            prefix = getattr(self.taxonomies, setting)
+            rows.append(
+                Taxonomy(key, field, name, prefix, f"{base_path}/{prefix}/", key == "tag", feeds=key == "topic",
+                         terms_setting=f"[[{table}]]", prefix_setting=f"taxonomies.{setting}")
+            )  # fmt: skip
         for custom in self.taxonomy:
-            url = f"{base_path}/{custom.prefix}/"
-            rows.append(Taxonomy(custom.field, custom.field, custom.name, custom.prefix, url, True, custom.weight, custom.feeds))
+            rows.append(
+                Taxonomy(
+                    custom.field, custom.field, custom.name, custom.prefix, f"{base_path}/{custom.prefix}/", True, custom.weight,
+                    custom.feeds, f"[[taxonomy]] field = \"{custom.field}\" 的 terms", f"[[taxonomy]] field = \"{custom.field}\" 的 prefix",
+                )
+            )  # fmt: skip
         return tuple(rows)
 
 

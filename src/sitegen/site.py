@@ -194,21 +194,15 @@ def _article_terms(
     fm = source.front_matter
     found = []
     for taxonomy in taxonomies:
-        if taxonomy.key == "topic":
-            values: Any = [fm.topic]
-        elif taxonomy.key == "city":
-            values = [fm.city]
-        elif taxonomy.key == "tag":
-            values = list(fm.tags)
-        else:
-            values = source.params.get(taxonomy.field, [])
-            if isinstance(values, str):
-                values = [values]
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                problems.append(
-                    Problem(source.path, None, f"{taxonomy.field}: 应为一个{taxonomy.name}名称或名称列表\uff0c例如 {taxonomy.field}: [骨科]")
-                )
-                return None
+        # The built-in fields are validated by the front-matter schema; a custom one is read here.
+        values: Any = getattr(fm, taxonomy.field) if hasattr(fm, taxonomy.field) else source.params.get(taxonomy.field, [])
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(
+                Problem(source.path, None, f"{taxonomy.field}: 应为一个{taxonomy.name}名称或名称列表\uff0c例如 {taxonomy.field}: [骨科]")
+            )
+            return None
         names: list[str] = []
         for value in (v.strip() for v in values):
             name = spelling[taxonomy.key].get(value, value)
@@ -326,9 +320,7 @@ def _terms(taxonomy: Taxonomy, articles: Sequence[Article], settings: Sequence[T
 def _term_slug_collisions(taxonomy: Taxonomy, terms: Iterable[Term], articles: Sequence[Article]) -> list[Problem]:
     owner: dict[str, Term] = {}
     problems = []
-    settings_key = {"topic": "topics", "city": "cities", "tag": "tags"}.get(taxonomy.key)
-    where = f"[[{settings_key}]]" if settings_key else f"[[taxonomy]] field = \"{taxonomy.key}\" 的 terms"
-    kind = taxonomy.name
+    where, kind = taxonomy.terms_setting, taxonomy.name
     for term in terms:
         if term.slug in owner:
             other = owner[term.slug]
@@ -355,10 +347,8 @@ def _taxonomy_prefix_problems(taxonomies: Sequence[Taxonomy]) -> list[Problem]:
     """Each taxonomy's index folder must be one safe path segment, distinct from the others."""
     problems = []
     seen: dict[str, str] = {}
-    builtin = {"topic": "taxonomies.topics", "city": "taxonomies.cities", "tag": "taxonomies.tags"}
     for taxonomy in taxonomies:
-        value = taxonomy.prefix
-        name = builtin.get(taxonomy.key, f"[[taxonomy]] field = \"{taxonomy.key}\" 的 prefix")
+        value, name = taxonomy.prefix, taxonomy.prefix_setting
         if not is_safe_slug(value):
             problems.append(Problem("site.toml", None, f"{name} = {value!r} 不是安全的目录名；只能用小写字母\u3001数字和连字符"))
         elif value in seen:

@@ -1,0 +1,270 @@
+"""Stage 7: write what changed, and only that, leaving the previous output whole until the end.
+
+`write_site()` owns the incremental machinery: it carries over every page whose facts did not
+change (views.py), decides between patching the output in place and staging a whole tree
+(output.py), writes pages, sitemap, robots.txt, static files and the search index, and commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import CACHE_DIR, LOCK_FILE, BuildCache, OutputRecord, mark_output_changing, output_pending
+from .errors import Problem, SiteError
+from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_pages
+from .model import Site
+from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
+from .render import PageRenderer
+from .routes import Route
+from .theme import STATIC_DIR, static_files
+from .views import SiteFacts
+from .workers import run_chunks, state
+
+PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Everything the writer needs: the model, every route, the facts that fingerprint them."""
+
+    site: Site
+    routes: list[Route]
+    facts: SiteFacts
+    renderer: PageRenderer
+    search: bool
+    noindex: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing the output did, for the build's summary and the cache."""
+
+    records: dict[str, OutputRecord]  # every file of the new output, as written
+    written: int  # files whose bytes changed
+    rendered: int
+    removed: int
+    search_pending: bool  # pages were patched in and the search index has yet to catch up
+
+
+def write_site(
+    plan: OutputPlan,
+    cache: BuildCache,
+    *,
+    site_dir: Path,
+    out_dir: Path,
+    jobs: int,
+    search_index_now: bool,
+    on_progress: Callable[[int, int], None] | None,
+    timer: Callable[[str], AbstractContextManager],
+    swapped: list[bool],
+) -> Written:
+    """Write the planned output into `out_dir`; `swapped` gets True once it is in place."""
+    site, routes, facts, search = plan.site, plan.routes, plan.facts, plan.search
+    cache_dir = site_dir / CACHE_DIR
+    same_output = cache.output_dir == str(out_dir.absolute())
+    previous = cache.outputs if same_output else {}  # what the current output folder holds
+    if not same_output and cache.spare is not None and cache.spare.exists():
+        shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
+    changed, carried = _split_by_fingerprint(routes, previous, facts)
+    # At most one page in ten to render again: patch the output in place. A bigger change (a
+    # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
+    # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
+    # whole tree: with search on, only a caller that refreshes the index later (serve) patches.
+    # An output changed since the cache was saved (a killed build, --no-cache) may hold files
+    # the cache does not know of: only a whole staged tree is sure to drop them.
+    patch = (
+        bool(previous)
+        and not output_pending(cache_dir, out_dir)
+        and len(changed) <= len(routes) // 10
+        and out_dir.is_dir()
+        and not out_dir.is_symlink()
+        and (not search or (not search_index_now and (out_dir / PAGEFIND_DIR).is_dir()))
+    )
+    index_later = patch and search
+    kept_index = (f"{PAGEFIND_DIR}/",) if index_later else ()  # left as it is until refreshed
+    output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous)) if patch else StagedOutput(out_dir, cache.spare)
+    with output as staged:
+        with timer("pages"):
+            records, written, rendered = _write_pages(staged, changed, carried, plan.renderer, facts, jobs, on_progress)
+        stop_if_asked("pages")
+        with timer("sitemap"):
+            written += _write_sitemaps(staged, site, routes, previous, records)
+            robots = robots_page(site, plan.noindex)
+            written += staged.write(robots.path, robots.content)
+            records[robots.path] = _record(staged, robots.path, "")
+        with timer("static"):
+            taken = set(records)
+            static = staged.copy_static(static_files(site_dir), taken)
+            written += static.written
+            for relative in taken - set(records):
+                records[relative] = _record(staged, relative, "")
+            if plan.noindex:  # written after static/, whose own _headers it extends
+                headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
+                written += staged.write(headers.path, headers.content)
+                records[headers.path] = _record(staged, headers.path, "")
+            staged.remove_others(set(records), kept_index)
+        if search and not index_later:
+            with timer("search index"):
+                index_search(staged.folder)
+                for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
+                    if path.is_file():
+                        relative = path.relative_to(staged.folder).as_posix()
+                        records[relative] = _record(staged, relative, "")
+                        written += 1  # Pagefind writes its whole index anew
+        with timer("commit"):
+            removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
+            mark_output_changing(cache_dir, out_dir)
+            staged.commit(records)
+            swapped.append(True)
+    return Written(records, written, rendered, removed, index_later)
+
+
+def _split_by_fingerprint(
+    routes: list[Route], previous: dict[str, OutputRecord], facts: SiteFacts
+) -> tuple[list[Route], list[tuple[Route, OutputRecord]]]:
+    """The routes to render again, and the others with what the last build recorded of them.
+
+    A page is carried over when every fact it read last time (its record's `reads`) still has
+    the digest it had: whatever its templates looked at, nothing of it changed.
+    """
+    changed: list[Route] = []
+    carried: list[tuple[Route, OutputRecord]] = []
+    for route in routes:
+        old = previous.get(route.path)
+        if old is not None and old.reads and facts.fingerprint(old.reads) == old.fingerprint:
+            carried.append((route, old))
+        else:
+            changed.append(route)
+    return changed, carried
+
+
+def _write_pages(
+    staged: StagedOutput | PatchedOutput,
+    changed: list[Route],
+    carried: list[tuple[Route, OutputRecord]],
+    renderer: PageRenderer,
+    facts: SiteFacts,
+    jobs: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> tuple[dict[str, OutputRecord], int, int]:
+    """Render the changed routes; carry the others over from the last output, or render them too
+    when the output no longer holds them as recorded.
+
+    Returns each file's record for the cache, how many files got new bytes, how many were rendered.
+    """
+    records: dict[str, OutputRecord] = {}
+    to_render = list(changed)
+    for route, old in carried:
+        if staged.keep(route.path, old):
+            records[route.path] = old
+        else:
+            to_render.append(route)
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_progress is not None:
+            on_progress(done, len(to_render))
+
+    written = 0
+    for chunk_records, chunk_written in run_chunks(
+        _render_chunk, to_render, shared=(renderer, staged, facts), jobs=jobs, minimum=50, on_chunk=progress
+    ):
+        records.update(chunk_records)
+        written += chunk_written
+    return records, written, len(to_render)
+
+
+def _write_sitemaps(
+    staged: StagedOutput | PatchedOutput, site, routes: list[Route], previous: dict[str, OutputRecord], records: dict
+) -> int:
+    """Write sitemap.xml (and its parts past 50,000 URLs) unless the URLs and dates are unchanged."""
+    listed = [route for route in routes if route.url is not None]
+    text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
+    fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
+    if "sitemap.xml" in kept and all(staged.keep(path, r) for path, r in kept.items()):
+        records.update(kept)
+        return 0
+    written = 0
+    for page in sitemap_pages(site, listed):
+        written += staged.write(page.path, page.content)
+        records[page.path] = _record(staged, page.path, fingerprint)
+    return written
+
+
+def _render_chunk(routes: Sequence[Route]) -> tuple[dict[str, OutputRecord], int]:
+    renderer, staged, facts = state()
+    records: dict[str, OutputRecord] = {}
+    written = 0
+    for route in routes:
+        content, reads = renderer.render(route)
+        written += staged.write(route.path, content)
+        records[route.path] = _record(staged, route.path, facts.fingerprint(reads), reads)
+    return records, written
+
+
+def _record(staged: StagedOutput | PatchedOutput, relative: str, fingerprint: str, reads: tuple[str, ...] = ()) -> OutputRecord:
+    stat = staged.staged_path(relative).stat()
+    return OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino, reads)
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # none, or unreadable: copying static/ has reported that already
+        return b""
+
+
+def refresh_search_index(out_dir: Path, site_dir: Path) -> None:
+    """Index the output folder again and swap the new index in: for builds with search_index_now off.
+
+    Pagefind writes beside the output, so the served index is whole until one rename replaces it.
+    It holds the site's build lock, so no build changes the pages while they are indexed.
+    """
+    with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
+        _refresh_search_index(out_dir.absolute())
+
+
+def _refresh_search_index(out_dir: Path) -> None:
+    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
+    retired = fresh.with_name(fresh.name + "-old")
+    for leftover in (fresh, retired):  # from a refresh that was stopped
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        _run_pagefind(["--site", str(out_dir), "--output-path", str(fresh)])
+        current = out_dir / PAGEFIND_DIR
+        if current.exists():
+            os.rename(current, retired)
+        os.rename(fresh, current)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def index_search(folder: Path) -> None:
+    """Build the Pagefind index (with Chinese word segmentation) of the pages in `folder`."""
+    shutil.rmtree(folder / PAGEFIND_DIR, ignore_errors=True)  # a reused tree holds the last index
+    _run_pagefind(["--site", str(folder)])
+
+
+def _run_pagefind(arguments: list[str]) -> None:
+    command = [sys.executable, "-m", "pagefind", *arguments, "--quiet"]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}")) from None
+    if finished.returncode != 0:
+        detail = (finished.stderr or finished.stdout).strip().splitlines()
+        raise SiteError(
+            Problem("search", None, f"Pagefind 生成搜索索引失败：{detail[-1] if detail else finished.returncode}")
+        )
