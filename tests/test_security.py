@@ -33,6 +33,7 @@ ARTICLE_TAGS = {
     "sup", "sub", "mark", "small", "kbd", "abbr", "q", "cite", "span", "div",
     "a", "img", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot",
     "tr", "th", "td", "details", "summary", "section",
+    "input",  # only the disabled checkbox of a task list, which the sanitiser keeps
 }  # fmt: skip
 NEVER_SCHEMES = {"javascript", "vbscript", "data", "file"}
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import REPO
 from sitegen import workers
+from sitegen.errors import Problem, SiteError
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from make_corpus import make_corpus
@@ -69,8 +70,8 @@ def test_a_signal_at_any_moment_stops_the_build_cleanly(corpus: Path, signum: in
         assert leftovers == [], leftovers
 
 
-def _exit_in_worker(part):
-    if os.getpid() != workers.state():
+def _exit_in_worker(parent, part):
+    if os.getpid() != parent:
         os._exit(3)  # a worker killed by the OOM killer looks like this to its parent
     return len(part)
 
@@ -82,8 +83,8 @@ def test_a_worker_that_dies_fails_the_stage_instead_of_hanging() -> None:
     assert time.monotonic() - started < 30
 
 
-def _big_result_or_error(part):
-    if os.getpid() == workers.state() and part[0] >= 300:
+def _big_result_or_error(parent, part):
+    if os.getpid() == parent and part[0] >= 300:
         raise ValueError("stop")  # this process fails late, after the workers spilled their results
     return b"x" * (200 * 1024)  # over the pipe limit: travels through a file
 
@@ -95,10 +96,33 @@ def test_a_stage_that_fails_leaves_no_result_files() -> None:
     assert _spilled() <= before
 
 
-def _as_list(part):
+def _as_list(shared, part):
     return list(part)
 
 
 def test_results_come_back_in_order_and_complete() -> None:
     parts = list(workers.run_chunks(_as_list, list(range(5000)), shared=None, jobs=2, minimum=1, smallest=7))
     assert [n for part in parts for n in part] == list(range(5000))
+
+
+def _fail_in_worker(parent, part):
+    if os.getpid() != parent:
+        raise SiteError(Problem("content/x.md", 3, "坏的文章"))
+    return len(part)
+
+
+def test_an_error_in_a_worker_reaches_the_stage_with_its_problems() -> None:
+    with pytest.raises(SiteError) as raised:
+        workers.run_chunks(_fail_in_worker, list(range(400)), shared=os.getpid(), jobs=2, minimum=1, smallest=10)
+    assert [(p.path, p.line, p.message) for p in raised.value.problems] == [("content/x.md", 3, "坏的文章")]
+
+
+def _call_shared(shared, part):
+    return [shared(n) for n in part]
+
+
+def test_the_shared_input_reaches_workers_without_being_pickled() -> None:
+    offset = 7
+    shared = lambda n: n + offset  # noqa: E731 (a lambda cannot be pickled: only fork can hand it over)
+    parts = workers.run_chunks(_call_shared, list(range(1000)), shared=shared, jobs=2, minimum=1, smallest=10)
+    assert [n for part in parts for n in part] == [n + 7 for n in range(1000)]

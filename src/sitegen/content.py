@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import Problem
 from .markdown import MAX_TABLE_CELLS, table_too_big
 from .slugs import is_safe_slug, slugify
-from .workers import run_chunks, state
+from .workers import run_chunks
 
 CONTENT_DIR = "content"
 MAX_TITLE_LENGTH = 200
@@ -371,8 +371,7 @@ def _read_page(site_dir: Path, relative: str) -> PageSource | list[Problem]:
     return parse_page(relative, data)
 
 
-def _read_articles(relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
-    site_dir: Path = state()
+def _read_articles(site_dir: Path, relatives: Sequence[str]) -> list[tuple[str, ArticleSource | list[Problem]]]:
     results: list[tuple[str, ArticleSource | list[Problem]]] = []
     for relative in relatives:
         try:

@@ -35,7 +35,7 @@ from .text import (
     make_excerpt,
     text_sketch,
 )
-from .workers import run_chunks, state
+from .workers import run_chunks
 
 
 class Heading(NamedTuple):
@@ -140,8 +140,8 @@ def render_bodies(
     return [facts[key] for key, _ in articles]
 
 
-def _render_chunk(items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody, BodyPage | None]]:
-    store, excerpt_length, callout_titles = state()
+def _render_chunk(shared: tuple, items: Sequence[tuple[str, str]]) -> list[tuple[str, RenderedBody, BodyPage | None]]:
+    store, excerpt_length, callout_titles = shared
     results = []
     for key, text in items:
         body = render_markdown(text, callout_titles)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
 from .config import RelatedSettings
 from .text import SKETCH_SIZE, sketch_similarity, title_key
-from .workers import run_chunks, state
+from .workers import run_chunks
 
 
 class _Numpy:
@@ -221,8 +221,7 @@ def _rank_in_processes(ranker: _Ranker, topics: list[int], jobs: int) -> tuple[l
     return result, candidates
 
 
-def _rank_shares(shares: Sequence[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
-    ranker: _Ranker = state()
+def _rank_shares(ranker: _Ranker, shares: Sequence[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
     topics = [topic for share in shares for topic in share]
     lists = ranker.rank_topics(topics)
     members = [index for topic in topics for index in ranker.by_topic[topic].members.tolist()]

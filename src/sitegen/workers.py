@@ -1,29 +1,33 @@
 """Run the expensive stages on every core: forked worker processes over chunks of work.
 
-Workers are forked, so they inherit the stage's inputs (the site model, the templates) instead of
-receiving pickled copies, and only small results travel back. Where fork is not available, or
-the work is small, everything runs in this process: the results are the same either way.
+Workers are forked, so they inherit the stage's input (the site model, the templates) instead of
+receiving pickled copies, and only results travel back. The input is passed to each chunk's
+function as its first argument (`function(shared, chunk)`): a forked child simply still has it,
+so no module keeps it. Where fork is not available, or the work is small, everything runs in
+this process: the results are the same either way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
-import multiprocessing
 import os
 import pickle
 import secrets
 import signal
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
+Shared = TypeVar("Shared")
 Result = TypeVar("Result")
 
-_STATE: Any = None
+_SHARED_MEMORY = "/dev/shm"
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without returning its chunks' results."""
 
 
 def default_jobs() -> int:
@@ -32,11 +36,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def state() -> Any:
-    """The shared input of the current stage, as seen from inside a worker."""
-    return _STATE
 
 
 def chunks(items: Sequence[Item], jobs: int, smallest: int = 64) -> list[Sequence[Item]]:
@@ -48,100 +47,118 @@ def chunks(items: Sequence[Item], jobs: int, smallest: int = 64) -> list[Sequenc
 
 
 def run_chunks(
-    function: Callable[[Sequence[Item]], Result],
+    function: Callable[[Shared, Sequence[Item]], Result],
     items: Sequence[Item],
     *,
-    shared: Any,
+    shared: Shared,
     jobs: int,
     minimum: int = 200,
     smallest: int = 64,
     on_chunk: Callable[[int], None] | None = None,
 ) -> list[Result]:
-    """`function(chunk)` for each chunk of `items`, in order, computed on up to `jobs` processes.
+    """`function(shared, chunk)` for each chunk of `items`, in order, on up to `jobs` processes.
 
-    `shared` is what `state()` returns inside `function`. `on_chunk(n)` is told how many items
-    each finished chunk held, for progress bars. A worker that dies (killed, out of memory) fails
-    the stage with WorkerLost instead of leaving it waiting for ever. When this returns or raises
-    (Ctrl-C included), no worker is left running and no result file is left behind.
+    `on_chunk(n)` is told how many items each finished chunk held, for progress bars. A worker
+    that dies (killed, out of memory) fails the stage with WorkerLost instead of leaving it
+    waiting for ever. When this returns or raises (Ctrl-C included), no worker is left running
+    and no result file is left behind.
     """
-    global _STATE
     parts = chunks(items, jobs, smallest)
-    _STATE = shared
+    if jobs <= 1 or len(items) < minimum or not hasattr(os, "fork") or len(parts) < 2:
+        results = []
+        for part in parts:
+            results.append(function(shared, part))
+            if on_chunk:
+                on_chunk(len(part))
+        return results
+    return _run_forked(function, shared, parts, min(jobs, len(parts)), on_chunk)
+
+
+def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]:
+    # Chunk n goes to process n % jobs, this one included: one process fewer holds a copy of
+    # everything (memory is summed over the process tree). Each worker writes every result to a
+    # file and sends its name down a pipe, so a worker never waits for this process to read.
+    spill = f"sitegen-chunk-{os.getpid()}-{secrets.token_hex(4)}-"
+    workers: dict[int, tuple[int, int]] = {}  # worker number → (pid, read end of its pipe)
     try:
-        if jobs <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
-            results = []
-            for part in parts:
-                results.append(function(part))
-                if on_chunk:
-                    on_chunk(len(part))
-            return results
-        return _run_forked(function, parts, jobs, on_chunk)
-    finally:
-        _STATE = None
-
-
-class WorkerLost(RuntimeError):
-    """A worker process ended without returning its chunk's result."""
-
-
-def _run_forked(function, parts: list, jobs: int, on_chunk) -> list[Any]:
-    # This process takes every `jobs`-th chunk itself and forks jobs - 1 workers for the rest:
-    # one process fewer holds a copy of everything (memory is summed over the process tree).
-    # concurrent.futures, unlike multiprocessing.Pool, notices a worker that died and says so.
-    mine = set(range(0, len(parts), jobs))
-    spill = f"sitegen-chunk-{os.getpid()}-{secrets.token_hex(4)}-"  # this run's result files
-    executor = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
-    finished = False
-    try:
-        futures = {n: executor.submit(_shipped, function, spill, part) for n, part in enumerate(parts) if n not in mine}
+        for number in range(1, jobs):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                os.close(read)
+                _work(function, shared, parts[number::jobs], write, spill)
+            os.close(write)
+            workers[number] = (pid, read)
         results: list[Any] = [None] * len(parts)
-        for number in sorted(mine):
-            results[number] = function(parts[number])
+        for index in range(0, len(parts), jobs):
+            results[index] = function(shared, parts[index])
             if on_chunk:
-                on_chunk(len(parts[number]))
-        for number, future in futures.items():
-            try:
-                shipped = future.result()
-            except BrokenProcessPool:
-                raise WorkerLost("a worker process ended before returning its result") from None
-            results[number] = _received(shipped)
-            if on_chunk:
-                on_chunk(len(parts[number]))
-        finished = True
+                on_chunk(len(parts[index]))
+        for number, (pid, read) in workers.items():
+            with os.fdopen(read, "rb") as pipe:
+                workers[number] = (pid, -1)
+                for index in range(number, len(parts), jobs):
+                    results[index] = _received(pipe)
+                    if on_chunk:
+                        on_chunk(len(parts[index]))
         return results
     finally:
-        if finished:
-            executor.shutdown(wait=True)
-        else:  # an error or Ctrl-C: no worker outlives the stage
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()
-            executor.shutdown(wait=True, cancel_futures=True)
+        for pid, read in workers.values():
+            if read != -1:
+                with contextlib.suppress(OSError):
+                    os.close(read)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)  # a no-op for a worker that has finished
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
         _remove_spilled(spill)
 
 
-def _quiet_worker() -> None:
+def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
+    """A worker's whole life: compute its chunks in order, send each result, leave without cleanup."""
     # Ctrl-C reaches the whole process group: the parent alone reports it and ends the workers,
     # which would otherwise each print a traceback. SIGTERM ends a worker plainly, whatever
     # handler the parent (serve) had installed before forking.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    status = 0
+    try:
+        for part in parts:
+            try:
+                outcome: tuple[str, Any] = ("result", function(shared, part))
+            except Exception as exc:  # a SiteError travels back with its problems
+                outcome = ("error", exc)
+                parts = ()  # the stage fails at this result: the rest is not needed
+            handle, path = tempfile.mkstemp(prefix=spill, dir=_spill_folder())
+            with os.fdopen(handle, "wb") as file:
+                try:
+                    pickle.dump(outcome, file, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception:  # an exception that cannot be pickled: its words still can
+                    file.seek(0)
+                    file.truncate()
+                    pickle.dump(("error", RuntimeError(repr(outcome[1]))), file)
+            os.write(pipe, path.encode("utf-8", "surrogateescape") + b"\n")
+    except BaseException:
+        status = 1
+    finally:
+        # Never return into the parent's code, never run its atexit handlers or flush its buffers.
+        os._exit(status)
 
 
-# A big result sent back through the pool's pipe arrives in 64 KiB pieces, and the thread that
-# reads them needs the GIL for each piece while this process is busy with its own chunk: 55 MB
-# took seconds (a GIL convoy). Big results go through a file instead: one write, one read.
-_PIPE_LIMIT = 64 * 1024
-_SHARED_MEMORY = "/dev/shm"
-
-
-def _shipped(function: Callable[[Sequence[Item]], Result], spill: str, part: Sequence[Item]) -> tuple[str | None, bytes]:
-    data = pickle.dumps(function(part), protocol=pickle.HIGHEST_PROTOCOL)
-    if len(data) <= _PIPE_LIMIT:
-        return None, data
-    handle, path = tempfile.mkstemp(prefix=spill, dir=_spill_folder())
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    return path, b""
+def _received(pipe) -> Any:
+    line = pipe.readline()
+    if not line.endswith(b"\n"):
+        raise WorkerLost("a worker process ended before returning its result")
+    path = line[:-1].decode("utf-8", "surrogateescape")
+    try:
+        with open(path, "rb") as file:
+            kind, value = pickle.load(file)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    if kind == "error":
+        raise value
+    return value
 
 
 def _spill_folder() -> str | None:
@@ -154,14 +171,3 @@ def _remove_spilled(spill: str) -> None:
     for path in glob.glob(os.path.join(glob.escape(folder), glob.escape(spill) + "*")):
         with contextlib.suppress(OSError):
             os.unlink(path)
-
-
-def _received(shipped: tuple[str | None, bytes]) -> Any:
-    path, data = shipped
-    if path is not None:
-        try:
-            with open(path, "rb") as file:
-                data = file.read()
-        finally:
-            os.unlink(path)
-    return pickle.loads(data)

@@ -26,7 +26,7 @@ from .render import PageRenderer
 from .routes import Route
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
-from .workers import run_chunks, state
+from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
 
@@ -202,8 +202,8 @@ def _write_sitemaps(
     return written
 
 
-def _render_chunk(routes: Sequence[Route]) -> tuple[dict[str, OutputRecord], int]:
-    renderer, staged, facts = state()
+def _render_chunk(shared: tuple, routes: Sequence[Route]) -> tuple[dict[str, OutputRecord], int]:
+    renderer, staged, facts = shared
     records: dict[str, OutputRecord] = {}
     written = 0
     for route in routes:
