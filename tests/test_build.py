@@ -148,13 +148,16 @@ def test_hot_searches_fall_back_to_popular_tags(basic_site: Path) -> None:
 
 
 def test_json_ld_describes_a_medical_web_page(built_basic: Path) -> None:
+    # A policy topic (医保) is news, never a MedicalWebPage; a health topic is both.
     page = soup_of(built_basic / "yibao/shenzhen-duanjiao/index.html")
-    data = json.loads(page.find("script", type="application/ld+json").string)
-    assert data["@type"] == "MedicalWebPage"
-    assert data["datePublished"] == "2026-03-18"
-    assert data["dateModified"] == "2026-05-02"
-    assert data["inLanguage"] == "zh-CN"
-    assert {"@type": "Thing", "name": "医保"} in data["about"]
+    graph = {n["@type"]: n for n in json.loads(page.find("script", type="application/ld+json").string)["@graph"]}
+    assert set(graph) == {"NewsArticle", "BreadcrumbList", "Organization"}
+    assert graph["NewsArticle"]["datePublished"].startswith("2026-03-18")
+    assert graph["NewsArticle"]["dateModified"].startswith("2026-05-02")
+    assert graph["NewsArticle"]["inLanguage"] == "zh-CN"
+    page = soup_of(built_basic / "ertong/shizhen/index.html")
+    graph = {n["@type"]: n for n in json.loads(page.find("script", type="application/ld+json").string)["@graph"]}
+    assert {"@type": "Thing", "name": "儿童健康"} in graph["MedicalWebPage"]["about"]
 
 
 def test_drafts_and_future_articles_only_on_request(basic_site: Path) -> None:

@@ -30,6 +30,7 @@ from .errors import BuildInterrupted, Problem, SiteError
 from .loader import LoadedSite, load_site
 from .markdown import BodyPage, render_markdown
 from .output import build_lock, check_output_folder, stop_if_asked
+from .people import PEOPLE_FILE
 from .render import PageRenderer
 from .routes import Route, plan_routes, shared_paths
 from .site import base_path
@@ -257,6 +258,10 @@ def _inputs_signature(
         digest.update((site_dir / CONFIG_FILE).read_bytes())
     except OSError:
         digest.update(b"\0no site.toml")
+    try:
+        digest.update((site_dir / PEOPLE_FILE).read_bytes())  # authors and reviewers: pages show them
+    except OSError:
+        digest.update(b"\0no people")
     digest.update(layouts.encode("ascii"))
     for relative, stat in scan.stats.items():
         digest.update(f"{relative}\0{stat}\n".encode("utf-8", "surrogateescape"))

@@ -35,6 +35,7 @@ from .routes import plan_routes
 from .site import base_path, build_site
 from .text import SKETCH_SIZE, sketch_similarity, title_key
 from .theme import layout_folders, layout_templates, static_files
+from .trust import QueueEntry, overdue_warnings, review_queue
 from .workers import default_jobs
 
 ERROR = "error"
@@ -105,12 +106,24 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     if config is not None:
         problems.extend(unknown_terms(config, articles, lines))
         problems.extend(stale_policy_articles(config, articles, lines, today))
+    if site is not None:
+        problems.extend(overdue_warnings(site, lines, {s.path: s for s in content.articles}))
     problems.extend(tag_spellings(articles, lines))
     problems.extend(duplicate_titles(articles, lines))
     problems.extend(near_copies(articles))
     problems.extend(short_excerpts(articles, lines))
     problems.extend(future_dates(articles, lines, today))
     return sort_problems(problems)
+
+
+def check_reviews(site_dir: Path, today: dt.date | None = None) -> tuple[list[QueueEntry], list[Problem]]:
+    """The review queue (`sitegen check --reviews`): overdue and soon due articles, or the errors in the way."""
+    today = today or dt.date.today()
+    cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
+    loaded = load_site(site_dir, cache, today=today, jobs=default_jobs(), rank=_unranked, store=_NoHtml())
+    if loaded.model is None or loaded.problems:
+        return [], loaded.problems
+    return review_queue(loaded.model.site), []
 
 
 class _NoHtml:

@@ -253,11 +253,16 @@ def init_command(folder: Path) -> None:
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="text for people, json for tools, github for workflow annotations.")
-def check_command(site_dir: Path, strict: bool, output_format: str) -> None:
+@click.option("--reviews", is_flag=True, help="Print the review queue (overdue, and due within 30 days) instead of checking.")
+def check_command(site_dir: Path, strict: bool, output_format: str, reviews: bool) -> None:
     """Check articles, settings, links and images without building; exit 1 on errors."""
     import json
 
     from .check import check_site
+
+    if reviews:
+        _review_queue(site_dir, output_format)
+        return
 
     started = time.perf_counter()
     problems = check_site(site_dir)
@@ -287,6 +292,28 @@ def check_command(site_dir: Path, strict: bool, output_format: str) -> None:
             click.echo(f"检查通过：没有发现问题\uff08用时 {elapsed:.2f} 秒\uff09")
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _review_queue(site_dir: Path, output_format: str) -> None:
+    """`sitegen check --reviews`: what editors must send to reviewers, the earliest due first."""
+    import json
+
+    from .check import check_reviews
+
+    queue, problems = check_reviews(site_dir)
+    for p in problems:
+        click.secho(printable(f"{p.path}" + (f":{p.line}" if p.line else "") + f": {p.message}"), fg="red", err=True)
+    if problems:
+        sys.exit(1)
+    if output_format == "json":
+        click.echo(json.dumps([entry.record() for entry in queue], ensure_ascii=False, indent=2))
+        return
+    for entry in queue:
+        state = "\u5df2\u903e\u671f" if entry.overdue else "\u5373\u5c06\u5230\u671f"  # 已逾期 / 即将到期
+        reviewers = "\u3001".join(entry.reviewers) or "\u672a\u6307\u5b9a\u5ba1\u6838\u4eba"  # 未指定审核人
+        click.echo(printable(f"{entry.due}  {state}  {entry.path}  {entry.title}\uff08\u5ba1\u6838\uff1a{reviewers}\uff09"))
+    overdue = sum(1 for entry in queue if entry.overdue)
+    click.echo(f"待复核\uff1a{overdue} 篇已逾期\uff0c{len(queue) - overdue} 篇将在 30 天内到期")
 
 
 def _annotation_data(text: str) -> str:

@@ -59,6 +59,8 @@ class TermSettings(_Strict):
     aliases: list[str] = Field(default=[], description="other spellings folded into this name: 異地就醫")
     disclaimer: str | None = Field(default=None, description="key into [disclaimer.variants]")
     policy: bool = Field(default=False, description="policy content ages fast (医保, 社保)")
+    review_months: int | None = Field(default=None, ge=1, description="months between medical reviews; default: the site's")
+    require_review: bool = Field(default=False, description="an article without reviewed_by is an error")
 
     @field_validator("slug")
     @classmethod
@@ -66,6 +68,18 @@ class TermSettings(_Strict):
         if slug is not None and not is_safe_slug(slug):
             raise ValueError("slug 只能包含小写字母、数字和连字符，例如 yibao")
         return slug
+
+
+class Legal(_Strict):
+    """备案: the numbers a site hosted in mainland China shows in its footer."""
+
+    icp: str = Field(default="", description="ICP 备案号, e.g. 粤ICP备12345678号-1")
+    police: str = Field(default="", description="公安备案号, e.g. 粤公网安备44030502000001号")
+
+    @property
+    def police_code(self) -> str:
+        """The digits of the 公安备案号: the recordcode of its page on www.beian.gov.cn."""
+        return "".join(c for c in self.police if c.isascii() and c.isdigit())
 
 
 class Disclaimer(_Strict):
@@ -147,6 +161,9 @@ class SiteConfig(_Strict):
     feed_articles: int = Field(default=20, ge=1)
     excerpt_length: int = Field(default=120, ge=20, le=1000)
     policy_max_age_months: int = Field(default=12, ge=1, description="policy articles older than this are marked")
+    review_months: int = Field(default=24, ge=1, description="months between reviews unless [[topics]] review_months says")
+    logo: str = Field(default="", description="the publisher's logo for structured data: a site path or full URL")
+    legal: Legal = Legal()
     search: bool = Field(default=True, description="build a Pagefind search index and /search/ page")
     hot_searches: list[str] = []
     hot_searches_count: int = Field(default=12, ge=1)

@@ -19,8 +19,11 @@ from .config import RelatedSettings, SiteConfig, load_config
 from .content import ArticleSource, ContentScan, LoadedContent, PageSource, load_content
 from .errors import Problem, SiteError
 from .markdown import RenderedBody, render_bodies
+from .model import Person
+from .people import load_people
 from .related import RelatedInput, rank_related
 from .site import SiteModelResult, build_site
+from .trust import HeaderLines
 from .workers import default_jobs
 
 Ranker = Callable[[Sequence[RelatedInput], RelatedSettings], list[list[int]]]
@@ -81,9 +84,14 @@ def load_site(
         return bool(problems) and not collect
 
     config: SiteConfig | None = None
+    people: tuple[Person, ...] = ()
     with stage("config"):
         try:
             config = load_config(site_dir, base_url)
+        except SiteError as error:
+            problems.extend(error.problems)
+        try:
+            people = load_people(site_dir)  # data/people.toml: authors and reviewers
         except SiteError as error:
             problems.extend(error.problems)
     excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
@@ -111,7 +119,7 @@ def load_site(
     with stage("model"):
         model = build_site(
             config, content.articles, bodies, build_date=today, search=use_search, rank=rank or _remembered_ranking(cache, jobs),
-            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs,
+            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs, people=people, lines=HeaderLines(site_dir),
         )  # fmt: skip
     problems.extend(model.problems)
     warnings.extend(model.warnings)

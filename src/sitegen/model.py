@@ -18,6 +18,49 @@ class Params(dict):
 
 
 @dataclass(frozen=True)
+class Person:
+    """An author or reviewer from data/people.toml, with the URL of their page on the site."""
+
+    id: str  # ASCII slug: /people/<id>/
+    name: str
+    title: str = ""  # 职称: 主任医师
+    organization: str = ""  # 医院或机构
+    department: str = ""  # 科室
+    role: str = ""  # 医生, 药师, 编辑…
+    bio: str = ""
+    url: str = ""  # an outside profile
+    page_url: str = ""  # /people/<id>/ with the base path
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of an article's 参考资料."""
+
+    title: str
+    publisher: str = ""
+    url: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One 更正说明 of an article."""
+
+    date: dt.date
+    text: str
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """Where a reprinted article first appeared: 来源, 原作者, 原标题."""
+
+    source: str
+    author: str
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Article:
     """One published article with everything its page and its cards show."""
 
@@ -42,6 +85,16 @@ class Article:
     params: Params = field(default_factory=Params)
     # (taxonomy key, term names) for every taxonomy, built-in ones included, in table order
     terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Who wrote and reviewed it, from what, and how it was corrected (trust.py validates them).
+    authors: tuple[str, ...] = ()  # person ids
+    reviewers: tuple[str, ...] = ()
+    last_reviewed: dt.date | None = None
+    sources: tuple[Source, ...] = ()
+    corrections: tuple[Correction, ...] = ()  # newest first
+    reprint: Reprint | None = None
+    ai_assisted: bool = False
+    review_due: dt.date | None = None  # 下次复核: the last review plus the topic's interval
+    overdue: bool = False  # review_due is before the build date
     # Filled in by the renderer for the page being rendered (from the body store), never kept here.
     body_html: str = ""
     headings: tuple[Heading, ...] = ()
@@ -123,11 +176,17 @@ class Site:
     redirects: tuple[tuple[str, str], ...] = ()  # (old URL from an article's aliases, its URL now)
     pages: tuple[ContentPage, ...] = ()
     menus: dict[str, tuple[MenuEntry, ...]] = field(default_factory=dict)  # main, footer
+    people: tuple[Person, ...] = ()  # data/people.toml, in file order
+    person_articles: dict[str, tuple[int, ...]] = field(default_factory=dict)  # by person id, newest first
 
     def __post_init__(self) -> None:
         lookup = {(t.kind, t.name): t for terms in self.terms.values() for t in terms}
         object.__setattr__(self, "_terms", lookup)
         object.__setattr__(self, "_taxonomies", {t.key: t for t in self.taxonomies})
+        object.__setattr__(self, "_people", {p.id: p for p in self.people})
+
+    def person(self, person_id: str) -> Person:
+        return self._people[person_id]  # type: ignore[attr-defined]
 
     @property
     def topics(self) -> tuple[Term, ...]:

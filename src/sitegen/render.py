@@ -25,7 +25,7 @@ from .model import Article, Site, Term
 from .routes import Route, page_count
 from .site import base_path
 from .theme import THEME_DIR
-from .views import ArticleList, PageView, Reads, TaxonomyView, ViewFactory
+from .views import ArticleList, PageView, PersonView, Reads, TaxonomyView, ViewFactory
 
 LAYOUTS_DIR = "layouts"
 _DISCLAIMER = re.compile(r"""class\s*=\s*["'](?:[^"']*\s)?disclaimer(?:\s[^"']*)?["']""")
@@ -117,6 +117,8 @@ class PageRenderer:
             "home": self._home,
             "listing": self._listing,
             "terms": self._terms,
+            "people": self._people,
+            "person": self._person,
             "search": self._search,
             "404": self._not_found,
             "feed": self._feed,
@@ -219,6 +221,25 @@ class PageRenderer:
         terms = self.views.site_view.terms(taxonomy.key)
         view = TaxonomyView(self.views, taxonomy.key)
         return self._render("terms.html", route.path, page=meta, kind=taxonomy.key, terms=terms, taxonomy=view)
+
+    def _people(self, route: Route) -> bytes:
+        meta = self._meta("作者与审核专家", "本站文章的作者和审核专家", route.url, kind="people")
+        return self._render("people.html", route.path, page=meta, people=self.views.site_view.people)
+
+    def _person(self, route: Route) -> bytes:
+        person_id, number = route.key
+        person = self.site.person(person_id)
+        view = PersonView(self.views, person)
+        ids = self.site.person_articles.get(person_id, ())
+        per_page = self.site.config.paginate
+        shown = ArticleList(self.views, ids[(number - 1) * per_page : number * per_page])
+        pagination = Pagination(number, page_count(len(ids), per_page), person.page_url, shown)
+        credentials = " ".join(part for part in (person.title, person.organization, person.department) if part)
+        heading = person.name if number == 1 else f"{person.name}\uff08第 {number} 页\uff09"
+        who = f"{person.name} \u00b7 {credentials}" if credentials else person.name
+        summary = person.bio or f"{who}\uff1a撰写和审核的文章 {len(ids)} 篇。"
+        meta = self._meta(heading, summary, route.url, kind="person")
+        return self._render("person.html", route.path, page=meta, person=view, pagination=pagination, total=len(ids))
 
     def _search(self, route: Route) -> bytes:
         meta = self._meta("搜索", "", f"{self.prefix}/search/", kind="search", index=False)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .errors import Problem
 from .model import Site, Term, output_path
 from .site import base_path
-from .views import ALL_ARTICLES, REDIRECTS, article_key, page_key, term_articles_key, term_key, terms_key
+from .views import ALL_ARTICLES, ALL_PEOPLE, REDIRECTS, article_key, page_key, person_articles_key, person_key, term_articles_key, term_key, terms_key
 
 
 class Route(NamedTuple):
@@ -79,6 +79,23 @@ def _taxonomies(site: Site, prefix: str) -> Iterator[Route]:
             yield from _listing(site, prefix, term, term.url, term.article_ids)
 
 
+def _people(site: Site, prefix: str) -> Iterator[Route]:
+    """/people/ lists everyone; /people/<id>/ one person and what they wrote or reviewed, paginated."""
+    if not site.people:
+        return
+    newest = _newest(site)
+    yield Route(output_path(f"{prefix}/people/", prefix), "people", (), (ALL_PEOPLE,), f"{prefix}/people/", newest)
+    per_page = site.config.paginate
+    for person in site.people:
+        ids = site.person_articles.get(person.id, ())
+        needs = (person_key(person.id), person_articles_key(person.id))
+        for number in range(1, page_count(len(ids), per_page) + 1):
+            url = person.page_url if number == 1 else f"{person.page_url}page/{number}/"
+            first = ids[(number - 1) * per_page] if ids else None
+            lastmod = site.articles[first].last_modified if first is not None else site.build_date
+            yield Route(output_path(url, prefix), "person", (person.id, number), needs, url, lastmod)
+
+
 def _fixed(site: Site, prefix: str) -> Iterator[Route]:
     yield Route("search/index.html", "search")
     yield Route("404.html", "404")
@@ -108,6 +125,7 @@ PLANNERS: tuple[tuple[str, Callable[[Site, str], Iterator[Route]]], ...] = (
     ("home", _home),
     ("all articles", _all_articles),
     ("taxonomies", _taxonomies),
+    ("people", _people),
     ("fixed pages", _fixed),
     ("feeds", _feeds),
 )

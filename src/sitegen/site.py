@@ -19,10 +19,11 @@ from .config import SiteConfig, Taxonomy, TermSettings
 from .content import ArticleSource, PageSource
 from .errors import Problem
 from .markdown import RenderedBody
-from .model import Article, ContentPage, Link, MenuEntry, Params, Site, Term
+from .model import Article, ContentPage, Link, MenuEntry, Params, Person, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import is_safe_slug
 from .slugs import term_slug as name_slug
+from .trust import LineOf, article_trust, no_lines, person_articles
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,14 @@ def build_site(
     rank=related_articles,
     pages: Sequence[tuple[PageSource, RenderedBody | None]] = (),
     slugs: dict[str, str] | None = None,
+    people: Sequence[Person] = (),
+    lines: LineOf = no_lines,
 ) -> SiteModelResult:
     """Assemble the site model; report URL collisions as errors naming both files.
 
     `slugs` is the pinyin slug of every name seen before (name → slug), read and extended here:
     the build cache keeps it, so a known name needs no pinyin dictionary.
+    `people` come from data/people.toml; `lines(source, key)` finds a front-matter key's line.
     """
     prefix = base_path(config)
     problems: list[Problem] = []
@@ -79,6 +83,8 @@ def build_site(
     def is_stale(topic: str, checked: dt.date) -> bool:
         return topic in policy_topics and _is_stale(config, topic, checked, build_date)
 
+    people = tuple(replace(p, page_url=f"{prefix}/people/{p.id}/") for p in people)
+    people_by_id = {p.id: p for p in people}
     url_owner: dict[str, str] = {}
     articles: list[Article] = []
     for index in order:
@@ -101,6 +107,8 @@ def build_site(
             problems.append(Problem(source.path, None, f"网址 {url} 与 {url_owner[url]} 重复；请在其中一篇的头部信息中设置不同的 slug"))
             continue
         url_owner[url] = source.path
+        trust, trust_problems = article_trust(source, topic, fm.date, fm.updated, people_by_id, config, build_date, lines)
+        problems.extend(trust_problems)
         articles.append(
             Article(
                 id=len(articles),
@@ -122,6 +130,7 @@ def build_site(
                 stale=is_stale(topic, fm.updated or fm.date),
                 params=Params(source.params),
                 terms=terms,
+                **trust.fields(),
             )
         )
     by_path = {a.source_path: a for a in articles}
@@ -163,6 +172,8 @@ def build_site(
         search=search,
         pages=content_pages,
         menus=_menus(config, prefix),
+        people=people,
+        person_articles=person_articles(people, articles),
     )
     site = _with_hot_searches(site, prefix)
     redirects, alias_problems = _redirects(articles, prefix)

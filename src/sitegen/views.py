@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .markdown import Heading
-from .model import Article, ContentPage, Link, Site, Term
+from .model import Article, ContentPage, Correction, Link, Person, Reprint, Site, Source, Term
 
 MISSING = "-"  # the digest of a fact the site no longer has (a deleted article)
 
@@ -69,7 +69,16 @@ def page_key(page: ContentPage) -> str:
     return f"p:{page.source_path}"
 
 
+def person_key(person_id: str) -> str:
+    return f"pe:{person_id}"
+
+
+def person_articles_key(person_id: str) -> str:
+    return f"pa:{person_id}"
+
+
 ALL_ARTICLES = "A"
+ALL_PEOPLE = "PE"
 ALL_PAGES = "P"
 HOT_SEARCHES = "h"
 BUILD_DATE = "d"
@@ -85,6 +94,7 @@ class SiteFacts:
         self._digests: dict[str, str] = {}
         self._articles = {a.source_path: a for a in site.articles}
         self._pages = {p.source_path: p for p in site.pages}
+        self._people = {p.id: p for p in site.people}
 
     def fingerprint(self, keys: Sequence[str]) -> str:
         """The digest of the shared inputs and of every fact in `keys`."""
@@ -109,7 +119,11 @@ class SiteFacts:
             # The file's hash covers front matter and body; the rest is derived from settings
             # (shared), the build date (stale) or other articles (link targets, URL).
             terms = tuple((t.kind, t.name) for t in site.terms_of(article))
-            return (article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, terms)
+            # review_due and overdue come from the front matter, the settings and the build date.
+            return (
+                article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, terms,
+                article.review_due, article.overdue,
+            )  # fmt: skip
         if kind == "r":
             article = self._articles.get(name)
             return MISSING if article is None else tuple(site.articles[i].source_path for i in site.related[article.id])
@@ -123,11 +137,18 @@ class SiteFacts:
             return tuple(site.articles[i].source_path for i in term.article_ids)
         if kind == "T":
             return tuple(t.name for t in site.terms.get(name, ()))
+        if kind == "pe":
+            person = self._people.get(name)
+            return MISSING if person is None else person
+        if kind == "pa":
+            return tuple(site.articles[i].source_path for i in site.person_articles.get(name, ()))
         if kind == "p":
             page = self._pages.get(name)
             return MISSING if page is None else (page.content_hash, page.url, page.link_targets)
         if key == ALL_ARTICLES:
             return tuple(a.source_path for a in site.articles)
+        if key == ALL_PEOPLE:
+            return tuple(p.id for p in site.people)
         if key == ALL_PAGES:
             return tuple(p.source_path for p in site.pages)
         if key == HOT_SEARCHES:
@@ -234,6 +255,15 @@ class SiteView:
     def articles(self) -> ArticleList:
         self._views.reads.add(ALL_ARTICLES)
         return ArticleList(self._views, range(len(self._views.site.articles)))
+
+    @property
+    def people(self) -> list[PersonView]:
+        """Everyone in data/people.toml, in file order."""
+        self._views.reads.add(ALL_PEOPLE)
+        return [PersonView(self._views, p) for p in self._views.site.people]
+
+    def person(self, person_id: str) -> PersonView:
+        return PersonView(self._views, self._views.site.person(person_id))
 
     @property
     def pages(self) -> list[PageView]:
@@ -489,6 +519,42 @@ class ArticleView:
         return found
 
     @property
+    def authors(self) -> list[PersonView]:
+        return [PersonView(self._views, self._views.site.person(p)) for p in self._fact().authors]
+
+    @property
+    def reviewers(self) -> list[PersonView]:
+        return [PersonView(self._views, self._views.site.person(p)) for p in self._fact().reviewers]
+
+    @property
+    def last_reviewed(self) -> dt.date | None:
+        return self._fact().last_reviewed
+
+    @property
+    def review_due(self) -> dt.date | None:
+        return self._fact().review_due
+
+    @property
+    def overdue(self) -> bool:
+        return self._fact().overdue
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self._fact().sources
+
+    @property
+    def corrections(self) -> tuple[Correction, ...]:
+        return self._fact().corrections  # newest first
+
+    @property
+    def reprint(self) -> Reprint | None:
+        return self._fact().reprint
+
+    @property
+    def ai_assisted(self) -> bool:
+        return self._fact().ai_assisted
+
+    @property
     def related(self) -> ArticleList:
         self._views.reads.add(related_key(self._article))
         return ArticleList(self._views, self._views.site.related[self._article.id])
@@ -521,3 +587,41 @@ class PageView:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._fact(), name)
+
+
+class PersonView:
+    """An author or reviewer: their fields from data/people.toml, their page and their articles."""
+
+    __slots__ = ("_person", "_views")
+
+    def __init__(self, views: ViewFactory, person: Person):
+        self._views = views
+        self._person = person
+
+    def _fact(self) -> Person:
+        self._views.reads.add(person_key(self._person.id))
+        return self._person
+
+    @property
+    def id(self) -> str:
+        return self._person.id  # the person's identity: no fact read
+
+    def __getattr__(self, name: str) -> Any:
+        # name, title, organization, department, role, bio, url, page_url
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._fact(), name)
+
+    @property
+    def articles(self) -> ArticleList:
+        """Every article they wrote or reviewed, newest first."""
+        self._views.reads.add(person_articles_key(self._person.id))
+        return ArticleList(self._views, self._views.site.person_articles.get(self._person.id, ()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PersonView):
+            return other._person.id == self._person.id
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._person.id)
