@@ -8,27 +8,25 @@ change (views.py), decides between patching the output in place and staging a wh
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import CACHE_DIR, LOCK_FILE, BuildCache, OutputRecord, mark_output_changing, output_pending
-from .errors import Problem, SiteError
 from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_pages
+from .markdown import BodyPage
 from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
+from .search import PAGEFIND_DIR, prepare_index, refresh_index, search_docs, write_index
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
 from .workers import run_chunks
 
-PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
+__all__ = ["PAGEFIND_DIR", "OutputPlan", "Written", "index_search", "refresh_search_index", "write_site"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,7 @@ class OutputPlan:
     renderer: PageRenderer
     search: bool
     noindex: bool
+    body_page: Callable[[str], BodyPage | None] | None = None  # bodies by key, for the search index
 
 
 @dataclass(frozen=True)
@@ -111,20 +110,44 @@ def write_site(
                 written += staged.write(headers.path, headers.content)
                 records[headers.path] = _record(staged, headers.path, "")
             staged.remove_others(set(records), kept_index)
-        if search and not index_later:
+        if search:
             with timer("search index"):
-                index_search(staged.folder)
-                for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
-                    if path.is_file():
-                        relative = path.relative_to(staged.folder).as_posix()
-                        records[relative] = _record(staged, relative, "")
-                        written += 1  # Pagefind writes its whole index anew
+                written += _write_search_index(plan, staged, previous, records, cache_dir, jobs, index_later)
         with timer("commit"):
             removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
             mark_output_changing(cache_dir, out_dir)
             staged.commit(records)
             swapped.append(True)
     return Written(records, written, rendered, removed, index_later)
+
+
+def _write_search_index(
+    plan: OutputPlan, staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], records: dict[str, OutputRecord],
+    cache_dir: Path, jobs: int, index_later: bool,
+) -> int:
+    """Bring the slim pages up to date; index them unless the last index was made of the same.
+
+    Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
+    next build knows what the index it carries over holds. A patched build leaves the index to
+    `refresh_search_index`. Returns how many files got new bytes.
+    """
+    assert plan.body_page is not None
+    digest = prepare_index(search_docs(plan.site, plan.body_page, plan.renderer.prefix), cache_dir, jobs=jobs)
+    if index_later:
+        return 0
+    index = f"{PAGEFIND_DIR}/"
+    old = {path: record for path, record in previous.items() if path.startswith(index)}
+    if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
+        records.update(old)  # no slim page changed: the index is the same
+        return 0
+    write_index(cache_dir, staged.folder / PAGEFIND_DIR)
+    written = 0
+    for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(staged.folder).as_posix()
+            records[relative] = _record(staged, relative, digest)
+            written += 1  # Pagefind writes its whole index anew
+    return written
 
 
 def _split_by_fingerprint(
@@ -226,45 +249,14 @@ def _read_or_empty(path: Path) -> bytes:
 
 
 def refresh_search_index(out_dir: Path, site_dir: Path) -> None:
-    """Index the output folder again and swap the new index in: for builds with search_index_now off.
+    """Index the slim pages again and swap the new index in: for builds with search_index_now off.
 
-    Pagefind writes beside the output, so the served index is whole until one rename replaces it.
-    It holds the site's build lock, so no build changes the pages while they are indexed.
+    It holds the site's build lock, so no build changes the slim pages while they are indexed.
     """
     with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
-        _refresh_search_index(out_dir.absolute())
+        refresh_index(out_dir.absolute(), site_dir / CACHE_DIR)
 
 
-def _refresh_search_index(out_dir: Path) -> None:
-    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
-    retired = fresh.with_name(fresh.name + "-old")
-    for leftover in (fresh, retired):  # from a refresh that was stopped
-        shutil.rmtree(leftover, ignore_errors=True)
-    try:
-        _run_pagefind(["--site", str(out_dir), "--output-path", str(fresh)])
-        current = out_dir / PAGEFIND_DIR
-        if current.exists():
-            os.rename(current, retired)
-        os.rename(fresh, current)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-def index_search(folder: Path) -> None:
-    """Build the Pagefind index (with Chinese word segmentation) of the pages in `folder`."""
-    shutil.rmtree(folder / PAGEFIND_DIR, ignore_errors=True)  # a reused tree holds the last index
-    _run_pagefind(["--site", str(folder)])
-
-
-def _run_pagefind(arguments: list[str]) -> None:
-    command = [sys.executable, "-m", "pagefind", *arguments, "--quiet"]
-    try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引：{exc}")) from None
-    if finished.returncode != 0:
-        detail = (finished.stderr or finished.stdout).strip().splitlines()
-        raise SiteError(
-            Problem("search", None, f"Pagefind 生成搜索索引失败：{detail[-1] if detail else finished.returncode}")
-        )
+def index_search(folder: Path, site_dir: Path) -> None:
+    """Index the slim pages a build prepared under `site_dir`'s cache into `folder`/pagefind."""
+    write_index(site_dir / CACHE_DIR, folder / PAGEFIND_DIR)

@@ -1,66 +1,306 @@
-// Site search on top of the Pagefind index that `sitegen build` writes to /pagefind/.
-// Results are built with DOM methods only: no HTML from the index is inserted as markup.
-const form = document.querySelector(".search-form");
+// Site search on the Pagefind index that `sitegen build` writes to /pagefind/ (sitegen/search.py).
+//
+// The build cut every text into words with jieba and indexed them under the language code "zz",
+// which Pagefind splits on spaces only. This script cuts the query the same way: traditional
+// characters to simplified (the build's table), then the longest word of the index's word list
+// at each place (医保, not 医 and 保). A character the index never holds means no article has it,
+// so nothing is found, rather than Pagefind quietly dropping it and matching the rest.
+// Results are built with DOM methods only: no text from the index is inserted as markup.
+const PAGE_SIZE = 10;
+const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
+const topicSelect = document.getElementById("search-topic");
+const citySelect = document.getElementById("search-city");
 const list = document.getElementById("search-results");
 const status = document.getElementById("search-status");
+const more = document.getElementById("search-more");
+const bundle = list.dataset.bundle;
 
-function excerptNodes(html) {
-  // Pagefind excerpts are escaped text with <mark> around hits; copy text and marks only.
-  const doc = new DOMParser().parseFromString(html, "text/html");
-  return Array.from(doc.body.childNodes).map((node) => {
-    if (node.nodeName === "MARK") {
-      const mark = document.createElement("mark");
-      mark.textContent = node.textContent;
-      return mark;
-    }
-    return document.createTextNode(node.textContent);
-  });
+const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
+const RUNS = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z\u00c0-\u024f]+/gu;
+const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
+
+let engine = null; // { pagefind, words, longest, t2s }
+let current = null; // { found, shown, pieces, token }
+let searchCount = 0;
+
+async function loadEngine() {
+  if (engine) return engine;
+  const [module, vocabulary] = await Promise.all([
+    import(bundle + "pagefind.js"),
+    fetch(bundle + "sitegen-words.json").then((response) => response.json()),
+  ]);
+  // Pagefind takes the language from <html lang> (zh-CN here), not from its options, and would
+  // then split the query with Intl.Segmenter: the index is "zz", so it must read "zz" while the
+  // instance is made (the page's own lang is back at once).
+  const root = document.documentElement;
+  const lang = root.getAttribute("lang");
+  let pagefind;
+  root.setAttribute("lang", "zz");
+  try {
+    pagefind = module.createInstance({ basePath: bundle, baseUrl: list.dataset.base });
+  } finally {
+    root.setAttribute("lang", lang);
+  }
+  const words = new Set(vocabulary.words.split(" "));
+  let longest = 1;
+  for (const word of words) longest = Math.max(longest, word.length);
+  const t2s = new Map();
+  const pairs = Array.from(vocabulary.t2s);
+  for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
+  engine = { pagefind, words, longest, t2s };
+  return engine;
 }
 
-function card(result) {
+// The query's words as the index holds them, one list for each word the reader typed (split
+// at spaces and punctuation), or null if some character is in no article.
+function cutQuery(query, { words, longest, t2s }) {
+  const text = Array.from(query.normalize("NFKC").toLowerCase(), (c) => t2s.get(c) || c).join("");
+  const groups = [];
+  for (const typed of text.split(/[\s\p{P}\p{S}]+/u)) {
+    const pieces = [];
+    for (const [run] of typed.matchAll(RUNS)) {
+      if (!HAN.test(run)) {
+        pieces.push(run);
+        continue;
+      }
+      let at = 0;
+      while (at < run.length) {
+        let size = Math.min(longest, run.length - at);
+        while (size > 1 && !words.has(run.slice(at, at + size))) size -= 1;
+        const piece = run.slice(at, at + size);
+        if (!words.has(piece)) return null;
+        pieces.push(piece);
+        at += size;
+      }
+    }
+    if (pieces.length) groups.push(pieces);
+  }
+  return groups;
+}
+
+// One word typed that the index holds as several (失业保险 as 失业 and 保险) is searched as a
+// phrase first, so that articles with 失业 in one place and 保险 in another come only if no
+// article has them side by side; several words typed must all be there, anywhere.
+// The phrase's results keep the order of the plain search's, which weighs title and tags
+// (Pagefind ranks a phrase search without them).
+async function runSearch(pagefind, groups, filters) {
+  const term = groups.flat().join(" ");
+  const plain = await pagefind.search(term, { filters });
+  if (groups.length !== 1 || groups[0].length < 2) return plain;
+  const phrase = await pagefind.search(`"${term}"`, { filters });
+  if (!phrase.results.length) return plain;
+  const rank = new Map(plain.results.map((result, index) => [result.id, index]));
+  const at = (result) => rank.get(result.id) ?? plain.results.length;
+  phrase.results.sort((a, b) => at(a) - at(b));
+  return phrase;
+}
+
+// The body as written: the index holds it cut into words with spaces; a space is the author's
+// only between two Latin letters or digits (Chinese text here never spaces around them).
+function bodyText(data) {
+  const words = data.content.split(" ");
+  const count = Number(data.meta.n || words.length);
+  let text = "";
+  for (const word of words.slice(0, count)) {
+    if (text && LATIN.test(text.slice(-1)) && LATIN.test(word[0] || "")) text += " ";
+    text += word;
+  }
+  // Pagefind ends a block that has no stop with an ASCII ". ": not the article's punctuation.
+  return text.replace(/(?<=[^\x00-\x7f])\.$/u, "");
+}
+
+// A short passage around the first hit, with every hit marked; the start of the body otherwise.
+function excerptNodes(text, pieces) {
+  const han = pieces.filter((piece) => piece.length > 0);
+  const lower = text.toLowerCase();
+  let first = -1;
+  for (const piece of han) {
+    const at = lower.indexOf(piece);
+    if (at >= 0 && (first < 0 || at < first)) first = at;
+  }
+  let start = 0;
+  if (first > 24) {
+    // Start at the sentence the hit is in when it is near, else a little before the hit.
+    const stop = Math.max(text.lastIndexOf("\u3002", first), text.lastIndexOf("\uff1b", first), text.lastIndexOf("\uff01", first));
+    start = stop >= 0 && first - stop <= 40 ? stop + 1 : first - 16;
+  }
+  const end = Math.min(text.length, start + 110);
+  const passage = text.slice(start, end);
+  const nodes = [];
+  if (start > 0) nodes.push(document.createTextNode("\u2026"));
+  const marks = [];
+  const passageLower = passage.toLowerCase();
+  for (const piece of han) {
+    for (let at = passageLower.indexOf(piece); at >= 0; at = passageLower.indexOf(piece, at + piece.length)) {
+      marks.push([at, at + piece.length]);
+    }
+  }
+  marks.sort((a, b) => a[0] - b[0]);
+  let position = 0;
+  for (const [from, to] of marks) {
+    if (from < position) continue;
+    if (from > position) nodes.push(document.createTextNode(passage.slice(position, from)));
+    const mark = document.createElement("mark");
+    mark.textContent = passage.slice(from, to);
+    nodes.push(mark);
+    position = to;
+  }
+  nodes.push(document.createTextNode(passage.slice(position)));
+  if (end < text.length) nodes.push(document.createTextNode("\u2026"));
+  return nodes;
+}
+
+function dateText(iso) {
+  const [year, month, day] = iso.split("-").map(Number);
+  return `${year}年${month}月${day}日`;
+}
+
+function card(data, pieces) {
   const item = document.createElement("li");
   item.className = "card";
   const link = document.createElement("a");
   link.className = "card-link";
-  link.href = result.url;
+  link.href = data.url;
   const title = document.createElement("h2");
   title.className = "card-title";
-  title.textContent = result.meta.title || result.url;
+  title.textContent = data.meta.title || data.url;
   const excerpt = document.createElement("p");
   excerpt.className = "card-excerpt";
-  excerpt.append(...excerptNodes(result.excerpt));
+  excerpt.append(...excerptNodes(bodyText(data), pieces));
   link.append(title, excerpt);
-  item.append(link);
+  const meta = document.createElement("p");
+  meta.className = "card-meta";
+  if (data.meta.topic) {
+    const topic = document.createElement("span");
+    topic.className = "label";
+    topic.textContent = data.meta.topic;
+    meta.append(topic);
+  }
+  if (data.meta.city && data.meta.city !== "全国") {
+    const city = document.createElement("span");
+    city.className = "card-city";
+    city.textContent = data.meta.city;
+    meta.append(city);
+  }
+  if (data.meta.date) {
+    const time = document.createElement("time");
+    time.dateTime = data.meta.date;
+    time.textContent = dateText(data.meta.date);
+    meta.append(time);
+  }
+  item.append(link, meta);
   return item;
 }
 
-async function search(query) {
-  list.replaceChildren();
+function fillFilter(select, counts, chosen) {
+  const first = select.options[0];
+  const options = Object.entries(counts || {})
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "zh-CN"))
+    .map(([name, count]) => {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = `${name}\uff08${count}\uff09`;
+      return option;
+    });
+  if (chosen && !options.some((option) => option.value === chosen)) {
+    const option = document.createElement("option");
+    option.value = chosen;
+    option.textContent = `${chosen}\uff080\uff09`;
+    options.push(option);
+  }
+  select.replaceChildren(first, ...options);
+  select.value = chosen;
+}
+
+async function showMore(focusFirst) {
+  const search = current;
+  const next = search.found.results.slice(search.shown, search.shown + PAGE_SIZE);
+  more.disabled = true;
+  const loaded = await Promise.all(next.map((result) => result.data()));
+  if (search !== current) return; // a newer search took over while these loaded
+  const cards = loaded.map((data) => card(data, search.pieces));
+  list.append(...cards);
+  search.shown += next.length;
+  more.hidden = search.shown >= search.found.results.length;
+  more.disabled = false;
+  if (!more.hidden) more.textContent = `加载更多\uff08还有 ${search.found.results.length - search.shown} 篇\uff09`;
+  if (focusFirst && cards.length) cards[0].querySelector("a").focus();
+}
+
+async function search(query, topic, city) {
+  const token = ++searchCount;
   if (!query) {
+    current = null;
+    list.replaceChildren();
+    more.hidden = true;
     status.textContent = "";
     return;
   }
-  status.textContent = "正在搜索…";
+  status.textContent = "正在搜索\u2026";
   try {
-    const pagefind = await import(list.dataset.bundle + "pagefind.js");
-    const found = await pagefind.search(query);
-    const results = await Promise.all(found.results.slice(0, 30).map((r) => r.data()));
-    status.textContent = results.length
-      ? `找到 ${found.results.length} 篇与“${query}”相关的文章`
-      : `没有找到与“${query}”相关的文章,换个关键词试试。`;
-    list.append(...results.map(card));
+    const loaded = await loadEngine();
+    const groups = cutQuery(query, loaded);
+    const pieces = groups ? groups.flat() : null;
+    const filters = {};
+    if (topic) filters.topic = topic;
+    if (city) filters.city = city;
+    const found = pieces && pieces.length
+      ? await runSearch(loaded.pagefind, groups, filters)
+      : { results: [], filters: {}, totalFilters: {} };
+    if (token !== searchCount) return;
+    const counts = found.filters || {};
+    fillFilter(topicSelect, counts.topic, topic);
+    fillFilter(citySelect, counts.city, city);
+    current = { found, shown: 0, pieces: pieces || [] };
+    list.replaceChildren();
+    const where = [topic, city].filter(Boolean).join("\u3001");
+    const scope = where ? `\uff08${where}\uff09` : "";
+    more.hidden = true;
+    if (found.results.length) await showMore(false);
+    if (token !== searchCount) return;
+    // Said once the first cards are in: the status is what a screen reader announces.
+    status.textContent = found.results.length
+      ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}`
+      : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
   } catch (error) {
-    status.textContent = "搜索暂时不可用。";
+    if (token === searchCount) status.textContent = "搜索暂时不可用\u3002";
   }
 }
 
-const query = new URLSearchParams(location.search).get("q") || "";
-input.value = query;
-search(query.trim());
+function state() {
+  return { q: input.value.trim(), topic: topicSelect.value, city: citySelect.value };
+}
+
+function run(remember) {
+  const { q, topic, city } = state();
+  if (remember) {
+    const params = new URLSearchParams();
+    if (q) params.set("q", q);
+    if (topic) params.set("topic", topic);
+    if (city) params.set("city", city);
+    const tail = params.toString();
+    history.replaceState(null, "", tail ? `?${tail}` : location.pathname);
+  }
+  search(q, topic, city);
+}
+
+const params = new URLSearchParams(location.search);
+input.value = params.get("q") || "";
+fillFilter(topicSelect, {}, params.get("topic") || "");
+fillFilter(citySelect, {}, params.get("city") || "");
+run(false);
+
+let typing = 0;
+input.addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => run(true), 200);
+});
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  const value = input.value.trim();
-  history.replaceState(null, "", value ? `?q=${encodeURIComponent(value)}` : location.pathname);
-  search(value);
+  clearTimeout(typing);
+  run(true);
 });
+topicSelect.addEventListener("change", () => run(true));
+citySelect.addEventListener("change", () => run(true));
+more.addEventListener("click", () => showMore(true));

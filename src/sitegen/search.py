@@ -1,0 +1,329 @@
+"""The search index: slim copies of the articles, cut into words by jieba, indexed by Pagefind.
+
+Pagefind's own Chinese support splits text one way when indexing (charabia with jieba's
+dictionary) and the query another way in the browser (`Intl.Segmenter`), so 医保 in the box
+finds 医 and 保 (issue 13). Here the build does all the cutting: every text is cut by jieba's
+search mode (rjieba) and written with a space between words under a language code Pagefind does
+not segment (`zz`), so Pagefind only splits on spaces. The build also writes the index's word
+list (`sitegen-words.json`, with a traditional → simplified table for the characters it uses),
+and the theme's search.js cuts the query by longest match against that list: both sides cut the
+same way.
+
+Only what is searched goes to Pagefind: a slim page per article and page (title, tags, topic,
+city, date, body text) in a staging folder under .sitegen-cache/, never the full output. The slim
+pages' digest is the index's fingerprint, so a build that changes no slim page keeps the index.
+jieba (and its dictionary, 0.2 s) is imported only by builds that index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import Problem, SiteError
+from .markdown import BodyPage
+from .model import Site, output_path
+from .workers import run_chunks
+
+PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
+STAGING_DIR = "search-pages"  # the slim pages Pagefind indexes, under .sitegen-cache/
+WORDS_FILE = "sitegen-words.json"  # the index's word list: in the index folder, and the cache's copy
+LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
+# Bump when the slim pages would come out differently from the same site (cutting, layout).
+SEARCH_VERSION = 1
+# Pagefind weighs words by the element they are in; the title and tags are what a reader names.
+TITLE_WEIGHT = 10
+TAGS_WEIGHT = 5
+
+# A word: CJK ideographs, or a run of Latin letters and digits (CT, HPV, 2026). Anything else
+# (punctuation, symbols) is not indexed, and search.js drops it from the query the same way.
+_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z\u00c0-\u024f]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "pre", "blockquote", "tr", "figcaption", "br", "div", "table"}
+_ENDS_BLOCK = re.compile(r"[\u3002\uff01\uff1f\uff1b\uff1a\u2026.!?;:]$")  # 。！？；：… and ASCII
+_SKIPPED = {"script", "style", "template", "sup"}  # footnote markers [1] are not words of the text
+
+
+class SearchDoc(NamedTuple):
+    """What the index holds of one article or page."""
+
+    path: str  # its file in the output, e.g. yibao/x/index.html (Pagefind derives the URL)
+    title: str
+    tags: tuple[str, ...]
+    topic: str
+    city: str
+    date: str  # ISO, or "" for a page without one
+    body: str  # plain text, blocks separated by newlines
+
+
+def search_docs(site: Site, body_page: Callable[[str], BodyPage | None], prefix: str) -> list[SearchDoc]:
+    """The documents of the index: every article, then every page, with their body text."""
+    docs: list[SearchDoc] = []
+    for article in site.articles:
+        page = body_page(article.content_hash)
+        docs.append(
+            SearchDoc(
+                output_path(article.url, prefix), article.title, tuple(article.tags), article.topic, article.city,
+                article.date.isoformat(), body_text(page.html if page else ""),
+            )
+        )  # fmt: skip
+    for content in site.pages:
+        page = body_page(content.content_hash)
+        updated = content.updated.isoformat() if content.updated else ""
+        docs.append(SearchDoc(output_path(content.url, prefix), content.title, (), "", "", updated, body_text(page.html if page else "")))
+    return docs
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def body_text(body_html: str) -> str:
+    """The text of a rendered body, one block (paragraph, heading, list item, cell) a line."""
+    collector = _TextCollector()
+    collector.feed(body_html)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+class _Cut(NamedTuple):
+    """A document cut into words, before the pairs across boundaries are added."""
+
+    body: list[str]  # precise mode's words of the body, blocks ended by a stop: search.js shows them
+    title: list[str]  # every word of the title (precise and search mode)
+    tags: list[str]
+    extra: list[str]  # the body's words besides precise mode's
+    pairs: list[str]  # the two characters across each boundary of precise mode, Chinese only
+    lone: list[str]  # those of them that were two words of one character each (术|前)
+
+
+def cut(text: str) -> list[str]:
+    """The words of `text` as the index holds them, lower-cased, punctuation dropped: see _cut_run."""
+    words: list[str] = []
+    for run in _WORD.finditer(text):
+        precise, extra = _cut_run(run.group())
+        words.extend(precise)
+        words.extend(extra)
+    return words
+
+
+def _cut_run(run: str) -> tuple[list[str], list[str]]:
+    """A run of Chinese (or of Latin letters and digits) in jieba's precise mode, and the shorter
+    words its search mode adds (过敏性 gives 过敏 too, 住院费用 gives 住院 and 费用)."""
+    if not _HAN.match(run):
+        return [run.lower()], []
+    import rjieba  # imported here: it loads jieba's dictionary, which builds without search never need
+
+    precise = rjieba.cut(run)
+    seen = set(precise)
+    return precise, [word for word in rjieba.cut_for_search(run) if word not in seen]
+
+
+def _pairs(words: list[str], lone: list[str]) -> list[str]:
+    pairs = []
+    for left, right in pairwise(words):
+        if _HAN.match(left[-1]) and _HAN.match(right[0]):
+            pairs.append(left[-1] + right[0])
+            if len(left) == len(right) == 1:
+                lone.append(pairs[-1])
+    return pairs
+
+
+def _cut_doc(doc: SearchDoc) -> _Cut:
+    import rjieba
+
+    body: list[str] = []
+    extra: list[str] = []
+    pairs: list[str] = []
+    lone: list[str] = []
+    for block in doc.body.split("\n"):
+        words = [word for word in rjieba.cut(block) if not word.isspace()]
+        if not words:
+            continue
+        if not _ENDS_BLOCK.search(words[-1]):
+            words.append("\u3002")  # a heading or list item runs into the next block otherwise
+        body.extend(words)
+        pairs.extend(_pairs(words, lone))
+        for run in _WORD.finditer(block):
+            extra.extend(_cut_run(run.group())[1])
+    title = cut(doc.title)
+    tags = [word for tag in doc.tags for word in cut(tag)]
+    for text in (doc.title, *doc.tags):
+        pairs.extend(_pairs([word for run in _WORD.finditer(text) for word in _cut_run(run.group())[0]], lone))
+    return _Cut(body, title, tags, extra, pairs, lone)
+
+
+def _cut_chunk(shared: None, docs: Sequence[SearchDoc]) -> list[tuple[_Cut, set[str]]]:
+    results = []
+    for doc in docs:
+        done = _cut_doc(doc)
+        words = {*done.title, *done.tags, *done.extra, *done.lone, *(word for word in done.body if _HAN.match(word))}
+        results.append((done, words))
+    return results
+
+
+def slim_page(doc: SearchDoc, done: _Cut, vocabulary: set[str] | frozenset[str]) -> str:
+    """The page Pagefind indexes for `doc`, cut into `done`'s words.
+
+    Pagefind splits on spaces only, so every word is written with a space around it. The body
+    comes first, in precise-mode words (search.js puts them back together for excerpts: `n` says
+    how many there are); then the title and tags, weighted, and the other words: search mode's
+    shorter ones, and a pair of characters across a boundary of precise mode when the site has
+    that pair as a word elsewhere, or as two lone characters somewhere. jieba cuts 中间有断缴的
+    as 有断|缴 but 断缴 in most articles, and 术前检查 as 术|前|检查: the pair makes a reader's
+    断缴 or 术前 find them all. (On the sample site every pair across every boundary doubled the
+    index and tripled the word list; these pairs add 8 % and 11 %.)
+    """
+    extra = [*done.extra, *(pair for pair in done.pairs if pair in vocabulary)]
+    meta = [("title", doc.title), ("date", doc.date), ("topic", doc.topic), ("city", doc.city), ("n", str(len(done.body)))]
+    # Metadata is indexed too, split on spaces: only short values go there, never the body.
+    metas = "".join(f'<span data-pagefind-meta="{key}:{html.escape(value)}"></span>' for key, value in meta if value)
+    filters = "".join(
+        f'<span data-pagefind-filter="{key}:{html.escape(value)}"></span>' for key, value in (("topic", doc.topic), ("city", doc.city)) if value
+    )
+    return (
+        f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"><title>{html.escape(doc.title)}</title></head>'
+        f"<body><main data-pagefind-body>{metas}{filters}"
+        f"<div>{html.escape(' '.join(done.body))}</div>"
+        f'<h1 data-pagefind-weight="{TITLE_WEIGHT}">{html.escape(" ".join(done.title))}</h1>'
+        + (f'<p data-pagefind-weight="{TAGS_WEIGHT}">{html.escape(" ".join(done.tags))}</p>' if done.tags else "")
+        + (f"<div>{html.escape(' '.join(extra))}</div>" if extra else "")
+        + "</main></body></html>\n"
+    )
+
+
+def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[str, str]]:
+    docs, cuts, vocabulary = shared
+    return [(docs[i].path, slim_page(docs[i], cuts[i], vocabulary)) for i in items]
+
+
+def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int) -> str:
+    """Write the slim pages and the word list under `cache_dir`; return their digest, the index's
+    fingerprint (the same digest: the index Pagefind makes of them is the same)."""
+    docs = list(docs)
+    cuts: list[_Cut] = []
+    vocabulary: set[str] = set()
+    for chunk in run_chunks(_cut_chunk, docs, shared=None, jobs=jobs, minimum=200):
+        for done, words in chunk:
+            cuts.append(done)
+            vocabulary.update(words)
+    pages: dict[str, str] = {}
+    # Forked workers inherit the cuts and the vocabulary: only the document numbers are sent.
+    for chunk_pages in run_chunks(_page_chunk, range(len(docs)), shared=(docs, cuts, vocabulary), jobs=jobs, minimum=200):
+        pages.update(chunk_pages)
+    listed = word_list(vocabulary)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{SEARCH_VERSION}\n{listed}\n".encode())
+    for path in sorted(pages):
+        digest.update(f"{path}\0{pages[path]}\0".encode())
+    _sync_staging(cache_dir / STAGING_DIR, pages)
+    _write_if_changed(cache_dir / WORDS_FILE, listed.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def write_index(cache_dir: Path, index_dir: Path) -> None:
+    """Index the slim pages `prepare_index` wrote into `index_dir`, with the word list beside."""
+    shutil.rmtree(index_dir, ignore_errors=True)  # a reused tree holds the last index
+    run_pagefind(["--site", str(cache_dir / STAGING_DIR), "--output-path", str(index_dir), "--force-language", LANGUAGE])
+    shutil.copyfile(cache_dir / WORDS_FILE, index_dir / WORDS_FILE)
+
+
+def _sync_staging(staging: Path, pages: dict[str, str]) -> None:
+    """Make `staging` hold exactly `pages`, rewriting only the files whose text changed."""
+    staging.mkdir(parents=True, exist_ok=True)
+    for existing in [p for p in staging.rglob("*") if p.is_file()]:
+        relative = existing.relative_to(staging).as_posix()
+        if relative not in pages:
+            existing.unlink()
+    for relative, text in pages.items():
+        _write_if_changed(staging / relative, text.encode("utf-8"))
+
+
+def _write_if_changed(target: Path, data: bytes) -> None:
+    try:
+        if target.read_bytes() == data:
+            return
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def word_list(vocabulary: Iterable[str]) -> str:
+    """The JSON search.js reads: the Chinese words of the index, and traditional → simplified
+    for the characters they use (醫 → 医), from OpenCC, so a query in either script cuts alike."""
+    import opencc
+
+    words = sorted({word for word in vocabulary if _HAN.match(word)})
+    converter = opencc.OpenCC("s2t")
+    table: dict[str, str] = {}
+    back = opencc.OpenCC("t2s")
+    # Whole words first: OpenCC picks the right traditional form by phrase (头发 → 頭髮, 发票 → 發票).
+    for simplified, traditional in zip(words, converter.convert("\n".join(words)).split("\n")):
+        if len(simplified) == len(traditional):
+            for s, t in zip(simplified, traditional):
+                if s != t:
+                    table.setdefault(t, s)
+    for t in list(table):  # keep only what converts back: a table entry must be a plain variant
+        if back.convert(t) != table[t]:
+            del table[t]
+    return json.dumps({"v": SEARCH_VERSION, "words": " ".join(words), "t2s": "".join(f"{t}{s}" for t, s in sorted(table.items()))}, ensure_ascii=False)
+
+
+def refresh_index(out_dir: Path, cache_dir: Path) -> None:
+    """Index the slim pages again into a folder beside the output and swap it in with one rename:
+    for serve, after a build that patched pages in (the served index stays whole meanwhile)."""
+    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
+    retired = fresh.with_name(fresh.name + "-old")
+    for leftover in (fresh, retired):  # from a refresh that was stopped
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        write_index(cache_dir, fresh)
+        current = out_dir / PAGEFIND_DIR
+        if current.exists():
+            os.rename(current, retired)
+        os.rename(fresh, current)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def run_pagefind(arguments: list[str]) -> None:
+    command = [sys.executable, "-m", "pagefind", *arguments, "--quiet"]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引\uff1a{exc}")) from None
+    if finished.returncode != 0:
+        detail = (finished.stderr or finished.stdout).strip().splitlines()
+        raise SiteError(Problem("search", None, f"Pagefind 生成搜索索引失败\uff1a{detail[-1] if detail else finished.returncode}"))

@@ -1,0 +1,110 @@
+"""The sample site built with its search index and served on 127.0.0.1, for the search tests.
+
+The server sends the headers netlify.toml gives each path (the CSP above all), as Netlify would.
+`SearchPage` drives /search/ in Chromium the way a reader does: type, press Enter, load more.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from conftest import REPO, build_site
+from sitegen.theme import THEME_DIR
+
+
+def sample_site(folder: Path) -> Path:
+    """A copy of the sample site (content/, site.toml) with the packaged theme, not yet built."""
+    site = folder / "sample"
+    for part in ("layouts", "static"):
+        shutil.copytree(THEME_DIR / part, site / part)
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copytree(REPO / "static", site / "static", dirs_exist_ok=True)
+    shutil.copy(REPO / "site.toml", site / "site.toml")
+    return site
+
+
+def build_sample(folder: Path) -> Path:
+    site = sample_site(folder)
+    build_site(site, search=True)
+    return site
+
+
+def _rules() -> list[tuple[str, dict[str, str]]]:
+    config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
+    return [(rule["for"], rule["values"]) for rule in config["headers"]]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # keep pytest's output clean
+        pass
+
+    def end_headers(self) -> None:
+        path = self.path.split("?")[0]
+        for pattern, values in _rules():
+            if path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1])):
+                for name, value in values.items():
+                    self.send_header(name, value)
+        super().end_headers()
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """Serve `folder` on 127.0.0.1; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class SearchPage:
+    """/search/ in a browser tab."""
+
+    def __init__(self, browser, base: str, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.base = base
+
+    def open(self, query: str = "") -> None:
+        from urllib.parse import quote
+
+        self.page.goto(self.base + "/search/" + (f"?q={quote(query)}" if query else ""))
+        if query:
+            self.wait_for(query)
+
+    def wait_for(self, query: str) -> None:
+        """Until the status names `query` (the search has answered)."""
+        self.page.locator("#search-status", has_text=f"\u201c{query}\u201d").wait_for()
+
+    def search(self, query: str) -> None:
+        self.page.fill("#search-input", query)
+        self.page.press("#search-input", "Enter")
+        self.wait_for(query)
+
+    def shown(self) -> list[str]:
+        return self.page.eval_on_selector_all("#search-results a.card-link", "links => links.map(a => new URL(a.href).pathname)")
+
+    def all_results(self) -> list[str]:
+        """Every result, pressing 加载更多 until it is gone."""
+        more = self.page.locator("#search-more")
+        while more.is_visible():
+            count = len(self.shown())
+            more.click()
+            self.page.locator("#search-results a.card-link").nth(count).wait_for()
+        return self.shown()
+
+    def close(self) -> None:
+        self.context.close()

@@ -1,0 +1,82 @@
+"""Relevance of the sample site's search in Chromium, on the judged queries of search_queries.toml.
+
+Each query is typed into /search/ as a reader would; every result is collected (加载更多 to the
+last). precision@10 is the share of the first ten results shown that are relevant (a query with
+fewer results is judged on those it shows); recall is the share of the relevant articles found
+at all. Queries with no relevant article must show nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import REPO
+from search_site import SearchPage, build_sample, serving
+
+QUERIES = tomllib.loads((REPO / "tests/search_queries.toml").read_text(encoding="utf-8"))["query"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[str]:
+    site = build_sample(tmp_path_factory.mktemp("relevance"))
+    with serving(site / "public") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def answers(browser, served) -> dict[str, list[str]]:
+    """Every judged query's results, in order, from one tab."""
+    tab = SearchPage(browser, served)
+    tab.open()
+    found = {}
+    for query in QUERIES:
+        tab.search(query["q"])
+        found[query["q"]] = tab.all_results()
+    assert not tab.errors
+    tab.close()
+    return found
+
+
+def figures(answers: dict[str, list[str]]) -> tuple[float, float, list[str]]:
+    precisions, recalls, misses = [], [], []
+    for query in QUERIES:
+        relevant, results = set(query["relevant"]), answers[query["q"]]
+        if not relevant:
+            continue
+        top = results[:10]
+        precision = sum(url in relevant for url in top) / len(top) if top else 0.0
+        recall = len(relevant & set(results)) / len(relevant)
+        precisions.append(precision)
+        recalls.append(recall)
+        if precision < 1 or recall < 1:
+            misses.append(f"{query['q']}: P@10 {precision:.2f} recall {recall:.2f}")
+    return sum(precisions) / len(precisions), sum(recalls) / len(recalls), misses
+
+
+def test_mean_precision_and_recall(answers) -> None:
+    precision, recall, misses = figures(answers)
+    print(f"\n{len(QUERIES)} queries: mean precision@10 {precision:.3f}, mean recall {recall:.3f}", *misses, sep="\n")
+    assert len(QUERIES) >= 40
+    assert precision >= 0.95 and recall >= 0.95, misses
+
+
+def test_a_term_no_article_holds_finds_nothing(answers) -> None:
+    for query in QUERIES:
+        if not query["relevant"]:
+            assert answers[query["q"]] == [], query["q"]
+
+
+def test_traditional_characters_find_the_simplified_articles(answers) -> None:
+    for traditional, simplified in (("醫保", "医保"), ("過敏", "过敏"), ("門診", "门诊"), ("異地就醫", "异地就医")):
+        assert answers[traditional] == answers[simplified] != []
+
+
+def test_a_title_or_tag_ranks_above_a_passing_mention(answers) -> None:
+    # 胃镜's one article has it in title and tags; 异地就医's tagged articles come first.
+    assert answers["胃镜"][:1] == ["/shuqianjiancha/hangzhou-weijing-qian-jiancha/"]
+    assert answers["异地就医"][0] == "/yibao/shenzhen-yidi-jiuyi-beian/"
