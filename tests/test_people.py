@@ -9,6 +9,7 @@ import pytest
 from conftest import build_site, make_site, soup_of
 from sitegen.errors import SiteError
 from sitegen.people import parse_people
+from sitegen.serve import is_watched_change
 
 
 @pytest.fixture
@@ -90,3 +91,7 @@ def test_an_unknown_person_stops_the_build(site: Path) -> None:
     problem = raised.value.problems[0]
     assert (problem.path, problem.line) == ("content/ertong/fashao.md", 7)
     assert "找不到人员\u201cwang-yisheng2\u201d" in problem.message
+
+
+def test_serve_rebuilds_when_the_people_change(site: Path) -> None:
+    assert is_watched_change(str(site / "data/people.toml"), site, site / "public")

@@ -45,7 +45,7 @@ from .site import base_path
 EVENTS_PATH = "/__sitegen__/events"
 SCRIPT_PATH = "/__sitegen__/reload.js"
 CONFIG_FILE = "site.toml"
-TREE_DIRS = (CONTENT_DIR, LAYOUTS_DIR, STATIC_DIR)
+TREE_DIRS = (CONTENT_DIR, LAYOUTS_DIR, STATIC_DIR, "data")  # data/: people.toml, the authors and reviewers pages show
 
 # watchfiles groups changes until none has come for STEP ms (at most DEBOUNCE ms in all), so an
 # editor's double write or a `git checkout` of 50 files arrives as one set and gives one rebuild.
@@ -133,7 +133,7 @@ EventCallback = Callable[[ServeEvent], None]
 
 
 def is_watched_change(path: str, site_dir: Path, out_dir: Path) -> bool:
-    """Whether a changed `path` can change the site: site.toml or a file under content/, layouts/, static/."""
+    """Whether a changed `path` can change the site: site.toml or a file under content/, layouts/, static/, data/."""
     changed = Path(path)
     relative = _relative_to_any(changed, [site_dir.absolute(), site_dir.resolve()])
     if relative is None or not relative.parts:
