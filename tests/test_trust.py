@@ -214,3 +214,46 @@ def test_an_edited_review_date_renders_only_that_article(site: Path) -> None:
     page = soup_of(site / "public/ertong/shizhen/index.html")
     assert page.select_one(".review time")["datetime"] == "2026-07-01"
     assert result.rendered >= 1
+
+
+# schema.org properties each type may carry (from schema.org's definitions of the types and
+# their parents), and Google's documented Article properties: a typo or an invented property
+# would be ignored by every search engine without a word.
+SCHEMA_PROPERTIES = {
+    "NewsArticle": {"@id", "@type", "headline", "description", "url", "mainEntityOfPage", "datePublished", "dateModified",
+                    "inLanguage", "articleSection", "keywords", "author", "publisher", "isPartOf", "image"},
+    "MedicalWebPage": {"@id", "@type", "url", "name", "inLanguage", "about", "mainEntity", "reviewedBy", "lastReviewed"},
+    "BreadcrumbList": {"@type", "itemListElement"},
+    "ListItem": {"@type", "position", "name", "item"},
+    "Organization": {"@id", "@type", "name", "url", "logo"},
+    "ImageObject": {"@type", "url"},
+    "Person": {"@type", "name", "url", "jobTitle", "worksFor"},
+    "Thing": {"@type", "name"},
+    "Place": {"@type", "name"},
+    "WebSite": {"@id", "@type", "name", "url", "inLanguage", "publisher"},
+}  # fmt: skip
+GOOGLE_ARTICLE = {"headline", "datePublished", "dateModified", "author", "publisher", "image"}
+
+
+def _nodes(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _nodes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _nodes(item)
+
+
+@pytest.mark.parametrize("page", ["ertong/shizhen/index.html", "yibao/menzhen/index.html", "ertong/fashao/index.html", "index.html"])
+def test_json_ld_uses_only_schema_org_properties(public: Path, page: str) -> None:
+    data = json.loads(soup_of(public / page).select_one('script[type="application/ld+json"]').string)
+    for node in _nodes(data["@graph"]):
+        if "@type" not in node:
+            assert set(node) == {"@id"}, node  # a reference to a node of the graph
+            continue
+        assert set(node) <= SCHEMA_PROPERTIES[node["@type"]], node
+        if node["@type"] == "NewsArticle":
+            assert set(node) & GOOGLE_ARTICLE >= GOOGLE_ARTICLE - {"image"}  # image waits for the images issue
+    ids = {node["@id"] for node in _nodes(data["@graph"]) if "@type" in node and "@id" in node}
+    assert all(node["@id"] in ids for node in _nodes(data["@graph"]) if set(node) == {"@id"})  # no dangling reference
