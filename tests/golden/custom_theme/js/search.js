@@ -48,6 +48,7 @@ async function loadEngine() {
   const t2s = new Map();
   const pairs = Array.from(vocabulary.t2s);
   for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
+  await pagefind.filters(); // loads the filters: until then searches count no topic or city
   engine = { pagefind, words, longest, t2s };
   return engine;
 }
@@ -196,6 +197,7 @@ function card(data, pieces) {
 function fillFilter(select, counts, chosen) {
   const first = select.options[0];
   const options = Object.entries(counts || {})
+    .filter(([name, count]) => count > 0 && name !== chosen)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "zh-CN"))
     .map(([name, count]) => {
       const option = document.createElement("option");
@@ -203,11 +205,11 @@ function fillFilter(select, counts, chosen) {
       option.textContent = `${name}\uff08${count}\uff09`;
       return option;
     });
-  if (chosen && !options.some((option) => option.value === chosen)) {
+  if (chosen) {
     const option = document.createElement("option");
     option.value = chosen;
-    option.textContent = `${chosen}\uff080\uff09`;
-    options.push(option);
+    option.textContent = `${chosen}\uff08${(counts || {})[chosen] || 0}\uff09`;
+    options.unshift(option);
   }
   select.replaceChildren(first, ...options);
   select.value = chosen;

@@ -1,0 +1,89 @@
+"""The search index follows every edit, and only edits: a build that changes no slim page leaves
+the index as it is; after edits it is the index a cold build makes; a word added or removed is
+found or no longer found in Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import build_site
+from search_site import SearchPage, sample_site, serving
+from sitegen.search import PAGEFIND_DIR, STAGING_DIR, WORDS_FILE
+
+ARTICLE = "content/zhengzhuang/toutong-gua-shenme-ke.md"  # the only article with 磁共振
+
+
+def files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its inode and mtime: what a rewrite would change."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(site: Path, relative: str, old: str, new: str) -> None:
+    path = site / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    built = sample_site(tmp_path)
+    build_site(built, search=True)
+    return built
+
+
+def test_a_build_that_changes_no_slim_page_keeps_the_index(site: Path) -> None:
+    index = site / "public" / PAGEFIND_DIR
+    before = files(index)
+    assert WORDS_FILE in before and "pagefind-entry.json" in before
+    # The article's file is touched (its stat changes, so the build runs) and the home page's
+    # template changes (pages render again): no slim page changes.
+    path = site / ARTICLE
+    path.write_bytes(path.read_bytes())
+    edit(site, "layouts/home.html", "{% block main %}", "{% block main %}<!-- 改版 -->")
+    result = build_site(site, search=True)
+    assert result.rendered > 0
+    assert files(index) == before  # the very same files: not even rewritten
+
+
+def test_after_edits_the_index_is_the_cold_one(site: Path, tmp_path: Path) -> None:
+    edit(site, ARTICLE, "磁共振", "核磁")
+    build_site(site, search=True)
+    (site / "content/zhengzhuang/fanfu-dishao-yuanyin.md").unlink()
+    build_site(site, search=True)
+    cold = sample_site(tmp_path / "cold")
+    shutil.copy(site / ARTICLE, cold / ARTICLE)
+    (cold / "content/zhengzhuang/fanfu-dishao-yuanyin.md").unlink()
+    build_site(cold, search=True, cache=False)
+    # What Pagefind indexes, and the word list, are the cold build's byte for byte.
+    assert contents(site / ".sitegen-cache" / STAGING_DIR) == contents(cold / ".sitegen-cache" / STAGING_DIR)
+    ours, theirs = contents(site / "public" / PAGEFIND_DIR), contents(cold / "public" / PAGEFIND_DIR)
+    assert ours[WORDS_FILE] == theirs[WORDS_FILE]
+    # Pagefind itself is not deterministic (two runs over one folder name their filter files
+    # differently), but each page's fragment is named by its content.
+    assert {p for p in ours if p.startswith("fragment/")} == {p for p in theirs if p.startswith("fragment/")}
+    assert len(ours) == len(theirs)
+
+
+@pytest.mark.browser
+def test_an_added_word_is_found_and_a_removed_one_is_not(site: Path, browser) -> None:
+    edit(site, ARTICLE, "磁共振", "核磁")
+    edit(site, ARTICLE, "\n## ", "\n鱼腥草泡水不能代替看病，HPV疫苗也与头痛无关。\n\n## ")
+    build_site(site, search=True)
+    with serving(site / "public") as base:
+        tab = SearchPage(browser, base)
+        tab.open()
+        for query, found in (("鱼腥草", True), ("HPV疫苗", True), ("hpv 疫苗", True), ("磁共振", False), ("核磁", True)):
+            tab.search(query)
+            assert (tab.all_results() == ["/zhengzhuang/toutong-gua-shenme-ke/"]) is found, query
+            if not found:
+                assert tab.shown() == []
+        assert not tab.errors
+        tab.close()
