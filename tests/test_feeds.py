@@ -25,8 +25,8 @@ def test_sitemap_lists_every_page_with_lastmod(built_basic: Path) -> None:
     }
     expected = {BASE + "/" + (path[: -len("index.html")]) for path in html_pages}
     assert set(entries) == expected
-    assert entries[f"{BASE}/yibao/shenzhen-duanjiao/"] == "2026-05-02"
-    assert all(dt.date.fromisoformat(v) for v in entries.values())
+    assert entries[f"{BASE}/yibao/shenzhen-duanjiao/"] == "2026-05-02T00:00:00+08:00"  # a date alone is its midnight in the site's zone
+    assert all(dt.datetime.fromisoformat(v).utcoffset() is not None for v in entries.values())
 
 
 def test_robots_names_the_sitemap(built_basic: Path) -> None:

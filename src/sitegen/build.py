@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, discard_cache, forget_build, last_build, output_pending, remember_build
-from .config import CONFIG_FILE
+from .config import CONFIG_FILE, site_today
 from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
 from .loader import LoadedSite, load_site
@@ -140,7 +140,7 @@ def _cycle_collection_paused() -> Iterator[None]:
 
 def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
     site_dir, out_dir = options.site_dir, options.output
-    today = options.today or dt.date.today()
+    today = options.today or site_today(site_dir)
     jobs = options.jobs or default_jobs()
     timer = StageTimer()
     check_output_folder(out_dir, site_dir)
@@ -197,7 +197,7 @@ def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, l
         # What every page depends on, whatever its templates read: a change here renders them all.
         shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), loaded.search))
         facts = SiteFacts(site, shared)
-        bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages))
+        bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages), config.callouts)
         renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex)
     return OutputPlan(site, routes, facts, renderer, loaded.search, noindex, bodies)
 
@@ -314,8 +314,9 @@ class _BodyReader:
     """A body's HTML from the store; rendered again from its file if the store lost it or it fails
     its signature (see cache.py)."""
 
-    def __init__(self, site_dir: Path, store, articles):
+    def __init__(self, site_dir: Path, store, articles, callout_titles: dict[str, str] | None = None):
         self.site_dir = site_dir
+        self.callout_titles = callout_titles
         self.store = store
         self.paths = {article.content_hash: article.path for article in articles}
 
@@ -326,7 +327,7 @@ class _BodyReader:
             parse = parse_page if path.startswith(PAGES_DIR) else parse_article
             result = parse(path, (self.site_dir / path).read_bytes())
             if not isinstance(result, list) and result.content_hash == key:
-                body = render_markdown(result.body)
+                body = render_markdown(result.body, self.callout_titles)
                 page = BodyPage(body.html, body.headings)
                 self.store.put(key, page)
         return page

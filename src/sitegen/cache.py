@@ -44,7 +44,7 @@ KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default
 # the build's settings hold, so a cache they restore was signed by an earlier build of theirs.
 SECRET_ENVIRONMENT = "SITEGEN_CACHE_SECRET"
 SECRET_MINIMUM = 32  # characters
-_FORMAT = 13  # bump whenever what the cache holds changes shape
+_FORMAT = 14  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
@@ -250,6 +250,7 @@ class BuildCache:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     output_dir: str | None = None
     excerpt_length: int = 0  # the length of the excerpts in `facts`
+    callouts: dict[str, str] = field(default_factory=dict)  # the callout titles of the bodies in `facts` and the store
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
@@ -296,6 +297,7 @@ class BuildCache:
                 folder=folder,
                 output_dir=data["output_dir"],
                 excerpt_length=data["excerpt_length"],
+                callouts=data["callouts"],
                 slugs=data["slugs"],
                 bodies=fresh.bodies,
             )
@@ -355,7 +357,7 @@ class BuildCache:
         if "related" not in self._saved or self._saved["related"] is not self.related:
             _write_signed(key, "related", self.folder / _RELATED, {"related": self.related})
             self._saved["related"] = self.related
-        manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "slugs": self.slugs}
+        manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "callouts": self.callouts, "slugs": self.slugs}
         _write_signed(key, "manifest", self.folder / _MANIFEST, manifest)
         if self.output_dir is not None:  # the cache describes this output again
             _pending_mark(self.folder, Path(self.output_dir)).unlink(missing_ok=True)

@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from .build import STATIC_DIR
 from .cache import CACHE_DIR, BuildCache
-from .config import CONFIG_FILE, RelatedSettings, SiteConfig
-from .content import CONTENT_DIR, ArticleSource
+from .config import CONFIG_FILE, RelatedSettings, SiteConfig, site_today
+from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, key_names
 from .errors import Problem, SiteError
 from .loader import load_site
 from .markdown import BodyPage, RenderedBody, Sanitised, render_markdown
@@ -71,14 +72,19 @@ class CheckedArticle:
         return not self.source.front_matter.draft
 
 
-def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
-    """Check the site in `site_dir` as a build would, plus site-wide checks; errors and warnings, sorted."""
-    today = today or dt.date.today()
+def check_site(site_dir: Path, today: dt.date | None = None, base_url: str | None = None) -> list[Problem]:
+    """Check the site in `site_dir` as a build would, plus site-wide checks; errors and warnings, sorted.
+
+    `base_url` checks against a deploy address (its base path), as `build --base-url` builds.
+    """
+    today = today or site_today(site_dir)
     jobs = default_jobs()
     # The last build's cache, only read: unchanged files are not parsed or rendered again.
     cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
     # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
-    loaded = load_site(site_dir, cache, today=today, drafts=True, future=True, jobs=jobs, rank=_unranked, collect=True, store=_NoHtml())
+    loaded = load_site(
+        site_dir, cache, today=today, drafts=True, future=True, base_url=base_url, jobs=jobs, rank=_unranked, collect=True, store=_NoHtml()
+    )
     config, content, bodies = loaded.config, loaded.content, loaded.bodies
     problems: list[Problem] = list(loaded.problems)
     problems.extend(loaded.content.warnings)
@@ -112,7 +118,8 @@ def check_site(site_dir: Path, today: dt.date | None = None) -> list[Problem]:
     problems.extend(duplicate_titles(articles, lines))
     problems.extend(near_copies(articles))
     problems.extend(short_excerpts(articles, lines))
-    problems.extend(future_dates(articles, lines, today))
+    problems.extend(future_dates(articles, lines, today, config.zone if config is not None else None))
+    problems.extend(unknown_keys(config, content.articles, lines))
     return sort_problems(problems)
 
 
@@ -165,7 +172,8 @@ class FieldLines:
             except (OSError, UnicodeDecodeError):
                 text = ""
             self._headers[source.path] = text.splitlines()[: max(source.body_line - 1, 0)]
-        pattern = re.compile(rf"{re.escape(key)}\s*:")
+        names = "|".join(re.escape(name) for name in key_names(key))  # summary may be written description
+        pattern = re.compile(rf"(?:{names})\s*[:=]|\s*\"(?:{names})\"\s*:", re.I)  # YAML, TOML, JSON
         return next((n for n, line in enumerate(self._headers[source.path], 1) if pattern.match(line)), None)
 
 
@@ -327,6 +335,8 @@ class LinkChecker:
         if self.site is None or (not path.startswith("/") and article.url is None):
             return []  # without a site model there is no set of URLs to check against
         url = site_path(urljoin(article.url or "/", path))
+        if path.startswith("/") and self.prefix and url != self.prefix and not url.startswith(self.prefix + "/"):
+            url = self.prefix + url  # the page gets the base path (render.body_links), as editors are told
         if url in self.aliases or url + "/" in self.aliases:
             target = self.aliases.get(url) or self.aliases[url + "/"]
             return [warning(article.path, line, f"链接 {unquote(href)} 是 {target.path} 的旧网址；请改为新网址 {target.url}")]
@@ -644,12 +654,13 @@ def short_excerpts(articles: Sequence[CheckedArticle], lines: FieldLines) -> lis
     return problems
 
 
-def future_dates(articles: Sequence[CheckedArticle], lines: FieldLines, today: dt.date) -> list[Problem]:
+def future_dates(articles: Sequence[CheckedArticle], lines: FieldLines, today: dt.date, zone: dt.tzinfo | None = None) -> list[Problem]:
     """A future date without `draft: true`: the article silently stays off the site until that day."""
     problems = []
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
     for article in articles:
         fm = article.source.front_matter
-        if fm.date > today and not fm.draft:
+        if fm.local_date(zone) > today and not fm.draft:
             problems.append(
                 warning(
                     article.path,
@@ -659,3 +670,86 @@ def future_dates(articles: Sequence[CheckedArticle], lines: FieldLines, today: d
                 )
             )
     return problems
+
+
+# --- front-matter keys -----------------------------------------------------------------------
+
+# The keys of issue 14 (people and review), read by their own modules from `params`.
+REVIEW_KEYS = ("author", "reviewed_by", "last_reviewed", "sources", "corrections", "reprint", "ai_assisted")
+
+
+def unknown_keys(config: SiteConfig | None, sources: Sequence[ArticleSource], lines: FieldLines) -> list[Problem]:
+    """A front-matter key sitegen does not read (`descripton`), with the known key it most looks like.
+
+    Custom taxonomy fields, the review keys and site.toml's `params_keys` are known; any other key
+    only reaches templates as `article.params`, so a typo would lose its value without a word.
+    """
+    known = {*KNOWN_KEYS, *REVIEW_KEYS}
+    if config is not None:
+        known.update(custom.field for custom in config.taxonomy)
+        known.update(config.params_keys)
+    problems = []
+    for source in sources:
+        for key in source.params:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7)
+            hint = f"是不是 {close[0]}\uff1f" if close else ""
+            problems.append(warning(source.path, lines(source, key), (
+                f"{key}: sitegen 不认识这个字段\uff0c它只会作为 params 留给模板\uff1b{hint}"
+                "若是站点自己的字段\uff0c请把它写进 site.toml 的 params_keys"
+            )))  # fmt: skip
+    return problems
+
+
+# --- baseline: known warnings a pre-commit hook does not repeat --------------------------------
+
+
+def baseline_key(problem: Problem) -> tuple[str, str]:
+    # Without the line: editing above a known warning moves it, and it is still the same warning.
+    return (problem.path, problem.message)
+
+
+def read_baseline(path: Path) -> set[tuple[str, str]]:
+    """The (file, message) pairs of a baseline written by write_baseline()."""
+    import json
+
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SiteError(Problem(str(path), None, f"无法读取基线文件\uff1a{getattr(exc, 'strerror', None) or exc}\uff1b请用 --write-baseline 重新生成")) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SiteError(Problem(str(path), None, "基线文件应为 sitegen check --write-baseline 写出的 JSON 列表"))
+    return {(str(r.get("file", "")), str(r.get("message", ""))) for r in records}
+
+
+def write_baseline(path: Path, problems: Iterable[Problem]) -> int:
+    """Write the warnings among `problems` as a baseline (errors never go in one); return how many."""
+    import json
+
+    keys = sorted({baseline_key(p) for p in problems if p.severity == WARNING})
+    records = [{"file": file, "message": message} for file, message in keys]
+    try:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise SiteError(Problem(str(path), None, f"无法写入基线文件\uff1a{exc.strerror or exc}")) from None
+    return len(records)
+
+
+def only_files(site_dir: Path, files: Sequence[Path], problems: list[Problem]) -> list[Problem]:
+    """The problems of the given files (pre-commit passes the files of a commit).
+
+    A changed site.toml, layout or static file can break any page, so with one of them among the
+    files every problem is kept. Paths may be relative to the current folder or absolute.
+    """
+    root = site_dir.resolve()
+    wanted = set()
+    for file in files:
+        try:
+            relative = file.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue  # outside the site: not ours to check
+        if not relative.startswith(f"{CONTENT_DIR}/"):
+            return problems
+        wanted.add(relative)
+    return [p for p in problems if p.path in wanted]

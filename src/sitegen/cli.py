@@ -253,19 +253,42 @@ def init_command(folder: Path) -> None:
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="text for people, json for tools, github for workflow annotations.")
+@click.option("--base-url", default=None, help="Check against this deploy address (its base path), as build --base-url builds.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Hide the known warnings listed in this file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the current warnings to this file as the baseline.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--reviews", is_flag=True, help="Print the review queue (overdue, and due within 30 days) instead of checking.")
-def check_command(site_dir: Path, strict: bool, output_format: str, reviews: bool) -> None:
-    """Check articles, settings, links and images without building; exit 1 on errors."""
+def check_command(
+    site_dir: Path, strict: bool, output_format: str, reviews: bool, base_url: str | None, baseline: Path | None,
+    write_baseline: Path | None, files: tuple[Path, ...],
+) -> None:
+    """Check articles, settings, links and images without building; exit 1 on errors.
+
+    With FILES (as pre-commit passes them), only their problems are shown; links still resolve
+    against the whole site.
+    """
     import json
 
-    from .check import check_site
+    from .check import baseline_key, check_site, only_files, read_baseline
+    from .check import write_baseline as write_baseline_file
 
     if reviews:
         _review_queue(site_dir, output_format)
         return
 
     started = time.perf_counter()
-    problems = check_site(site_dir)
+    try:
+        problems = check_site(site_dir, base_url=base_url)
+        if write_baseline is not None:
+            count = write_baseline_file(write_baseline, problems)
+            click.echo(f"已把 {count} 个警告写入基线文件 {printable(write_baseline.as_posix())}")
+        if files:
+            problems = only_files(site_dir, files, problems)
+        if baseline is not None:
+            known = read_baseline(baseline)
+            problems = [p for p in problems if p.severity == "error" or baseline_key(p) not in known]
+    except SiteError as error:  # an unreadable baseline
+        _exit_with("\n".join(str(p) for p in error.problems))
     elapsed = time.perf_counter() - started
 
     def shown(path: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,7 +20,10 @@ CONFIG_FILE = "site.toml"
 DEFAULT_DISCLAIMER = "\u63d0\u793a\uff1a\u672c\u5185\u5bb9\u4e0d\u80fd\u4ee3\u66ff\u9762\u8bca\uff0c\u5982\u6709\u4e0d\u9002\u8bf7\u5c3d\u5feb\u5c31\u533b\u3002"  # 提示：本内容不能代替面诊，如有不适请尽快就医。
 PERMALINK_FIELDS = {"slug", "topic", "city", "year", "month", "day"}
 # Front-matter fields with a meaning of their own: a custom taxonomy cannot take one.
-RESERVED_FIELDS = {"title", "date", "updated", "summary", "slug", "draft", "aliases", "tags", "layout", "params"}
+RESERVED_FIELDS = {
+    "title", "date", "updated", "summary", "slug", "draft", "aliases", "tags", "layout", "params",
+    "keywords", "description", "lastmod", "publishdate", "expirydate",  # Hugo's, read as ours (content._HUGO_KEYS)
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,9 @@ class Menus(_Strict):
     footer: list[MenuItem] = []
 
 
+CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
+
+
 class SiteConfig(_Strict):
     """Everything `site.toml` can say; defaults suit a Chinese health-news site."""
 
@@ -177,6 +185,31 @@ class SiteConfig(_Strict):
     tags: list[TermSettings] = []
     menus: Menus = Menus()
     params: dict = Field(default={}, description="free values handed to templates as site.params")
+    timezone: str = Field(default="Asia/Shanghai", description="IANA zone of dates without an offset, of today, of every date shown")
+    callouts: dict[str, str] = Field(default={}, description="titles of > [!NOTE] and the other callouts: note = \"\u8bf7\u6ce8\u610f\"")
+    params_keys: list[str] = Field(default=[], description="front-matter keys of the site's own, never warned about by check")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone = \"{name}\" 不是已知的时区\uff1b请写 IANA 时区名\uff0c例如 Asia/Shanghai") from None
+        return name
+
+    @field_validator("callouts")
+    @classmethod
+    def _callout_kinds(cls, titles: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(titles) - set(CALLOUT_KINDS)):
+            raise ValueError(f"[callouts] 中有未知的种类 {unknown}\uff0c可用 {list(CALLOUT_KINDS)}")
+        if empty := [kind for kind, title in titles.items() if not title.strip()]:
+            raise ValueError(f"[callouts] 中 {empty[0]} 的标题不能为空")
+        return titles
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("base_url")
     @classmethod
@@ -261,6 +294,20 @@ class SiteConfig(_Strict):
                 )
             )  # fmt: skip
         return tuple(rows)
+
+
+def site_today(site_dir: Path, now: dt.datetime | None = None) -> dt.date:
+    """Today in the site's time zone (site.toml `timezone`): a build at 23:30 UTC is the next day in Beijing.
+
+    Read before the settings are validated (the no-change check needs it); an unreadable
+    site.toml or zone gives the default zone's date, and load_config() reports the mistake.
+    """
+    try:
+        name = tomllib.loads((site_dir / CONFIG_FILE).read_text(encoding="utf-8")).get("timezone", "Asia/Shanghai")
+        zone = ZoneInfo(name if isinstance(name, str) else "Asia/Shanghai")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
 
 
 def _find(terms: list[TermSettings], name: str) -> TermSettings | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import reprlib
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import frontmatter
 import yaml
@@ -30,6 +33,38 @@ _TAG_SEPARATORS = re.compile("[,\uff0c\u3001;\uff1b]")  # , ， 、 ; ；
 # surrogates (from YAML "\ud800" escapes; they cannot be written as UTF-8) and the noncharacters
 # U+FFFE/U+FFFF. They would make feeds invalid XML or stop a page from being written at all.
 _INVALID_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_DATE_FORMAT = "日期格式应为 YYYY-MM-DD、YYYY-MM-DD HH:MM 或带时区的 2026-03-18T09:30:00+08:00"
+# YYYY-MM-DD, then optionally HH:MM[:SS[.fraction]] after T or a space, then Z or ±HH:MM (RFC 3339).
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?", re.I)
+
+
+def parse_date_time(value: Any) -> dt.date | dt.datetime:
+    """A front-matter date as written: a date, a naive date-time or one with its offset.
+
+    Text comes from YAML (which leaves dates as text here); TOML gives date and datetime values.
+    """
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value.strip()):
+        raise ValueError(_DATE_FORMAT + "\uff0c例如 2026-03-18")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
+    except ValueError:
+        raise ValueError(f"{text} 不是存在的{'日期' if len(text) == 10 else '日期或时间'}") from None
+
+
+def site_time(value: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """`value` as an aware date-time in the site's zone: a date is its midnight there, a naive
+    date-time is read as the site's local time, one with an offset keeps its instant."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(), zone)
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
 
 class _KeyTwice(yaml.constructor.ConstructorError):
@@ -71,32 +106,34 @@ _HANDLER = frontmatter.YAMLHandler()
 class FrontMatter(BaseModel):
     """The front matter of an article. Keys the schema does not know are kept as `params`."""
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True, populate_by_name=True)
 
     title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH, description="the question a reader types")
-    date: dt.date = Field(description="publication date, YYYY-MM-DD")
+    # A date-time is kept as written (naive, or with its offset): site.toml's timezone, which
+    # a value without an offset is in, is applied when the site is built (ArticleMeta.published_at).
+    date: dt.datetime | dt.date = Field(description="publication date, YYYY-MM-DD or a date-time")
     city: str = Field(min_length=1, description="a city name, or 全国 for nation-wide articles")
     topic: str = Field(min_length=1, description="the section, e.g. 医保")
     tags: list[str] = Field(default=[], description="keywords that drive 相关推荐 and tag pages")
     summary: str | None = Field(default=None, description="overrides the excerpt taken from the body")
     slug: str | None = Field(default=None, description="URL segment; defaults to the file name")
-    updated: dt.date | None = Field(default=None, description="when the content was last checked")
+    updated: dt.datetime | dt.date | None = Field(default=None, description="when the content was last checked")
     draft: bool = Field(default=False, description="left out unless the build is asked for drafts")
     aliases: list[str] = Field(default=[], description="old URLs that redirect here")
+    publish_date: dt.datetime | dt.date | None = Field(default=None, alias="publishDate", description="not published before")
+    expiry_date: dt.datetime | dt.date | None = Field(default=None, alias="expiryDate", description="not published from")
+    keywords: list[str] = Field(default=[], description="for templates (meta keywords); no pages of their own")
 
-    @field_validator("date", "updated", mode="before")
+    @field_validator("date", "updated", "publish_date", "expiry_date", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
-        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-03-18")
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(f"{value.strip()} 不是存在的日期") from None
-        if isinstance(value, dt.date):
-            return value
-        raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-03-18")
+        return parse_date_time(value)
+
+    @field_validator("aliases", "keywords", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        # Hugo and Jekyll take `aliases: /old/` for a list of one.
+        return [value] if isinstance(value, str) else [] if value is None else value
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -139,7 +176,11 @@ class FrontMatter(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ArticleMeta:
-    """The validated values of an article's front matter, as plain data (see FrontMatter)."""
+    """The validated values of an article's front matter, as plain data (see FrontMatter).
+
+    `date` and `updated` are the calendar dates as written; `written`/`updated_written` keep a
+    date-time when one was given, as written (site_time() places it in the site's zone).
+    """
 
     title: str
     date: dt.date
@@ -151,10 +192,48 @@ class ArticleMeta:
     updated: dt.date | None
     draft: bool
     aliases: list[str]
+    written: dt.datetime | None = None
+    updated_written: dt.datetime | None = None
+    publish_date: dt.date | None = None  # a date or datetime as written
+    expiry_date: dt.date | None = None
+    keywords: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, front_matter: FrontMatter) -> ArticleMeta:
-        return cls(*(getattr(front_matter, name) for name in cls.__slots__))
+    def of(cls, fm: FrontMatter) -> ArticleMeta:
+        def day(value: dt.date | None) -> dt.date | None:
+            return value.date() if isinstance(value, dt.datetime) else value
+
+        def moment(value: dt.date | None) -> dt.datetime | None:
+            return value if isinstance(value, dt.datetime) else None
+
+        date = fm.date.date() if isinstance(fm.date, dt.datetime) else fm.date
+        return cls(
+            fm.title, date, fm.city, fm.topic, fm.tags, fm.summary, fm.slug, day(fm.updated), fm.draft, fm.aliases,
+            moment(fm.date), moment(fm.updated), fm.publish_date, fm.expiry_date, tuple(fm.keywords),
+        )
+
+    def published_at(self, zone: dt.tzinfo) -> dt.datetime:
+        return site_time(self.written or self.date, zone)
+
+    def updated_at(self, zone: dt.tzinfo) -> dt.datetime | None:
+        value = self.updated_written or self.updated
+        return None if value is None else site_time(value, zone)
+
+    def local_date(self, zone: dt.tzinfo) -> dt.date:
+        """The publication date in the site's zone (12:42Z on the 22nd is the 22nd at 20:42 in Beijing)."""
+        return self.published_at(zone).date()
+
+    def local_updated(self, zone: dt.tzinfo) -> dt.date | None:
+        updated = self.updated_at(zone)
+        return None if updated is None else updated.date()
+
+    def held_back(self, today: dt.date, zone: dt.tzinfo) -> str | None:
+        """"future" before its date or publishDate (in the zone), "expired" from its expiryDate, else None."""
+        if self.local_date(zone) > today or (self.publish_date is not None and site_time(self.publish_date, zone).date() > today):
+            return "future"
+        if self.expiry_date is not None and site_time(self.expiry_date, zone).date() <= today:
+            return "expired"
+        return None
 
 
 @dataclass(frozen=True)
@@ -181,6 +260,7 @@ class LoadedContent:
     records: dict[str, tuple[tuple[int, int, int, int], ArticleSource]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # of every article read, drafts included
     pages: list[PageSource] = field(default_factory=list)  # content/pages/, drafts left out unless asked
+    skipped_expired: int = 0  # past their expiryDate: left out of every page, list, feed and sitemap
 
 
 def _skip_in_content(name: str, is_dir: bool) -> bool:
@@ -305,13 +385,16 @@ def load_content(
     known: Mapping[str, tuple[tuple[int, int, int, int], ArticleSource]] | None = None,
     jobs: int = 1,
     scan: ContentScan | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> LoadedContent:
     """Read and validate every article; collect all problems instead of stopping at the first.
 
     Articles in `known` whose file has not changed since (same stat) are reused without reading;
-    the others are read on up to `jobs` processes.
+    the others are read on up to `jobs` processes. `zone` is the site's time zone (site.toml's
+    `timezone`): dates without an offset are read in it, and `today` defaults to its date.
     """
-    today = today or dt.date.today()
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
+    today = today or dt.datetime.now(zone).date()
     known = known or {}
     scan = scan or scan_content(site_dir)
     parsed: dict[str, ArticleSource | list[Problem]] = {}
@@ -341,7 +424,7 @@ def load_content(
 
     articles: list[ArticleSource] = []
     problems: list[Problem] = list(page_problems)
-    skipped_drafts = skipped_future = 0
+    skipped_drafts = skipped_future = skipped_expired = 0
     for relative in sorted(parsed):
         result = parsed[relative]
         if isinstance(result, list):
@@ -350,8 +433,12 @@ def load_content(
         if result.front_matter.draft and not drafts:
             skipped_drafts += 1
             continue
-        if result.front_matter.date > today and not future:
+        held = result.front_matter.held_back(today, zone)
+        if held == "future" and not future:
             skipped_future += 1
+            continue
+        if held == "expired":
+            skipped_expired += 1  # even with --future: an expired article is withdrawn, not early
             continue
         articles.append(result)
     read = {r: a for r, a in parsed.items() if not isinstance(a, list)}
@@ -359,7 +446,7 @@ def load_content(
     warnings += [warning for page in pages for warning in page.warnings]
     # The cache keeps no warnings: an article with some is read again next time, and says them again.
     records = {r: (stats[r], a) for r, a in read.items() if r in stats and not a.warnings}
-    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings, pages)
+    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings, pages, skipped_expired)
 
 
 def _read_page(site_dir: Path, relative: str) -> PageSource | list[Problem]:
@@ -402,21 +489,33 @@ def _read_source(relative: str, data: bytes):
         return [Problem(relative, text[: text.index("\x00")].count("\n") + 1, "文件中含有 NUL 字符；请删除它，或把文件另存为 UTF-8 文本")]
     if not text.strip():
         return [Problem(relative, None, "文件是空的；文章需要以 --- 开头的头部信息\uff08title、date、city、topic\uff09")]
-    if not text.startswith("---\n"):
+    warnings: list[Problem] = []
+    if text.startswith("+++\n"):  # Hugo's TOML front matter
+        end = re.search(r"^\+\+\+[ \t]*$", text[4:], re.M)
+        if end is None:
+            return [Problem(relative, 1, "头部信息没有结束\uff1a以 +++ 开头的 TOML 头部信息之后要有一行 +++")]
+        header, body = text[3 : 4 + end.start()], text[4 + end.end() :]
+        metadata, trouble = _read_toml(header)
+    elif text.startswith("{"):  # Hugo's JSON front matter: one object, then the body
+        header, body, metadata, trouble = _read_json(text)
+    elif not text.startswith("---\n"):
         return [Problem(relative, 1, "缺少头部信息：文件应以一行 --- 开头，接着写 title、date、city、topic，再以 --- 结束")]
-    try:
-        header, body = _HANDLER.split(text)
-    except ValueError:
-        return [Problem(relative, 1, "头部信息没有结束：请在字段之后加一行 ---")]
-    metadata, trouble = read_header(header)
+    else:
+        try:
+            header, body = _HANDLER.split(text)
+        except ValueError:
+            return [Problem(relative, 1, "头部信息没有结束：请在字段之后加一行 ---")]
+        metadata, trouble = read_header(header)
+        warnings.extend(yaml_comment_warnings(relative, header))
     if trouble is not None:
-        return [Problem(relative, *trouble)]
+        return [Problem(relative, *trouble), *_body_problems(relative, text, body)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         return [Problem(relative, 2, "头部信息应为“字段: 值”的列表，例如 title: 深圳医保怎么报销")]
     metadata = {str(k): v for k, v in metadata.items()}
-    metadata, warnings, refused = _remove_format_chars(relative, header, metadata)
+    metadata, cleaned, refused = _remove_format_chars(relative, header, metadata)
+    warnings.extend(cleaned)
     if refused:
         return refused
     text_problems = [
@@ -429,19 +528,153 @@ def _read_source(relative: str, data: bytes):
     return text, header, body, metadata, warnings
 
 
+def _read_toml(header: str) -> tuple[Any, Trouble | None]:
+    try:
+        return tomllib.loads(header), None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib words its errors in English; its line counts from the opening +++, as the file does.
+        line = re.search(r"line (\d+)", str(exc))
+        message = "头部信息不是有效的 TOML\uff1a请检查这一行的等号\u3001引号和方括号\uff08文字要放在半角引号里\uff0c例如 title = \"深圳医保怎么报销\"\uff09"
+        return None, (int(line.group(1)) if line else None, message)
+    except RecursionError:
+        return None, (None, _TOO_NESTED)
+
+
+def _read_json(text: str) -> tuple[str, str, Any, Trouble | None]:
+    """(header, body, value, trouble) of a file that starts with a JSON object."""
+    try:
+        value, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as exc:
+        message = "头部信息不是有效的 JSON\uff1a请检查这一行的逗号\u3001引号和花括号\uff08字段名和文字都要用半角双引号\uff09"
+        return text, "", None, (exc.lineno, message)
+    except RecursionError:
+        return text, "", None, (None, _TOO_NESTED)
+    rest = text[end:]
+    line_end = rest.find("\n")
+    return text[:end], rest[line_end + 1 :] if line_end >= 0 else "", value, None
+
+
+# Values YAML cuts at " #" that are text an editor reads back: a comment after `draft: true` is fine.
+_TEXT_FIELDS = ("title", "summary", "description", "city", "topic", "tags", "keywords", "slug")
+_YAML_COMMENT = re.compile(rf"({'|'.join(_TEXT_FIELDS)}):[ \t]+([^\s\"'\[{{|>&*!#][^#\n]*?)[ \t]+#.*$")
+
+
+def yaml_comment_warnings(relative: str, header: str) -> list[Problem]:
+    """`title: 标题 #1` reads as 标题: YAML takes ` #` as the start of a comment."""
+    found = []
+    for number, line in enumerate(header.split("\n"), start=1):  # header line 1 is file line 1
+        if (match := _YAML_COMMENT.match(line)) is not None:
+            key, kept = match.groups()
+            message = (
+                f"{key}: \u201c #\u201d及之后的文字被 YAML 当作注释删掉了\uff08只剩\u201c{_show(kept.strip())}\u201d\uff09\uff1b"
+                f"如果 # 是内容的一部分\uff0c{_QUOTE_IT}\uff0c例如 {key}: \"{_show(line.partition(':')[2].strip())}\""
+            )
+            found.append(Problem(relative, number, message, "warning"))
+    return found
+
+
+_SHORTCODE = re.compile(r"\{\{[<%]\s*/?\s*([\w./-]*)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# What `sitegen new` writes as a body (new.article_template): left in, it would be published.
+_SKELETON = ("\uff08导语\uff0c待写\uff09", "## 一\u3001\u2026", "## 二\u3001\u2026", "## 三\u3001\u2026")
+
+
+def body_warnings(relative: str, body: str, body_line: int, published: bool) -> list[Problem]:
+    """Hugo shortcodes left in the body (shown as text), and `sitegen new`'s skeleton in a published article."""
+    found: list[Problem] = []
+    if "{{" not in body and not (published and any(mark in body for mark in _SKELETON)):
+        return found  # nearly every article
+    fence = ""
+    skeleton = False
+    for number, line in enumerate(body.split("\n"), start=body_line):
+        if opening := _FENCE.match(line):
+            mark = opening.group(1)
+            fence = "" if fence and mark.startswith(fence) else fence or mark[:3]
+            continue
+        if fence:
+            continue  # code may show a shortcode on purpose
+        for match in _SHORTCODE.finditer(line):
+            start = match.group()[:3]
+            end = ">}}" if start == "{{<" else "%}}"
+            shown = f"{start} {match.group(1)} {end}" if match.group(1) else start
+            found.append(Problem(relative, number, (
+                f"正文中有 Hugo 短代码 {shown}\uff0csitegen 不认识它\uff0c页面上会原样显示为文字\uff1b"
+                "请改写成 Markdown\uff08图片写成 ![说明](/img/x.png)\uff0c站内链接写成 [文字](../yibao/x.md)\uff09"
+            ), "warning"))  # fmt: skip
+        if published and not skeleton and any(mark in line for mark in _SKELETON):
+            skeleton = True  # one warning is enough: the editor rewrites the whole body
+            found.append(Problem(relative, number, (
+                "正文中还有 sitegen new 生成的占位文字\uff08\u201c\uff08导语\uff0c待写\uff09\u201d或\u201c## 一\u3001\u2026\u201d\uff09\uff1b"
+                "请写完正文\uff0c或在头部信息中加回 draft: true"
+            ), "warning"))  # fmt: skip
+    return found
+
+
+def _body_problems(relative: str, text: str, body: str) -> list[Problem]:
+    """The body's own problems, for a file whose front matter cannot be read: the editor fixes all at once."""
+    checked = _checked_body(relative, text, body)
+    if isinstance(checked, list):
+        return checked
+    return body_warnings(relative, *checked, published=False)
+
+
+# Hugo's and Jekyll's names for our fields (Hugo reads keys in any case: publishdate).
+_HUGO_KEYS = {"description": "summary", "lastmod": "updated", "publishdate": "publishDate", "expirydate": "expiryDate"}
+_CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u300c\u300d\u300e\u300f\uff02\uff07"  # “” ‘’ 「」 『』 ＂ ＇
+
+
+def _hugo_keys(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Hugo/Jekyll keys renamed to ours; one that would replace a key written too is left as it is."""
+    if not any(key.lower() in _HUGO_KEYS for key in metadata):
+        return metadata
+    renamed: dict[str, Any] = {}
+    for key, value in metadata.items():
+        ours = _HUGO_KEYS.get(key.lower(), key)
+        renamed[key if ours in metadata and ours != key else ours] = value
+    return renamed
+
+
+def _unquoted_terms(relative: str, header: str, metadata: dict[str, Any]) -> list[Problem]:
+    """Full-width quotes around a tag, topic or city (`tags: [“医保卡”]`) taken off, with a warning each."""
+    warnings = []
+    for key in ("tags", "topic", "city"):
+        value = metadata.get(key)
+        items = value if isinstance(value, list) else [value]
+        if key == "tags":  # `[“医保卡”，“报销”]` is one YAML item holding two quoted tags
+            items = [part for item in items for part in (_TAG_SEPARATORS.split(item) if isinstance(item, str) else [item])]
+        fixed = [_strip_curly(item) for item in items]
+        if any(new is not old for new, old in zip(fixed, items)):
+            metadata[key] = fixed if isinstance(value, list) else fixed[0]
+            shown = "\u3001".join(str(item) for item, new in zip(items, fixed) if item != new)
+            warnings.append(Problem(relative, _line_of_key(header, key), (
+                f"{key}: {_show(shown)} 带着全角引号\uff0c已去掉\uff1b请删去引号\uff0c"
+                "或改用半角引号\uff0c例如 tags: [\"医保卡\"]"
+            ), "warning"))  # fmt: skip
+    return warnings
+
+
+def _strip_curly(item: Any) -> Any:
+    if isinstance(item, str) and len(item.strip()) > 2 and item.strip()[0] in _CURLY_QUOTES and item.strip()[-1] in _CURLY_QUOTES:
+        return item.strip()[1:-1].strip()
+    return item
+
+
 def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     """Parse one article file; return the article, or the problems that stop it from being read."""
     read = _read_source(relative, data)
     if isinstance(read, list):
         return read
     text, header, body, metadata, warnings = read
+    metadata = _hugo_keys(metadata)
+    warnings = [*warnings, *_unquoted_terms(relative, header, metadata)]
     try:
         front_matter = FrontMatter.model_validate(metadata)
     except ValidationError as exc:
         return [
-            Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
-            for e in exc.errors()[:MAX_FIELD_ERRORS]
-        ]
+            *(Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
+              for e in exc.errors()[:MAX_FIELD_ERRORS]),
+            *_body_problems(relative, text, body),
+        ]  # fmt: skip
     except RecursionError:
         return [Problem(relative, None, _TOO_NESTED)]
     stem = Path(relative).stem
@@ -452,6 +685,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     if isinstance(checked, list):
         return checked
     stripped_body, body_line = checked
+    warnings.extend(body_warnings(relative, stripped_body, body_line, published=not front_matter.draft))
     params = dict(front_matter.model_extra or {})
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     meta = ArticleMeta.of(front_matter)
@@ -886,8 +1120,22 @@ def _show(value: Any) -> str:
     return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: ascii(m.group())[1:-1], text)
 
 
+def key_names(key: str) -> tuple[str, ...]:
+    """The ways a field may be written: `summary` or Hugo's `description`."""
+    return (key, *(hugo for hugo, ours in _HUGO_KEYS.items() if ours == key))
+
+
 def _line_of_key(header: str, key: str) -> int | None:
+    names = "|".join(re.escape(name) for name in key_names(key))
+    # `key:` in YAML, `key =` in TOML, `"key":` in JSON (indented)
+    pattern = re.compile(rf"(?:{names})\s*[:=]|\s*\"(?:{names})\"\s*:", re.I)
     for number, line in enumerate(header.split("\n"), start=1):
-        if re.match(rf"{re.escape(key)}\s*:", line):
-            return number  # header line 1 is the opening ---, which is file line 1
+        if pattern.match(line):
+            return number  # header line 1 is the opening --- (or +++, or the JSON's first line), which is file line 1
     return None
+
+
+# Every key an article's front matter may hold with a meaning: `check` warns of any other.
+KNOWN_KEYS = frozenset(
+    {*FrontMatter.model_fields, *(f.alias for f in FrontMatter.model_fields.values() if f.alias), *_HUGO_KEYS}
+)

@@ -29,8 +29,15 @@ class SitemapEntry(Protocol):
     def lastmod(self) -> dt.date | None: ...
 
 
-def _timestamp(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00+08:00"
+def _timestamp(moment: dt.date, zone: dt.tzinfo) -> str:
+    """RFC 3339 with the offset: a date alone is its midnight in the site's zone."""
+    return _aware(moment, zone).isoformat()
+
+
+def _aware(moment: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    if isinstance(moment, dt.datetime):
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return dt.datetime.combine(moment, dt.time(), zone)
 
 
 def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Sequence[Article]) -> bytes:
@@ -39,8 +46,9 @@ def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Se
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": site.config.language})
     ET.SubElement(feed, f"{{{ATOM}}}id").text = site.absolute_url(page_url)
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title
-    updated = max((a.last_modified for a in articles), default=site.build_date)
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(updated)
+    zone = site.config.zone
+    updated = max((a.modified for a in articles), default=_aware(site.build_date, zone))
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(updated, zone)
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": site.absolute_url(feed_url)})
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": site.absolute_url(page_url)})
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -50,8 +58,8 @@ def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Se
         ET.SubElement(entry, f"{{{ATOM}}}id").text = site.absolute_url(article.url)
         ET.SubElement(entry, f"{{{ATOM}}}title").text = article.title
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": site.absolute_url(article.url)})
-        ET.SubElement(entry, f"{{{ATOM}}}published").text = _timestamp(article.date)
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(article.last_modified)
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = _timestamp(article.published_at, zone)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(article.modified, zone)
         ET.SubElement(entry, f"{{{ATOM}}}category", {"term": article.topic})
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = article.excerpt
         ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = article.body_html
@@ -73,7 +81,8 @@ def sitemap_pages(site: Site, pages: Sequence[SitemapEntry]) -> list[Page]:
         result.append(Page(name, _urlset(site, chunk)))
         entry = ET.SubElement(index, f"{{{SITEMAP}}}sitemap")
         ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = site.absolute_url(f"{prefix}/{name}")
-        ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = max(p.lastmod or site.build_date for p in chunk).isoformat()
+        newest = max(_aware(p.lastmod or site.build_date, site.config.zone) for p in chunk)
+        ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = newest.isoformat()
     return [Page("sitemap.xml", _xml(index)), *result]
 
 
@@ -84,7 +93,7 @@ def _urlset(site: Site, pages: Sequence[SitemapEntry]) -> bytes:
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n", f'<urlset xmlns="{SITEMAP}">\n']
     for page in pages:
         loc = _escaped(site.absolute_url(page.url or "/"))
-        lastmod = (page.lastmod or site.build_date).isoformat()
+        lastmod = _timestamp(page.lastmod or site.build_date, site.config.zone)
         parts.append(f"  <url>\n    <loc>{loc}</loc>\n    <lastmod>{lastmod}</lastmod>\n  </url>\n")
     parts.append("</urlset>\n")
     return "".join(parts).encode("utf-8")

@@ -96,13 +96,16 @@ def load_site(
             problems.extend(error.problems)
     excerpt_length = config.excerpt_length if config is not None else SiteConfig.model_fields["excerpt_length"].default
     use_search = bool(config.search if search is None and config is not None else search)
-    if cache.excerpt_length != excerpt_length:
-        cache.forget_articles()  # the facts hold excerpts of another length, and sources no body
+    callouts = dict(config.callouts) if config is not None else {}
+    if cache.excerpt_length != excerpt_length or cache.callouts != callouts:
+        cache.forget_articles()  # the facts hold excerpts of another length (or bodies other titles), and sources no body
+    cache.callouts = callouts
     if problems and not collect:
         return LoadedSite(config, LoadedContent([], []), [], [], None, use_search, problems)
 
     with stage("content"):
-        content = load_content(site_dir, drafts=drafts, future=future, today=today, known=cache.sources, jobs=jobs, scan=scan)
+        zone = config.zone if config is not None else None
+        content = load_content(site_dir, drafts=drafts, future=future, today=today, known=cache.sources, jobs=jobs, scan=scan, zone=zone)
     problems.extend(content.problems)
     warnings = list(content.warnings)
     if finished("content"):
@@ -111,7 +114,7 @@ def load_site(
     with stage("markdown"):
         sources: tuple[ArticleSource | PageSource, ...] = (*content.articles, *content.pages)
         keyed = [(source.content_hash, source.body) for source in sources]
-        rendered = render_bodies(keyed, cache.bodies if store is None else store, cache.facts, jobs, excerpt_length)
+        rendered = render_bodies(keyed, cache.bodies if store is None else store, cache.facts, jobs, excerpt_length, callouts)
     bodies, page_bodies = rendered[: len(content.articles)], rendered[len(content.articles) :]
     if finished("markdown") or config is None:
         return LoadedSite(config, content, bodies, page_bodies, None, use_search, problems, warnings)

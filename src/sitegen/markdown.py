@@ -76,7 +76,7 @@ class BodyPage(NamedTuple):
 
 # Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
 # bodies cached under the old rules are rendered again rather than served.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 
 # The title each callout kind (`> [!NOTE]`) shows, in the order GitHub lists them. A site rewords
 # them through render_markdown(callout_titles=...); a kind it leaves out keeps this title.
@@ -149,9 +149,24 @@ def _render_chunk(shared: tuple, items: Sequence[tuple[str, str]]) -> list[tuple
         if store.persistent:
             store.put(key, page)
             page = None
-        facts = replace(body, html="", text="", headings=(), excerpt=make_excerpt(body.text, excerpt_length))
+        facts = replace(body, html="", text="", headings=(), excerpt=excerpt_of(text, body.text, excerpt_length, callout_titles))
         results.append((key, facts, page))
     return results
+
+
+MORE = "<!--more-->"  # Hugo's and Jekyll's end of the summary
+# A Hugo shortcode left in a body (content.body_warnings warns of it): the page shows it as
+# text, but a meta description or card must not.
+_SHORTCODE_TEXT = re.compile(r"\{\{([<%]).*?\1\}\}", re.S)
+
+
+def excerpt_of(markdown: str, plain: str, limit: int, callout_titles: Mapping[str, str] | None = None) -> str:
+    """The excerpt of a body: its text up to `<!--more-->` when it has one, else the start of
+    `plain` cut at `limit`; never a shortcode."""
+    if MORE in markdown:
+        before = _SHORTCODE_TEXT.sub("", render_markdown(markdown[: markdown.index(MORE)], callout_titles).text)
+        return make_excerpt(before, max(limit, min(len(before), 1000)))  # the editor chose where it ends
+    return make_excerpt(_SHORTCODE_TEXT.sub("", plain) if "{{" in plain else plain, limit)
 
 
 @lru_cache(maxsize=1)

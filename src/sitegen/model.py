@@ -98,10 +98,26 @@ class Article:
     # Filled in by the renderer for the page being rendered (from the body store), never kept here.
     body_html: str = ""
     headings: tuple[Heading, ...] = ()
+    # `date` and `updated` are calendar dates in the site's time zone; these are the moments,
+    # aware, in that zone (a date alone is its midnight), for feeds, sitemap and structured data.
+    published: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    keywords: tuple[str, ...] = ()  # front matter `keywords`, for templates (meta keywords)
 
     @property
     def last_modified(self) -> dt.date:
         return self.updated or self.date
+
+    # site.py always sets `published`; an Article made by hand (tests) falls back to UTC midnight.
+    @property
+    def modified(self) -> dt.datetime:
+        """When it last changed, with the offset: `updated`, else the publication time."""
+        moment = self.updated_at or self.published
+        return moment if moment is not None else dt.datetime.combine(self.last_modified, dt.time(), dt.UTC)
+
+    @property
+    def published_at(self) -> dt.datetime:
+        return self.published if self.published is not None else dt.datetime.combine(self.date, dt.time(), dt.UTC)
 
     @property
     def reading_minutes(self) -> int:

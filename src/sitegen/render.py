@@ -28,6 +28,31 @@ from .theme import THEME_DIR
 from .views import ArticleList, PageView, PersonView, Reads, TaxonomyView, ViewFactory
 
 LAYOUTS_DIR = "layouts"
+_BODY_LINK = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def body_links(html: str, targets: tuple[tuple[str, str], ...], prefix: str) -> str:
+    """A body's links to other articles' .md files pointed at their pages, and its site-absolute
+    links and images (`/img/x.png`, as editors write them) given the base path: `/health/img/x.png`.
+
+    A link that already starts with the base path is left alone. The base path is one of the
+    shared inputs of every page's fingerprint, so a new one renders every body again.
+    """
+    if not targets and not prefix:
+        return html
+    mapped = {escape(href): escape(url) for href, url in targets}
+
+    def rewrite(match: re.Match) -> str:
+        attribute, value = match.groups()
+        if attribute == "href" and value in mapped:
+            return f'href="{mapped[value]}"'
+        if prefix and value.startswith("/") and not value.startswith("//") and value != prefix and not value.startswith(prefix + "/"):
+            return f'{attribute}="{escape(prefix)}{value}"'
+        return match.group()
+
+    return _BODY_LINK.sub(rewrite, html)
+
+
 _DISCLAIMER = re.compile(r"""class\s*=\s*["'](?:[^"']*\s)?disclaimer(?:\s[^"']*)?["']""")
 
 
@@ -146,10 +171,7 @@ class PageRenderer:
         page = self._body_page(article.content_hash)
         if page is None:
             raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文\uff08构建缓存不完整\uff09；请删除 .sitegen-cache/ 后重试"))
-        html = page.html
-        for href, url in article.link_targets:
-            html = html.replace(f'href="{escape(href)}"', f'href="{escape(url)}"')
-        found = (html, page.headings)
+        found = (body_links(page.html, article.link_targets, self.prefix), page.headings)
         if len(self._bodies) < 64:  # an article's body is read by its page, and by the feeds
             self._bodies[article.source_path] = found
         return found
@@ -183,7 +205,7 @@ class PageRenderer:
         store = self._body_page(page.content_hash)
         if store is None:
             raise SiteError(Problem(page.source_path, None, "找不到这个页面渲染后的正文\uff1b请删除 .sitegen-cache/ 后重试"))
-        view = PageView(self.views, page, store.html, store.headings)
+        view = PageView(self.views, page, body_links(store.html, page.link_targets, self.prefix), store.headings)
         meta = self._meta(page.title, page.summary or page.excerpt, page.url, kind="page")
         return self._render(page.layout, route.path, page=meta, content=view)
 

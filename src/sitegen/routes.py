@@ -40,7 +40,7 @@ def page_count(items: int, per_page: int) -> int:
 
 def _articles(site: Site, prefix: str) -> Iterator[Route]:
     for article in site.articles:
-        yield Route(output_path(article.url, prefix), "article", (article.id,), (article_key(article),), article.url, article.last_modified)
+        yield Route(output_path(article.url, prefix), "article", (article.id,), (article_key(article),), article.url, article.modified)
 
 
 def _pages(site: Site, prefix: str) -> Iterator[Route]:
@@ -49,7 +49,7 @@ def _pages(site: Site, prefix: str) -> Iterator[Route]:
 
 
 def _newest(site: Site) -> dt.date:
-    return site.articles[0].last_modified if site.articles else site.build_date
+    return site.articles[0].modified if site.articles else site.build_date
 
 
 def _home(site: Site, prefix: str) -> Iterator[Route]:
@@ -62,7 +62,7 @@ def _listing(site: Site, prefix: str, term: Term | None, url: str, ids) -> Itera
     for number in range(1, page_count(len(ids), per_page) + 1):
         first = ids[(number - 1) * per_page] if ids else None
         page_url = url if number == 1 else f"{url}page/{number}/"
-        lastmod = site.articles[first].last_modified if first is not None else site.build_date
+        lastmod = site.articles[first].modified if first is not None else site.build_date
         key = (term.kind, term.name, number) if term else ("", "", number)
         yield Route(output_path(page_url, prefix), "listing", key, needs, page_url, lastmod)
 

@@ -64,8 +64,11 @@ def build_site(
     taxonomies = config.taxonomy_table(prefix)
     spelling = {t.key: _preferred_spellings(config.term_settings(t.key)) for t in taxonomies}
 
-    # Newest first, ties by file path, so every listing and every id is deterministic.
-    order = sorted(range(len(sources)), key=lambda i: (-sources[i].front_matter.date.toordinal(), sources[i].path))
+    # Newest first by date-time (same-day news by its time), ties by file path, so every listing
+    # and every id is deterministic.
+    zone = config.zone
+    published = [source.front_matter.published_at(zone) for source in sources]
+    order = sorted(range(len(sources)), key=lambda i: (-published[i].timestamp(), sources[i].path))
     term_slugs: dict[str, dict[str, str]] = {t.key: {} for t in taxonomies}
     for taxonomy in taxonomies:
         for term in config.term_settings(taxonomy.key):
@@ -90,6 +93,8 @@ def build_site(
     for index in order:
         source, body = sources[index], bodies[index]
         fm = source.front_matter
+        day, updated_at = published[index].date(), fm.updated_at(zone)
+        updated = updated_at.date() if updated_at is not None else None
         terms = _article_terms(source, taxonomies, spelling, problems, warnings)
         if terms is None:
             continue
@@ -99,15 +104,15 @@ def build_site(
             slug=source.slug,
             topic=term_slug("topic", topic),
             city=term_slug("city", city),
-            year=f"{fm.date.year:04d}",
-            month=f"{fm.date.month:02d}",
-            day=f"{fm.date.day:02d}",
+            year=f"{day.year:04d}",
+            month=f"{day.month:02d}",
+            day=f"{day.day:02d}",
         )
         if url in url_owner:
             problems.append(Problem(source.path, None, f"网址 {url} 与 {url_owner[url]} 重复；请在其中一篇的头部信息中设置不同的 slug"))
             continue
         url_owner[url] = source.path
-        trust, trust_problems = article_trust(source, topic, fm.date, fm.updated, people_by_id, config, build_date, lines)
+        trust, trust_problems = article_trust(source, topic, day, updated, people_by_id, config, build_date, lines)
         problems.extend(trust_problems)
         articles.append(
             Article(
@@ -116,8 +121,8 @@ def build_site(
                 slug=source.slug,
                 url=url,
                 title=fm.title,
-                date=fm.date,
-                updated=fm.updated,
+                date=day,
+                updated=updated,
                 city=city,
                 topic=topic,
                 tags=names["tag"],
@@ -127,9 +132,12 @@ def build_site(
                 disclaimer=disclaimer(topic, city),
                 draft=fm.draft,
                 aliases=tuple(fm.aliases),
-                stale=is_stale(topic, fm.updated or fm.date),
+                stale=is_stale(topic, updated or day),
                 params=Params(source.params),
                 terms=terms,
+                published=published[index],
+                updated_at=updated_at,
+                keywords=fm.keywords,
                 **trust.fields(),
             )
         )
