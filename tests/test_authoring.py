@@ -350,3 +350,38 @@ def test_the_hugo_site_builds_with_the_expected_warnings_and_no_errors(tmp_path:
         "正文中有 Hugo 短代码 {{< figure >}}",
     ])  # fmt: skip
     assert (FIXTURES / "hugo_site/content/yibao/menzhen-baoxiao.md").read_text(encoding="utf-8").startswith("+++\n")
+
+
+# --- redirects -----------------------------------------------------------------------------------
+
+
+def test_static_redirects_join_the_alias_rules_and_html_redirect_pages_are_written_on_request(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "hugo_site")
+    (site / "static/_redirects").write_text("/api/*  https://api.example.cn/:splat  200", encoding="utf-8")
+    (site / "site.toml").write_text((site / "site.toml").read_text(encoding="utf-8") + "\n[redirects]\nhtml = true\n", encoding="utf-8")
+    build_site(site, today=dt.date(2026, 12, 1))
+    rules = (site / "public/_redirects").read_text(encoding="utf-8").splitlines()
+    assert [r.split() for r in rules] == [
+        ["/health/posts/menzhen/", "/health/yibao/menzhen-baoxiao/", "301"],  # the aliases' first: Netlify takes the first match
+        ["/api/*", "https://api.example.cn/:splat", "200"],
+    ]
+    page = soup_of(site / "public/posts/menzhen/index.html")
+    target = "https://hugo.example.cn/health/yibao/menzhen-baoxiao/"
+    assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == f"0; url={target}"
+    assert page.find("link", rel="canonical")["href"] == target and page.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    assert page.find("script") is None
+    assert "posts/menzhen" not in (site / "public/sitemap.xml").read_text(encoding="utf-8")
+    assert not [p for p in check_site(site, today=dt.date(2026, 12, 1)) if "_redirects" in p.path]
+
+
+def test_a_url_that_changed_since_the_last_build_suggests_the_alias(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "basic")
+    build_site(site)
+    path = site / "content/ertong/shizhen.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("topic: 儿童健康", "topic: 医保"), encoding="utf-8")
+    moved = [w for w in build_site(site).warnings if "网址从" in w.message]
+    assert [(w.path, w.message.split("\uff1b")[1]) for w in moved] == [
+        ("content/ertong/shizhen.md", "请在头部信息中加上 aliases: [ertong/shizhen/]\uff08已有 aliases 的\uff0c把它加进列表\uff09")
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace("topic: 医保", "topic: 医保\naliases: [ertong/shizhen/]"), encoding="utf-8")
+    assert not [w for w in build_site(site).warnings if "网址从" in w.message]

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
-from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, discard_cache, forget_build, last_build, output_pending, remember_build
+from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, OutputRecord, discard_cache, forget_build, last_build, output_pending, remember_build
 from .config import CONFIG_FILE, site_today
 from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
 from .loader import LoadedSite, load_site
 from .markdown import BodyPage, render_markdown
+from .model import Site
 from .output import build_lock, check_output_folder, stop_if_asked
 from .people import PEOPLE_FILE
 from .render import PageRenderer
@@ -209,6 +210,7 @@ def _finish(
     assert loaded.config is not None
     content, records = loaded.content, written.records
     warnings = [Problem(CACHE_DIR, None, message, "warning") for message in cache.warnings]
+    warnings += moved_articles(plan.site, cache.outputs, records)  # before the last build's records are replaced
     cache.sources = content.records
     for article, body in zip(content.articles, loaded.bodies):
         cache.facts[article.content_hash] = body
@@ -294,6 +296,34 @@ def _output_intact(out_dir: Path, outputs: list[tuple[str, int, int, int]]) -> b
         if stat.st_size != size or stat.st_mtime_ns != mtime_ns or stat.st_ino != inode:
             return False
     return True
+
+
+def moved_articles(site: Site, previous: dict[str, OutputRecord], records: dict[str, OutputRecord]) -> list[Problem]:
+    """A warning for each article whose URL changed since the last build (its topic, slug or the
+    permalink changed), with the `aliases` entry that keeps the old URL alive.
+
+    The last build's page of an article is the one gone now that read both the article and its
+    相关推荐 list (`a:` and `r:` facts): no other page reads an article's related list.
+    """
+    prefix = base_path(site.config)
+    by_source = {article.source_path: article for article in site.articles}
+    kept = {old for old, _ in site.redirects}
+    found = []
+    for path in sorted(set(previous) - set(records)):
+        reads = previous[path].reads
+        for key in reads:
+            article = by_source.get(key[2:]) if key.startswith("a:") else None
+            if article is None or f"r:{article.source_path}" not in reads:
+                continue
+            old = f"{prefix}/{path.removesuffix('index.html')}"
+            if old != article.url and old not in kept:
+                alias = old[len(prefix) :].strip("/")
+                found.append(Problem(article.source_path, None, (
+                    f"网址从 {old} 改成了 {article.url}\uff0c旧网址的链接和搜索收录会失效\uff1b"
+                    f"请在头部信息中加上 aliases: [{alias}/]\uff08已有 aliases 的\uff0c把它加进列表\uff09"
+                ), "warning"))  # fmt: skip
+            break
+    return found
 
 
 def _check_redirects(site, routes: list[Route]) -> None:

@@ -27,6 +27,7 @@ from .cache import CACHE_DIR, BuildCache
 from .config import CONFIG_FILE, RelatedSettings, SiteConfig, site_today
 from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, key_names
 from .errors import Problem, SiteError
+from .feeds import NETLIFY_REDIRECTS
 from .loader import load_site
 from .markdown import BodyPage, RenderedBody, Sanitised, render_markdown
 from .model import Article, Site, output_path
@@ -410,6 +411,7 @@ def static_collisions(pages: set[str], static_files: set[str]) -> list[Problem]:
     return [
         Problem(f"{STATIC_DIR}/{name}", None, f"与生成的页面 {name} 同名；请改名或删除其一")
         for name in sorted(static_files & pages)
+        if name != NETLIFY_REDIRECTS  # merged with the aliases' rules (writer.py)
     ]
 
 

@@ -153,6 +153,12 @@ class Menus(_Strict):
     footer: list[MenuItem] = []
 
 
+class Redirects(_Strict):
+    """How an article's `aliases` reach readers: Netlify's _redirects always, HTML pages on request."""
+
+    html: bool = Field(default=False, description="also an HTML page at each old URL, for hosts without _redirects")
+
+
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
 
@@ -188,6 +194,7 @@ class SiteConfig(_Strict):
     timezone: str = Field(default="Asia/Shanghai", description="IANA zone of dates without an offset, of today, of every date shown")
     callouts: dict[str, str] = Field(default={}, description="titles of > [!NOTE] and the other callouts: note = \"\u8bf7\u6ce8\u610f\"")
     params_keys: list[str] = Field(default=[], description="front-matter keys of the site's own, never warned about by check")
+    redirects: Redirects = Redirects()
 
     @field_validator("timezone")
     @classmethod

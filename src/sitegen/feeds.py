@@ -112,6 +112,19 @@ def robots_page(site: Site, noindex: bool = False) -> Page:
     return Page("robots.txt", text.encode("utf-8"))
 
 
+NETLIFY_REDIRECTS = "_redirects"
+
+
+def redirect_rules(site: Site, existing: bytes = b"") -> bytes:
+    """Netlify's _redirects: one rule a line (old path, new path, status), then the site's own
+    static/_redirects. Netlify takes the first rule that matches, so a catch-all of the site's
+    (`/*  /index.html  200`) cannot hide an article's old URL."""
+    rules = "".join(f"{old}  {new}  301\n" for old, new in site.redirects).encode("utf-8")
+    if existing and not existing.endswith(b"\n"):
+        existing += b"\n"
+    return rules + existing
+
+
 NETLIFY_HEADERS = "_headers"
 # robots.txt stops the crawlers that honour it; the meta tag and this header tell any crawler that
 # fetches a file anyway not to list it, the header also for feeds, images and PDFs. Netlify adds

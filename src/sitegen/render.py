@@ -19,7 +19,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from .errors import Problem, SiteError
-from .feeds import atom_feed
+from .feeds import atom_feed, redirect_rules
 from .markdown import BodyPage, Heading
 from .model import Article, Site, Term
 from .routes import Route, page_count
@@ -148,6 +148,7 @@ class PageRenderer:
             "404": self._not_found,
             "feed": self._feed,
             "redirects": self._redirects,
+            "alias": self._alias,
         }
 
     def render(self, route: Route) -> tuple[bytes, tuple[str, ...]]:
@@ -282,8 +283,19 @@ class PageRenderer:
         return atom_feed(site, f"{term.title} - {site.config.title}", term.feed_url or "", term.url, articles)
 
     def _redirects(self, route: Route) -> bytes:
-        # Netlify's _redirects: one rule a line, old path, new path, status.
-        return "".join(f"{old}  {new}  301\n" for old, new in self.site.redirects).encode("utf-8")
+        return redirect_rules(self.site)
+
+    def _alias(self, route: Route) -> bytes:
+        # No template and no script (the CSP allows none): a refresh, a canonical link for search
+        # engines and a link for the reader whose browser ignores the refresh.
+        target = escape(self.site.absolute_url(route.key[1]))  # key: (old URL, new URL)
+        return (
+            f'<!DOCTYPE html>\n<html lang="{escape(self.site.config.language)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>\u9875\u9762\u5df2\u8fc1\u79fb</title>\n"  # 页面已迁移
+            f'<link rel="canonical" href="{target}">\n<meta name="robots" content="noindex">\n'
+            f'<meta http-equiv="refresh" content="0; url={target}">\n</head>\n<body>\n'
+            f'<p>\u672c\u6587\u5df2\u8fc1\u79fb\u5230 <a href="{target}">{target}</a>\u3002</p>\n</body>\n</html>\n'  # 本文已迁移到 …。
+        ).encode()
 
     def _render(self, template: str, path: str, **context: Any) -> bytes:
         try:

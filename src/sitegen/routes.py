@@ -103,6 +103,14 @@ def _fixed(site: Site, prefix: str) -> Iterator[Route]:
         yield Route("_redirects", "redirects", (), (REDIRECTS,))
 
 
+def _alias_pages(site: Site, prefix: str) -> Iterator[Route]:
+    """With `[redirects] html = true`, a page at each old URL that sends the reader on (for hosts without _redirects)."""
+    if not site.config.redirects.html:
+        return
+    for old, new in site.redirects:
+        yield Route(output_path(old, prefix), "alias", (old, new), (REDIRECTS,))
+
+
 def _feeds(site: Site, prefix: str) -> Iterator[Route]:
     count = site.config.feed_articles
     entries = tuple(article_key(a) for a in site.articles[:count])
@@ -127,6 +135,7 @@ PLANNERS: tuple[tuple[str, Callable[[Site, str], Iterator[Route]]], ...] = (
     ("taxonomies", _taxonomies),
     ("people", _people),
     ("fixed pages", _fixed),
+    ("alias pages", _alias_pages),
     ("feeds", _feeds),
 )
 

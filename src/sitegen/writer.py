@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import CACHE_DIR, LOCK_FILE, BuildCache, OutputRecord, mark_output_changing, output_pending
-from .feeds import NETLIFY_HEADERS, noindex_headers_page, robots_page, sitemap_pages
+from .feeds import NETLIFY_HEADERS, NETLIFY_REDIRECTS, noindex_headers_page, redirect_rules, robots_page, sitemap_pages
 from .markdown import BodyPage
 from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
@@ -101,10 +101,16 @@ def write_site(
             records[robots.path] = _record(staged, robots.path, "")
         with timer("static"):
             taken = set(records)
-            static = staged.copy_static(static_files(site_dir), taken)
+            files = static_files(site_dir)
+            # static/_redirects joins the rules the aliases make instead of colliding with them
+            own_rules = files.pop(NETLIFY_REDIRECTS) if NETLIFY_REDIRECTS in taken and NETLIFY_REDIRECTS in files else None
+            static = staged.copy_static(files, taken)
             written += static.written
             for relative in taken - set(records):
                 records[relative] = _record(staged, relative, "")
+            if own_rules is not None:
+                staged.write(NETLIFY_REDIRECTS, redirect_rules(site, _read_or_empty(own_rules)))  # counted as the route's
+                records[NETLIFY_REDIRECTS] = _record(staged, NETLIFY_REDIRECTS, "")  # rendered again next time
             if plan.noindex:  # written after static/, whose own _headers it extends
                 headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
                 written += staged.write(headers.path, headers.content)
