@@ -385,3 +385,18 @@ def test_a_url_that_changed_since_the_last_build_suggests_the_alias(tmp_path: Pa
     ]
     path.write_text(path.read_text(encoding="utf-8").replace("topic: 医保", "topic: 医保\naliases: [ertong/shizhen/]"), encoding="utf-8")
     assert not [w for w in build_site(site).warnings if "网址从" in w.message]
+
+
+def test_check_warns_of_links_to_expired_and_not_yet_published_articles_and_of_doubled_hugo_keys(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "hugo_site")
+    (site / "content/yibao/lianjie.md").write_text(_article(
+        "date: 2026-11-01\ndescription: 链接到已下线和未发布文章的测试文章摘要写得足够长。\nsummary: 两个都写时只用这一个摘要，这一行写得也足够长，超过三十个字的下限了。",
+        "见[发烧](../ertong/fashao.md)和[疫苗](../ertong/yimiao.md)。",
+    ), encoding="utf-8")  # fmt: skip
+    problems = [p for p in check_site(site, today=dt.date(2026, 12, 1)) if p.path == "content/yibao/lianjie.md"]
+    messages = sorted(p.message.split("\uff1b")[0] for p in problems)
+    assert messages == [
+        "description: 与 summary 意思相同\uff0c两个都写时只用 summary",
+        "链接 ../ertong/fashao.md 指向的 content/ertong/fashao.md 已过下线日期\uff08expiryDate\uff09\uff0c网站上已没有这篇文章",
+        "链接 ../ertong/yimiao.md 指向的 content/ertong/yimiao.md 要到 2027-01-01 才发布",
+    ], problems

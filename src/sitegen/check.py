@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from .build import STATIC_DIR
 from .cache import CACHE_DIR, BuildCache
 from .config import CONFIG_FILE, RelatedSettings, SiteConfig, site_today
-from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, key_names
+from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, key_names, site_time
 from .errors import Problem, SiteError
 from .feeds import NETLIFY_REDIRECTS
 from .loader import load_site
@@ -84,8 +84,9 @@ def check_site(site_dir: Path, today: dt.date | None = None, base_url: str | Non
     cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
     # 相关推荐 is most of the model's cost and no check reads it; the layouts check ranks its sample.
     loaded = load_site(
-        site_dir, cache, today=today, drafts=True, future=True, base_url=base_url, jobs=jobs, rank=_unranked, collect=True, store=_NoHtml()
-    )
+        site_dir, cache, today=today, drafts=True, future=True, expired=True, base_url=base_url, jobs=jobs, rank=_unranked, collect=True,
+        store=_NoHtml(),
+    )  # fmt: skip
     config, content, bodies = loaded.config, loaded.content, loaded.bodies
     problems: list[Problem] = list(loaded.problems)
     problems.extend(loaded.content.warnings)
@@ -302,6 +303,7 @@ class LinkChecker:
         self.prefix = base_path(site.config) if site else ""
         self.static_files = static_files
         self.today = today
+        self.zone = site.config.zone if site else ZoneInfo(DEFAULT_TIMEZONE)
         self.by_path = {a.path: a for a in articles}
         self.by_url = {a.url: a for a in articles if a.url}
         self.urls = {served_at(path, self.prefix) for path in pages | static_files}
@@ -374,8 +376,15 @@ class LinkChecker:
         fm = target.source.front_matter
         if fm.draft:
             return [warning(article.path, line, f"链接 {unquote(href)} 指向草稿 {target.path}；草稿发布前，这个链接在网站上是坏的")]
-        if fm.date > self.today:
-            return [warning(article.path, line, f"链接 {unquote(href)} 指向的 {target.path} 要到 {fm.date} 才发布；在那之前这个链接是坏的")]
+        held = fm.held_back(self.today, self.zone)
+        if held == "future":
+            day = max(fm.local_date(self.zone), site_time(fm.publish_date, self.zone).date() if fm.publish_date else fm.date)
+            return [warning(article.path, line, f"链接 {unquote(href)} 指向的 {target.path} 要到 {day} 才发布；在那之前这个链接是坏的")]
+        if held == "expired":
+            return [warning(article.path, line, (
+                f"链接 {unquote(href)} 指向的 {target.path} 已过下线日期\uff08expiryDate\uff09\uff0c网站上已没有这篇文章\uff1b"
+                "请删去这个链接\uff0c或改链到替代它的文章"
+            ))]  # fmt: skip
         return []
 
     def _image(self, article: CheckedArticle, src: str, line: int | None) -> list[Problem]:

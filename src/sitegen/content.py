@@ -386,12 +386,14 @@ def load_content(
     jobs: int = 1,
     scan: ContentScan | None = None,
     zone: dt.tzinfo | None = None,
+    expired: bool = False,
 ) -> LoadedContent:
     """Read and validate every article; collect all problems instead of stopping at the first.
 
     Articles in `known` whose file has not changed since (same stat) are reused without reading;
     the others are read on up to `jobs` processes. `zone` is the site's time zone (site.toml's
     `timezone`): dates without an offset are read in it, and `today` defaults to its date.
+    Articles past their expiryDate are left out unless `expired` (check, which reports links to them).
     """
     zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
     today = today or dt.datetime.now(zone).date()
@@ -437,7 +439,7 @@ def load_content(
         if held == "future" and not future:
             skipped_future += 1
             continue
-        if held == "expired":
+        if held == "expired" and not expired:
             skipped_expired += 1  # even with --future: an expired article is withdrawn, not early
             continue
         articles.append(result)
@@ -623,15 +625,21 @@ _HUGO_KEYS = {"description": "summary", "lastmod": "updated", "publishdate": "pu
 _CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u300c\u300d\u300e\u300f\uff02\uff07"  # “” ‘’ 「」 『』 ＂ ＇
 
 
-def _hugo_keys(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Hugo/Jekyll keys renamed to ours; one that would replace a key written too is left as it is."""
+def _hugo_keys(relative: str, header: str, metadata: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Hugo/Jekyll keys renamed to ours; one written beside ours (`description` and `summary`) is
+    left out, with a warning."""
     if not any(key.lower() in _HUGO_KEYS for key in metadata):
-        return metadata
+        return metadata, []
     renamed: dict[str, Any] = {}
+    warnings = []
     for key, value in metadata.items():
         ours = _HUGO_KEYS.get(key.lower(), key)
-        renamed[key if ours in metadata and ours != key else ours] = value
-    return renamed
+        if ours != key and ours in metadata:
+            message = f"{key}: 与 {ours} 意思相同\uff0c两个都写时只用 {ours}\uff1b请删去其中一个"
+            warnings.append(Problem(relative, _line_of_key(header, key), message, "warning"))
+            continue
+        renamed[ours] = value
+    return renamed, warnings
 
 
 def _unquoted_terms(relative: str, header: str, metadata: dict[str, Any]) -> list[Problem]:
@@ -665,8 +673,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     if isinstance(read, list):
         return read
     text, header, body, metadata, warnings = read
-    metadata = _hugo_keys(metadata)
-    warnings = [*warnings, *_unquoted_terms(relative, header, metadata)]
+    metadata, renamed = _hugo_keys(relative, header, metadata)
+    warnings = [*warnings, *renamed, *_unquoted_terms(relative, header, metadata)]
     try:
         front_matter = FrontMatter.model_validate(metadata)
     except ValidationError as exc:
@@ -715,7 +723,7 @@ class PageFrontMatter(BaseModel):
     title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
     slug: str | None = Field(default=None, description="URL /<slug>/; defaults to the file name")
     summary: str | None = None
-    updated: dt.date | None = None
+    updated: dt.datetime | dt.date | None = None  # a page shows the date only (PageSource.updated)
     layout: str = Field(default="page.html", pattern=r"^[A-Za-z0-9_\-/]+\.html$")
     draft: bool = False
 
@@ -773,8 +781,9 @@ def parse_page(relative: str, data: bytes) -> PageSource | list[Problem]:
         return checked
     stripped_body, body_line = checked
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
+    updated = front_matter.updated.date() if isinstance(front_matter.updated, dt.datetime) else front_matter.updated
     return PageSource(
-        relative, slug, front_matter.title, front_matter.summary, front_matter.updated, front_matter.layout,
+        relative, slug, front_matter.title, front_matter.summary, updated, front_matter.layout,
         front_matter.draft, stripped_body, body_line, content_hash, dict(front_matter.model_extra or {}), tuple(warnings),
     )  # fmt: skip
 

@@ -57,6 +57,7 @@ def load_site(
     today: dt.date,
     drafts: bool = False,
     future: bool = False,
+    expired: bool = False,
     base_url: str | None = None,
     search: bool | None = None,
     jobs: int | None = None,
@@ -105,7 +106,7 @@ def load_site(
 
     with stage("content"):
         zone = config.zone if config is not None else None
-        content = load_content(site_dir, drafts=drafts, future=future, today=today, known=cache.sources, jobs=jobs, scan=scan, zone=zone)
+        content = load_content(site_dir, drafts=drafts, future=future, today=today, known=cache.sources, jobs=jobs, scan=scan, zone=zone, expired=expired)
     problems.extend(content.problems)
     warnings = list(content.warnings)
     if finished("content"):
