@@ -400,3 +400,10 @@ def test_check_warns_of_links_to_expired_and_not_yet_published_articles_and_of_d
         "链接 ../ertong/fashao.md 指向的 content/ertong/fashao.md 已过下线日期\uff08expiryDate\uff09\uff0c网站上已没有这篇文章",
         "链接 ../ertong/yimiao.md 指向的 content/ertong/yimiao.md 要到 2027-01-01 才发布",
     ], problems
+
+
+def test_a_hugo_page_bundle_takes_its_folder_name(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "hugo_site")
+    build_site(site, today=dt.date(2026, 12, 1))
+    assert (site / "public/yibao/shengyu-jintie/index.html").is_file()
+    assert not (site / "public/yibao/index").exists()

@@ -686,6 +686,8 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     except RecursionError:
         return [Problem(relative, None, _TOO_NESTED)]
     stem = Path(relative).stem
+    if stem == "index" and relative.count("/") > 1:
+        stem = Path(relative).parent.name  # a Hugo page bundle: yibao/menzhen/index.md is menzhen
     slug = front_matter.slug or slugify(stem)
     if not slug:
         return [Problem(relative, None, "无法从文件名生成网址；请在头部信息中加上 slug，例如 slug: shenzhen-yibao")]
