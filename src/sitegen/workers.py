@@ -24,6 +24,7 @@ Shared = TypeVar("Shared")
 Result = TypeVar("Result")
 
 _SHARED_MEMORY = "/dev/shm"
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerLost(RuntimeError):
@@ -83,12 +84,18 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
     try:
         for number in range(1, jobs):
             read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker
-                os.close(read)
-                _work(function, shared, parts[number::jobs], write, spill)
+            # Ctrl-C and SIGTERM wait until the worker is on the list below, so the cleanup
+            # can end every worker there is; the worker sets its own handlers before it takes them.
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+            try:
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    os.close(read)
+                    _work(function, shared, parts[number::jobs], write, spill)
+                workers[number] = (pid, read)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
             os.close(write)
-            workers[number] = (pid, read)
         results: list[Any] = [None] * len(parts)
         for index in range(0, len(parts), jobs):
             results[index] = function(shared, parts[index])
@@ -121,6 +128,7 @@ def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
     # handler the parent (serve) had installed before forking.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     status = 0
     try:
         for part in parts:
