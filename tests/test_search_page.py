@@ -67,6 +67,8 @@ def test_filters_narrow_the_results_and_keep_the_query(tab: SearchPage) -> None:
     cities = tab.page.eval_on_selector_all("#search-results .card-city", "cs => cs.map(c => c.textContent)")
     assert cities and set(cities) == {"深圳"}
     assert "city=%E6%B7%B1%E5%9C%B3" in tab.page.url and "q=" in tab.page.url
+    # The other cities stay on offer, counted as if no city were chosen.
+    assert "广州" in tab.page.eval_on_selector_all("#search-city option", "os => os.map(o => o.value)")
     tab.page.select_option("#search-topic", "生育保险")
     tab.page.locator("#search-status", has_text="生育保险").wait_for()
     assert tab.shown() == ["/shengyubaoxian/shenzhen-shengyu-jintie-suanfa/"]

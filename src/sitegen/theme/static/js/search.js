@@ -251,9 +251,18 @@ async function search(query, topic, city) {
       ? await runSearch(loaded.pagefind, groups, filters)
       : { results: [], filters: {}, totalFilters: {} };
     if (token !== searchCount) return;
-    const counts = found.filters || {};
-    fillFilter(topicSelect, counts.topic, topic);
-    fillFilter(citySelect, counts.city, city);
+    // Each list counts the results as they would be without its own choice, so a reader who
+    // chose 深圳 still sees the other cities and can move to one.
+    const without = async (key) => {
+      if (!filters[key]) return found.filters || {};
+      const others = { ...filters };
+      delete others[key];
+      return (await runSearch(loaded.pagefind, groups, others)).filters || {};
+    };
+    const [topics, cities] = pieces && pieces.length ? await Promise.all([without("topic"), without("city")]) : [{}, {}];
+    if (token !== searchCount) return;
+    fillFilter(topicSelect, topics.topic, topic);
+    fillFilter(citySelect, cities.city, city);
     current = { found, shown: 0, pieces: pieces || [] };
     list.replaceChildren();
     const where = [topic, city].filter(Boolean).join("\u3001");
