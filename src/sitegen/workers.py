@@ -25,6 +25,7 @@ Result = TypeVar("Result")
 
 _SHARED_MEMORY = "/dev/shm"
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
+_SPILL = "sitegen-chunk-"  # result files are named <_SPILL><parent pid>-<run>-…
 
 
 class WorkerLost(RuntimeError):
@@ -79,7 +80,8 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
     # Chunk n goes to process n % jobs, this one included: one process fewer holds a copy of
     # everything (memory is summed over the process tree). Each worker writes every result to a
     # file and sends its name down a pipe, so a worker never waits for this process to read.
-    spill = f"sitegen-chunk-{os.getpid()}-{secrets.token_hex(4)}-"
+    spill = f"{_SPILL}{os.getpid()}-{secrets.token_hex(4)}-"
+    _remove_orphans()
     workers: dict[int, tuple[int, int]] = {}  # worker number → (pid, read end of its pipe)
     try:
         for number in range(1, jobs):
@@ -171,6 +173,22 @@ def _received(pipe) -> Any:
 
 def _spill_folder() -> str | None:
     return _SHARED_MEMORY if os.access(_SHARED_MEMORY, os.W_OK) else None
+
+
+def _remove_orphans() -> None:
+    """Delete result files of builds that were killed outright (kill -9, out of memory)."""
+    folder = _spill_folder() or tempfile.gettempdir()
+    for path in glob.glob(os.path.join(glob.escape(folder), _SPILL + "*")):
+        owner = os.path.basename(path)[len(_SPILL) :].partition("-")[0]
+        if not owner.isdigit():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        except OSError:
+            pass  # alive, under another user
 
 
 def _remove_spilled(spill: str) -> None:
