@@ -755,6 +755,9 @@ def test_with_search_on_an_edit_reloads_first_and_the_index_catches_up_after(tmp
         page = next(public.rglob(f"{source.stem}/index.html"))
         assert "编辑补充的一句" in page.read_text(encoding="utf-8")
         assert entry.is_file() and (public / "pagefind" / "pagefind.js").is_file()
+        # The slim page the index was made from holds the edit: cut after the reload, not before.
+        slim = next((site / ".sitegen-cache" / "search-pages").rglob(f"{source.stem}/index.html"))
+        assert "补充" in slim.read_text(encoding="utf-8")
         assert not [p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith(".sitegen-pagefind")]
         status, _, _ = request(run.port, "/pagefind/pagefind-entry.json")
         assert status == 200

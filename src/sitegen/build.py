@@ -85,6 +85,7 @@ class BuildResult:
     url_prefix: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     search_pending: bool = False  # the pages changed and the search index has not caught up yet
+    search_docs: tuple = ()  # then: what to pass to refresh_search_index (search.SearchDoc)
 
 
 class StageTimer:
@@ -237,6 +238,7 @@ def _finish(
         url_prefix=plan.renderer.prefix,
         timings=timer.timings,
         search_pending=written.search_pending,
+        search_docs=written.search_docs,
     )
     if options.cache and saved and not written.search_pending:  # an index still to refresh: not done yet
         outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]

@@ -21,10 +21,10 @@ from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
-from .search import PAGEFIND_DIR, prepare_index, refresh_index, search_docs, write_index
+from .search import PAGEFIND_DIR, SearchDoc, prepare_index, refresh_index, search_docs, write_index
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
-from .workers import run_chunks
+from .workers import default_jobs, run_chunks
 
 __all__ = ["PAGEFIND_DIR", "OutputPlan", "Written", "index_search", "refresh_search_index", "write_site"]
 
@@ -51,6 +51,7 @@ class Written:
     rendered: int
     removed: int
     search_pending: bool  # pages were patched in and the search index has yet to catch up
+    search_docs: tuple[SearchDoc, ...] = ()  # when pending: what refresh_search_index indexes
 
 
 def write_site(
@@ -116,31 +117,33 @@ def write_site(
                 written += staged.write(headers.path, headers.content)
                 records[headers.path] = _record(staged, headers.path, "")
             staged.remove_others(set(records), kept_index)
+        pending: tuple[SearchDoc, ...] = ()
         if search:
             with timer("search index"):
-                written += _write_search_index(plan, staged, previous, records, cache_dir, jobs, index_later)
+                assert plan.body_page is not None
+                docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix)
+                if index_later:
+                    pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
+                else:
+                    written += _write_search_index(docs, staged, previous, records, cache_dir, jobs)
         with timer("commit"):
             removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
             mark_output_changing(cache_dir, out_dir)
             staged.commit(records)
             swapped.append(True)
-    return Written(records, written, rendered, removed, index_later)
+    return Written(records, written, rendered, removed, index_later, pending)
 
 
 def _write_search_index(
-    plan: OutputPlan, staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], records: dict[str, OutputRecord],
-    cache_dir: Path, jobs: int, index_later: bool,
+    docs: list[SearchDoc], staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], records: dict[str, OutputRecord],
+    cache_dir: Path, jobs: int,
 ) -> int:
     """Bring the slim pages up to date; index them unless the last index was made of the same.
 
     Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
-    next build knows what the index it carries over holds. A patched build leaves the index to
-    `refresh_search_index`. Returns how many files got new bytes.
+    next build knows what the index it carries over holds. Returns how many files got new bytes.
     """
-    assert plan.body_page is not None
-    digest = prepare_index(search_docs(plan.site, plan.body_page, plan.renderer.prefix), cache_dir, jobs=jobs)
-    if index_later:
-        return 0
+    digest = prepare_index(docs, cache_dir, jobs=jobs)
     index = f"{PAGEFIND_DIR}/"
     old = {path: record for path, record in previous.items() if path.startswith(index)}
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
@@ -254,12 +257,15 @@ def _read_or_empty(path: Path) -> bytes:
         return b""
 
 
-def refresh_search_index(out_dir: Path, site_dir: Path) -> None:
-    """Index the slim pages again and swap the new index in: for builds with search_index_now off.
+def refresh_search_index(out_dir: Path, site_dir: Path, docs: Sequence[SearchDoc] = ()) -> None:
+    """Cut `docs` (a pending build's `search_docs`) into slim pages, index them and swap the new
+    index in: for builds with search_index_now off.
 
     It holds the site's build lock, so no build changes the slim pages while they are indexed.
     """
     with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
+        if docs:
+            prepare_index(docs, site_dir / CACHE_DIR, jobs=default_jobs())
         refresh_index(out_dir.absolute(), site_dir / CACHE_DIR)
 
 
