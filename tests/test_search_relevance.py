@@ -77,6 +77,24 @@ def test_traditional_characters_find_the_simplified_articles(answers) -> None:
 
 
 def test_a_title_or_tag_ranks_above_a_passing_mention(answers) -> None:
-    # 胃镜's one article has it in title and tags; 异地就医's tagged articles come first.
+    """For every one-word query: no article with the word in its title or tags ranks below one
+    whose text has it once only (and not in title or tags)."""
+    import frontmatter
+
+    articles = {}
+    for path in (REPO / "content").rglob("*.md"):
+        post = frontmatter.load(path)
+        articles[path.stem] = (post["title"], post.get("tags", []), post.content)
+    checked = 0
+    for query in QUERIES:
+        term = query["q"]
+        if not query["relevant"] or not all("\u4e00" <= c <= "\u9fff" for c in term):
+            continue
+        ranked = [articles[url.rstrip("/").rsplit("/", 1)[-1]] for url in answers[term]]
+        strong = [i for i, (title, tags, _) in enumerate(ranked) if term in title or any(term in tag for tag in tags)]
+        once = [i for i, (_, _, body) in enumerate(ranked) if i not in strong and body.count(term) == 1]
+        if strong and once:
+            checked += 1
+            assert max(strong) < min(once), (term, strong, once)
+    assert checked >= 10
     assert answers["胃镜"][:1] == ["/shuqianjiancha/hangzhou-weijing-qian-jiancha/"]
-    assert answers["异地就医"][0] == "/yibao/shenzhen-yidi-jiuyi-beian/"
