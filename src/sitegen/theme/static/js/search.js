@@ -48,8 +48,7 @@ async function loadEngine() {
   const t2s = new Map();
   const pairs = Array.from(vocabulary.t2s);
   for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
-  await pagefind.filters(); // loads the filters: until then searches count no topic or city
-  engine = { pagefind, words, longest, t2s };
+  engine = { pagefind, words, longest, t2s, filtersLoaded: null };
   return engine;
 }
 
@@ -242,6 +241,10 @@ async function search(query, topic, city) {
   status.textContent = "正在搜索\u2026";
   try {
     const loaded = await loadEngine();
+    // Until Pagefind has loaded the filters its searches count no topic or city. A search with
+    // a filter chosen waits for them; a plain one shows its results first and counts after.
+    const loadFilters = () => (loaded.filtersLoaded ||= loaded.pagefind.filters());
+    if (topic || city) await loadFilters();
     const groups = cutQuery(query, loaded);
     const pieces = groups ? groups.flat() : null;
     const filters = {};
@@ -259,10 +262,13 @@ async function search(query, topic, city) {
       delete others[key];
       return (await runSearch(loaded.pagefind, groups, others)).filters || {};
     };
-    const [topics, cities] = pieces && pieces.length ? await Promise.all([without("topic"), without("city")]) : [{}, {}];
+    const counted = topic || city || !pieces || !pieces.length;
+    const [topics, cities] = counted && pieces && pieces.length ? await Promise.all([without("topic"), without("city")]) : [{}, {}];
     if (token !== searchCount) return;
-    fillFilter(topicSelect, topics.topic, topic);
-    fillFilter(citySelect, cities.city, city);
+    if (counted) {
+      fillFilter(topicSelect, topics.topic, topic);
+      fillFilter(citySelect, cities.city, city);
+    }
     current = { found, shown: 0, pieces: pieces || [] };
     list.replaceChildren();
     const where = [topic, city].filter(Boolean).join("\u3001");
@@ -274,6 +280,13 @@ async function search(query, topic, city) {
     status.textContent = found.results.length
       ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}`
       : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
+    if (!counted) {
+      await loadFilters();
+      const again = await runSearch(loaded.pagefind, groups, filters);
+      if (token !== searchCount) return;
+      fillFilter(topicSelect, (again.filters || {}).topic, topic);
+      fillFilter(citySelect, (again.filters || {}).city, city);
+    }
   } catch (error) {
     if (token === searchCount) status.textContent = "搜索暂时不可用\u3002";
   }
