@@ -127,7 +127,7 @@ def check_site(site_dir: Path, today: dt.date | None = None, base_url: str | Non
 
 def check_reviews(site_dir: Path, today: dt.date | None = None) -> tuple[list[QueueEntry], list[Problem]]:
     """The review queue (`sitegen check --reviews`): overdue and soon due articles, or the errors in the way."""
-    today = today or dt.date.today()
+    today = today or site_today(site_dir)
     cache = BuildCache.load(site_dir / CACHE_DIR, discard=False)
     loaded = load_site(site_dir, cache, today=today, jobs=default_jobs(), rank=_unranked, store=_NoHtml())
     if loaded.model is None or loaded.problems:

@@ -212,14 +212,14 @@ _SEVERITY_LABEL = {"error": "错误", "warning": "警告"}
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml and content/.")
 def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) -> None:
     """Start a draft article: content/<topic>/<pinyin-of-title>.md."""
-    import datetime as dt
     import re
 
+    from .config import site_today
     from .new import new_article
 
     tag_list = [t for t in re.split("[,\uff0c\u3001;\uff1b]", tags) if t.strip()]  # , ， 、 ; ；
     try:
-        path = new_article(site_dir, title, city, topic, tag_list, dt.date.today())
+        path = new_article(site_dir, title, city, topic, tag_list, site_today(site_dir))  # the site's time zone
     except SiteError as error:
         for problem in error.problems:
             click.secho(f"错误 {problem}", fg="red", err=True)
