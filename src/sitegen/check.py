@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from .build import STATIC_DIR
 from .cache import CACHE_DIR, BuildCache
 from .config import CONFIG_FILE, RelatedSettings, SiteConfig, site_today
-from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, key_names, site_time
+from .content import CONTENT_DIR, DEFAULT_TIMEZONE, KNOWN_KEYS, ArticleSource, FieldLines, site_time
 from .errors import Problem, SiteError
 from .feeds import NETLIFY_REDIRECTS
 from .loader import load_site
@@ -158,25 +158,6 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def warning(path: str, line: int | None, message: str) -> Problem:
     return Problem(path, line, message, WARNING)
-
-
-class FieldLines:
-    """The line of a front-matter field in an article file, read only for articles with a problem."""
-
-    def __init__(self, site_dir: Path):
-        self.site_dir = site_dir
-        self._headers: dict[str, list[str]] = {}
-
-    def __call__(self, source: ArticleSource, key: str) -> int | None:
-        if source.path not in self._headers:
-            try:
-                text = (self.site_dir / source.path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            self._headers[source.path] = text.splitlines()[: max(source.body_line - 1, 0)]
-        names = "|".join(re.escape(name) for name in key_names(key))  # summary may be written description
-        pattern = re.compile(rf"(?:{names})\s*[:=]|\s*\"(?:{names})\"\s*:", re.I)  # YAML, TOML, JSON
-        return next((n for n, line in enumerate(self._headers[source.path], 1) if pattern.match(line)), None)
 
 
 def body_line(source: ArticleSource, target: str, start: int = 0) -> tuple[int | None, int]:

@@ -667,6 +667,14 @@ def _strip_curly(item: Any) -> Any:
     return item
 
 
+def _field_problems(relative: str, header: str, error: ValidationError) -> list[Problem]:
+    """One problem per invalid front-matter field (at most MAX_FIELD_ERRORS), each on its key's line."""
+    return [
+        Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
+        for e in error.errors()[:MAX_FIELD_ERRORS]
+    ]
+
+
 def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     """Parse one article file; return the article, or the problems that stop it from being read."""
     read = _read_source(relative, data)
@@ -678,11 +686,7 @@ def parse_article(relative: str, data: bytes) -> ArticleSource | list[Problem]:
     try:
         front_matter = FrontMatter.model_validate(metadata)
     except ValidationError as exc:
-        return [
-            *(Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
-              for e in exc.errors()[:MAX_FIELD_ERRORS]),
-            *_body_problems(relative, text, body),
-        ]  # fmt: skip
+        return [*_field_problems(relative, header, exc), *_body_problems(relative, text, body)]
     except RecursionError:
         return [Problem(relative, None, _TOO_NESTED)]
     stem = Path(relative).stem
@@ -769,10 +773,7 @@ def parse_page(relative: str, data: bytes) -> PageSource | list[Problem]:
     try:
         front_matter = PageFrontMatter.model_validate(metadata)
     except ValidationError as exc:
-        return [
-            Problem(relative, _line_of_key(header, str(e["loc"][0]) if e["loc"] else ""), describe_field_error(e))
-            for e in exc.errors()[:MAX_FIELD_ERRORS]
-        ]
+        return [*_field_problems(relative, header, exc), *_body_problems(relative, text, body)]
     # Nested folders keep their path: content/pages/help/privacy.md is /help/privacy/.
     inside = relative[len(PAGES_DIR) : -len(".md")]
     slug = front_matter.slug or "/".join(slugify(part) for part in inside.split("/"))
@@ -1150,3 +1151,22 @@ def _line_of_key(header: str, key: str) -> int | None:
 KNOWN_KEYS = frozenset(
     {*FrontMatter.model_fields, *(f.alias for f in FrontMatter.model_fields.values() if f.alias), *_HUGO_KEYS}
 )
+
+
+class FieldLines:
+    """The line of a front-matter field in an article file, read only for articles with a problem."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self._headers: dict[str, list[str]] = {}
+
+    def __call__(self, source: ArticleSource, key: str) -> int | None:
+        if source.path not in self._headers:
+            try:
+                text = (self.site_dir / source.path).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._headers[source.path] = text.splitlines()[: max(source.body_line - 1, 0)]
+        names = "|".join(re.escape(name) for name in key_names(key))  # summary may be written description
+        pattern = re.compile(rf"(?:{names})\s*[:=]|\s*\"(?:{names})\"\s*:", re.I)  # YAML, TOML, JSON
+        return next((n for n, line in enumerate(self._headers[source.path], 1) if pattern.match(line)), None)

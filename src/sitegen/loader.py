@@ -16,14 +16,13 @@ from pathlib import Path
 
 from .cache import BuildCache
 from .config import RelatedSettings, SiteConfig, load_config
-from .content import ArticleSource, ContentScan, LoadedContent, PageSource, load_content
+from .content import ArticleSource, ContentScan, FieldLines, LoadedContent, PageSource, load_content
 from .errors import Problem, SiteError
 from .markdown import RenderedBody, render_bodies
 from .model import Person
 from .people import load_people
 from .related import RelatedInput, rank_related
 from .site import SiteModelResult, build_site
-from .trust import HeaderLines
 from .workers import default_jobs
 
 Ranker = Callable[[Sequence[RelatedInput], RelatedSettings], list[list[int]]]
@@ -123,7 +122,7 @@ def load_site(
     with stage("model"):
         model = build_site(
             config, content.articles, bodies, build_date=today, search=use_search, rank=rank or _remembered_ranking(cache, jobs),
-            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs, people=people, lines=HeaderLines(site_dir),
+            pages=list(zip(content.pages, page_bodies)), slugs=cache.slugs, people=people, lines=FieldLines(site_dir),
         )  # fmt: skip
     problems.extend(model.problems)
     warnings.extend(model.warnings)

@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
@@ -27,24 +26,6 @@ TRUST_FIELDS = ("author", "reviewed_by", "last_reviewed", "sources", "correction
 DUE_SOON_DAYS = 30  # the review queue lists articles due within this many days
 LineOf = Callable[[ArticleSource, str], "int | None"]
 _URL = re.compile(r"^https?://[^/\s]+")
-
-
-class HeaderLines:
-    """The line of a front-matter key, read from the file only for an article with a problem."""
-
-    def __init__(self, site_dir: Path):
-        self.site_dir = site_dir
-        self._headers: dict[str, list[str]] = {}
-
-    def __call__(self, source: ArticleSource, key: str) -> int | None:
-        if source.path not in self._headers:
-            try:
-                text = (self.site_dir / source.path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            self._headers[source.path] = text.splitlines()[: max(source.body_line - 1, 0)]
-        pattern = re.compile(rf"{re.escape(key)}\s*:")
-        return next((n for n, line in enumerate(self._headers[source.path], 1) if pattern.match(line)), None)
 
 
 def no_lines(source: ArticleSource, key: str) -> int | None:
