@@ -1,4 +1,4 @@
-"""`sitegen push` against a stub of Baidu's 普通收录 API on 127.0.0.1."""
+"""`sitegen push` against a stub of Baidu's 普通收录 API on 127.0.0.1, and the IndexNow key file."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from conftest import build_site, make_site
 from sitegen.cli import main
 from sitegen.push import BATCH, LEDGER_FILE
+
+KEY = "3f2a9c1d-4b5e-6f70"
 
 
 class StubBaidu:
@@ -64,9 +66,16 @@ def baidu() -> Iterator[StubBaidu]:
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BAIDU_PUSH_TOKEN", "secret-token")
+    monkeypatch.delenv("INDEXNOW_KEY", raising=False)
     site = make_site(tmp_path, "trust")
     build_site(site)
     return site
+
+
+def set_key(site: Path, key: str | None) -> None:
+    config = site / "site.toml"
+    text = config.read_text(encoding="utf-8").split("\n[indexnow]\n")[0]
+    config.write_text(text if key is None else f'{text}\n[indexnow]\nkey = "{key}"\n', encoding="utf-8")
 
 
 def push(site: Path, baidu: StubBaidu, *extra: str):
@@ -160,3 +169,44 @@ def test_batches_of_at_most_2000(tmp_path: Path, baidu: StubBaidu) -> None:
     result = push_urls(out, tmp_path / ".sitegen-cache", "https://x.cn/", token="t", endpoint=baidu.endpoint)
     assert [len(r["urls"]) for r in baidu.requests] == [BATCH, 5]
     assert len(result.sent) == BATCH + 5
+
+
+# --- the IndexNow key file ------------------------------------------------------------------------
+
+
+def test_the_key_file_holds_the_key_follows_it_and_goes_with_it(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = site / "public"
+    set_key(site, KEY)
+    first = build_site(site)
+    assert (out / f"{KEY}.txt").read_bytes() == KEY.encode()
+    assert first.rendered == 1  # the key is left out of the settings every page depends on
+    assert f"{KEY}.txt" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+    # $INDEXNOW_KEY wins over site.toml; with site.toml unchanged, the build still sees it.
+    monkeypatch.setenv("INDEXNOW_KEY", "from-the-environment")
+    assert build_site(site).rendered == 1
+    assert (out / "from-the-environment.txt").read_text(encoding="utf-8") == "from-the-environment"
+    assert not (out / f"{KEY}.txt").exists()
+
+    monkeypatch.delenv("INDEXNOW_KEY")
+    set_key(site, None)
+    build_site(site)
+    assert sorted(p.name for p in out.glob("*.txt")) == ["robots.txt"]
+
+
+@pytest.mark.parametrize("key", ["short", "has space in it", "有中文的密钥12345", "x" * 129])
+def test_a_bad_key_in_site_toml_names_the_file_and_line(site: Path, baidu: StubBaidu, key: str) -> None:
+    set_key(site, key)
+    line = site.joinpath("site.toml").read_text(encoding="utf-8").splitlines().index(f'key = "{key}"') + 1
+    for command in (["build", "--site", str(site)], ["push", "--site", str(site), "--endpoint", baidu.endpoint]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"site.toml:{line}: indexnow.key: 不是有效的 IndexNow key：应为 8 到 128 个字母、数字或连字符 -" in result.output
+    assert baidu.requests == []
+
+
+def test_a_bad_key_in_the_environment_names_the_variable(site: Path, baidu: StubBaidu, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INDEXNOW_KEY", "bad/key")
+    result = push(site, baidu)
+    assert result.exit_code == 1 and baidu.requests == []
+    assert "错误 INDEXNOW_KEY: 环境变量 INDEXNOW_KEY 不是有效的 IndexNow key" in result.output

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, OutputRecord, discard_cache, forget_build, last_build, output_pending, remember_build
-from .config import CONFIG_FILE, site_today
+from .config import CONFIG_FILE, INDEXNOW_VARIABLE, site_today
 from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
 from .loader import LoadedSite, load_site
@@ -258,6 +258,7 @@ def _inputs_signature(
     digest = hashlib.blake2b(digest_size=16)
     choices = (options.drafts, options.future, options.noindex, options.base_url, options.search, today, str(out_dir.absolute()))
     digest.update(repr(choices).encode("utf-8"))
+    digest.update(repr(os.environ.get(INDEXNOW_VARIABLE)).encode("utf-8"))  # a setting of site.toml's, read from outside it
     try:
         digest.update((site_dir / CONFIG_FILE).read_bytes())
     except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -159,6 +160,24 @@ class Redirects(_Strict):
     html: bool = Field(default=False, description="also an HTML page at each old URL, for hosts without _redirects")
 
 
+INDEXNOW_VARIABLE = "INDEXNOW_KEY"
+_INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")  # what the IndexNow protocol accepts
+_INDEXNOW_RULE = "应为 8 到 128 个字母\u3001数字或连字符 -"
+
+
+class IndexNow(_Strict):
+    """`[indexnow]`: the key Bing and Yandex check against `<key>.txt` at the output root."""
+
+    key: str | None = Field(default=None, description="8-128 of a-z A-Z 0-9 -; $INDEXNOW_KEY wins over it")
+
+    @field_validator("key")
+    @classmethod
+    def _key_is_valid(cls, key: str | None) -> str | None:
+        if key is not None and not _INDEXNOW_KEY.fullmatch(key):
+            raise ValueError(f"不是有效的 IndexNow key\uff1a{_INDEXNOW_RULE}\uff0c例如 3f2a9c1d4b5e6f70")
+        return key
+
+
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
 
@@ -195,6 +214,9 @@ class SiteConfig(_Strict):
     callouts: dict[str, str] = Field(default={}, description="titles of > [!NOTE] and the other callouts: note = \"\u8bf7\u6ce8\u610f\"")
     params_keys: list[str] = Field(default=[], description="front-matter keys of the site's own, never warned about by check")
     redirects: Redirects = Redirects()
+    # Out of model_dump_json(), the settings every page's fingerprint holds: only the key file
+    # reads the key, and names it among its needs (routes._indexnow_key).
+    indexnow: IndexNow = Field(default=IndexNow(), exclude=True)
 
     @field_validator("timezone")
     @classmethod
@@ -325,7 +347,8 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
     """Read `site.toml` from `site_dir`; raise SiteError naming the file and field when it is wrong."""
     path = site_dir / CONFIG_FILE
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise SiteError(Problem(CONFIG_FILE, None, f"找不到站点配置 {path}；请在站点根目录放置 site.toml")) from None
     except OSError as exc:
@@ -340,9 +363,40 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
     if base_url:
         raw["base_url"] = base_url
     try:
-        return SiteConfig.model_validate(raw)
+        config = SiteConfig.model_validate(raw)
     except ValidationError as exc:
-        raise SiteError([Problem(CONFIG_FILE, None, describe_config_error(e)) for e in exc.errors()]) from None
+        raise SiteError([Problem(CONFIG_FILE, _indexnow_line(text, e["loc"]), describe_config_error(e)) for e in exc.errors()]) from None
+    return _indexnow_from_environment(config)
+
+
+def _indexnow_from_environment(config: SiteConfig) -> SiteConfig:
+    # $INDEXNOW_KEY wins, as Hugo's HUGO_* variables win over hugo.toml: a deploy can use its own
+    # key without editing the file. An empty one counts as unset (CI gives an absent secret so).
+    key = os.environ.get(INDEXNOW_VARIABLE, "").strip()
+    if not key:
+        return config
+    if not _INDEXNOW_KEY.fullmatch(key):
+        raise SiteError(Problem(INDEXNOW_VARIABLE, None, f"环境变量 {INDEXNOW_VARIABLE} 不是有效的 IndexNow key\uff1a{_INDEXNOW_RULE}"))
+    return config.model_copy(update={"indexnow": IndexNow(key=key)})
+
+
+def _indexnow_line(text: str, loc: tuple) -> int | None:
+    """The line of the `[indexnow]` setting an error is about (pydantic knows only its name)."""
+    if loc[:1] != ("indexnow",):
+        return None
+    name = re.escape(str(loc[1])) if len(loc) > 1 else None
+    inside = rf"\s*{name}\s*=" if name else None  # a line of the [indexnow] table
+    top = rf"\s*indexnow\s*(\.\s*{name}\s*)?=" if name else r"\s*indexnow\s*="  # indexnow.key = or indexnow = { ... }
+    table = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if header := re.match(r"\s*\[\[?\s*([^\[\]]+?)\s*\]", line):
+            table = header.group(1)
+            found = table == "indexnow" and name is None
+        else:
+            found = bool(re.match(inside, line)) if table == "indexnow" and inside else table is None and bool(re.match(top, line))
+        if found:
+            return number
+    return None
 
 
 def describe_config_error(error: Mapping[str, Any]) -> str:

@@ -149,6 +149,7 @@ class PageRenderer:
             "feed": self._feed,
             "redirects": self._redirects,
             "alias": self._alias,
+            "indexnow key": lambda route: route.key[0].encode("ascii"),  # the key alone, as IndexNow's own example file
         }
 
     def render(self, route: Route) -> tuple[bytes, tuple[str, ...]]:

@@ -103,6 +103,14 @@ def _fixed(site: Site, prefix: str) -> Iterator[Route]:
         yield Route("_redirects", "redirects", (), (REDIRECTS,))
 
 
+def _indexnow_key(site: Site, prefix: str) -> Iterator[Route]:
+    """`<key>.txt` at the output root, holding the `[indexnow]` key: how IndexNow checks a push is the site's."""
+    if key := site.config.indexnow.key:
+        # The fact is named after the key: SiteFacts has no fact for it, and the settings leave
+        # it out (config.SiteConfig.indexnow), so the name is what changes the fingerprint.
+        yield Route(f"{key}.txt", "indexnow key", (key,), (f"indexnow:{key}",))
+
+
 def _alias_pages(site: Site, prefix: str) -> Iterator[Route]:
     """With `[redirects] html = true`, a page at each old URL that sends the reader on (for hosts without _redirects)."""
     if not site.config.redirects.html:
@@ -135,6 +143,7 @@ PLANNERS: tuple[tuple[str, Callable[[Site, str], Iterator[Route]]], ...] = (
     ("taxonomies", _taxonomies),
     ("people", _people),
     ("fixed pages", _fixed),
+    ("IndexNow key file", _indexnow_key),
     ("alias pages", _alias_pages),
     ("feeds", _feeds),
 )
