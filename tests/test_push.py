@@ -1,8 +1,9 @@
-"""`sitegen push` against a stub of Baidu's 普通收录 API on 127.0.0.1, and the IndexNow key file."""
+"""`sitegen push` against stubs of Baidu's 普通收录 API and of IndexNow on 127.0.0.1, and the IndexNow key file."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import build_site, make_site
 from sitegen.cli import main
-from sitegen.push import BATCH, LEDGER_FILE
+from sitegen.push import BATCH, INDEXNOW_BATCH, INDEXNOW_LEDGER_FILE, LEDGER_FILE
 
 KEY = "3f2a9c1d-4b5e-6f70"
 
@@ -53,14 +54,49 @@ class StubBaidu:
         return [url for request in self.requests for url in request["urls"]]
 
 
-@pytest.fixture
-def baidu() -> Iterator[StubBaidu]:
-    stub = StubBaidu()
+class StubIndexNow:
+    """Answers like IndexNow: a bare status (202 unless told otherwise); keeps every request."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.status = 202
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # http.server calls it by this name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
+                stub.requests.append({"type": self.headers["Content-Type"], "path": self.path, **body})
+                self.send_response(stub.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}/indexnow"
+
+    @property
+    def sent(self) -> list[str]:
+        return [url for request in self.requests for url in request["urlList"]]
+
+
+def _serving(stub: StubBaidu | StubIndexNow) -> Iterator:
     thread = threading.Thread(target=stub.server.serve_forever, daemon=True)
     thread.start()
     yield stub
     stub.server.shutdown()
     stub.server.server_close()
+
+
+@pytest.fixture
+def baidu() -> Iterator[StubBaidu]:
+    yield from _serving(StubBaidu())
+
+
+@pytest.fixture
+def indexnow() -> Iterator[StubIndexNow]:
+    yield from _serving(StubIndexNow())
 
 
 @pytest.fixture
@@ -72,14 +108,23 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return site
 
 
+@pytest.fixture
+def keyed(site: Path) -> Path:
+    """The trust site with an IndexNow key in site.toml, built."""
+    set_key(site, KEY)
+    build_site(site)
+    return site
+
+
 def set_key(site: Path, key: str | None) -> None:
     config = site / "site.toml"
     text = config.read_text(encoding="utf-8").split("\n[indexnow]\n")[0]
     config.write_text(text if key is None else f'{text}\n[indexnow]\nkey = "{key}"\n', encoding="utf-8")
 
 
-def push(site: Path, baidu: StubBaidu, *extra: str):
-    return CliRunner().invoke(main, ["push", "--site", str(site), "--endpoint", baidu.endpoint, *extra])
+def push(site: Path, baidu: StubBaidu, *extra: str, indexnow: StubIndexNow | None = None):
+    to_indexnow = ["--indexnow-endpoint", indexnow.endpoint] if indexnow else []
+    return CliRunner().invoke(main, ["push", "--site", str(site), "--endpoint", baidu.endpoint, *to_indexnow, *extra])
 
 
 def test_first_push_sends_every_url_second_none_an_edit_one(site: Path, baidu: StubBaidu) -> None:
@@ -156,6 +201,9 @@ def test_without_a_token_nothing_is_sent(site: Path, baidu: StubBaidu, monkeypat
     monkeypatch.delenv("BAIDU_PUSH_TOKEN")
     result = push(site, baidu)
     assert result.exit_code == 1 and "没有设置环境变量 BAIDU_PUSH_TOKEN" in result.output
+    # Neither service is set up: the one line says what to set for each.
+    assert "[indexnow] key" in result.output and "INDEXNOW_KEY" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert baidu.requests == []
 
 
@@ -171,7 +219,7 @@ def test_batches_of_at_most_2000(tmp_path: Path, baidu: StubBaidu) -> None:
     assert len(result.sent) == BATCH + 5
 
 
-# --- the IndexNow key file ------------------------------------------------------------------------
+# --- IndexNow ------------------------------------------------------------------------------------
 
 
 def test_the_key_file_holds_the_key_follows_it_and_goes_with_it(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,6 +242,94 @@ def test_the_key_file_holds_the_key_follows_it_and_goes_with_it(site: Path, monk
     assert sorted(p.name for p in out.glob("*.txt")) == ["robots.txt"]
 
 
+def test_first_push_sends_every_url_to_both_second_none_an_edit_one(keyed: Path, baidu: StubBaidu, indexnow: StubIndexNow) -> None:
+    first = push(keyed, baidu, indexnow=indexnow)
+    assert first.exit_code == 0, first.output
+    [request] = indexnow.requests
+    assert request["type"] == "application/json; charset=utf-8" and request["path"] == "/indexnow"
+    assert (request["host"], request["key"], request["keyLocation"]) == ("trust.example.cn", KEY, f"https://trust.example.cn/{KEY}.txt")
+    assert request["urlList"] == baidu.sent and "https://trust.example.cn/ertong/shizhen/" in request["urlList"]
+    assert f"已向 IndexNow（Bing、Yandex 等）提交 {len(indexnow.sent)} 个网址（202：已收到，密钥稍后验证）" in first.output
+    assert "已向百度推送" in first.output
+
+    second = push(keyed, baidu, indexnow=indexnow)
+    assert second.exit_code == 0 and len(indexnow.requests) == 1 and len(baidu.requests) == 1
+    assert "IndexNow：没有新增或更新的网址" in second.output and "百度：没有新增或更新的网址" in second.output
+
+    article = keyed / "content/ertong/fashao.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("date: 2026-09-01", "date: 2026-09-01\nupdated: 2026-11-20"), encoding="utf-8")
+    build_site(keyed)
+    indexnow.status = 200
+    third = push(keyed, baidu, indexnow=indexnow)
+    assert third.exit_code == 0, third.output
+    assert indexnow.requests[1]["urlList"] == baidu.requests[1]["urls"]
+    assert "https://trust.example.cn/ertong/fashao/" in indexnow.requests[1]["urlList"]
+    assert "https://trust.example.cn/ertong/shizhen/" not in indexnow.requests[1]["urlList"]
+    assert "密钥稍后验证" not in third.output  # a 200: the key was already checked
+
+
+def test_a_url_sent_to_one_service_still_goes_to_the_other(site: Path, baidu: StubBaidu, indexnow: StubIndexNow) -> None:
+    assert push(site, baidu, indexnow=indexnow).exit_code == 0  # no key yet: Baidu alone
+    assert indexnow.requests == [] and "IndexNow" not in push(site, baidu, indexnow=indexnow).output
+    set_key(site, KEY)
+    build_site(site)
+    later = push(site, baidu, indexnow=indexnow)
+    assert later.exit_code == 0, later.output
+    assert len(baidu.requests) == 1 and indexnow.sent == baidu.sent  # everything, to IndexNow only
+
+
+def test_indexnow_alone_without_a_baidu_token(keyed: Path, baidu: StubBaidu, indexnow: StubIndexNow, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BAIDU_PUSH_TOKEN")
+    result = push(keyed, baidu, indexnow=indexnow)
+    assert result.exit_code == 0, result.output
+    assert baidu.requests == [] and indexnow.requests and "百度" not in result.output
+    assert not (keyed / ".sitegen-cache" / LEDGER_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (400, "IndexNow 认为请求的格式不对（400）；请检查 site.toml 的 base_url 和 [indexnow] key"),
+        (403, f"IndexNow 认为 key 无效（403）：找不到密钥文件 https://trust.example.cn/{KEY}.txt，或其中的内容不是这个 key；请确认构建后的网站已发布、这个网址能打开"),
+        (422, "IndexNow 拒绝了这些网址（422）：网址不属于 trust.example.cn，或 key 与密钥文件不一致；请检查 site.toml 的 base_url 和 [indexnow] key"),
+        (429, "IndexNow 认为请求过于频繁（429）；未提交的网址会留到下次，请稍后再运行 sitegen push"),
+    ],
+)
+def test_indexnow_refusals_give_their_messages_and_send_again_later(
+    keyed: Path, baidu: StubBaidu, indexnow: StubIndexNow, status: int, message: str
+) -> None:
+    indexnow.status = status
+    refused = push(keyed, baidu, indexnow=indexnow)
+    assert refused.exit_code == 1
+    assert f"错误 {indexnow.endpoint}: {message}" in refused.output.splitlines()
+    assert "已向百度推送" in refused.output  # Baidu's push went ahead
+    assert not (keyed / ".sitegen-cache" / INDEXNOW_LEDGER_FILE).exists()
+    indexnow.status = 200
+    again = push(keyed, baidu, indexnow=indexnow)
+    assert again.exit_code == 0, again.output
+    assert indexnow.requests[1]["urlList"] == indexnow.requests[0]["urlList"] and len(baidu.requests) == 1
+
+
+def test_an_unreachable_endpoint_is_one_line_and_the_ledger_stays(keyed: Path, baidu: StubBaidu) -> None:
+    with socket.socket() as unused:  # a port nothing listens on once it is closed
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = CliRunner().invoke(main, ["push", "--site", str(keyed), "--endpoint", baidu.endpoint, "--indexnow-endpoint", f"http://127.0.0.1:{port}/indexnow"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if "IndexNow" in line]
+    assert line.startswith(f"错误 http://127.0.0.1:{port}/indexnow: 无法连接 IndexNow 接口")
+    assert not (keyed / ".sitegen-cache" / INDEXNOW_LEDGER_FILE).exists()
+
+
+def test_a_build_without_the_key_file_sends_nothing_to_indexnow(site: Path, baidu: StubBaidu, indexnow: StubIndexNow, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INDEXNOW_KEY", KEY)  # set for the push, not for the build before it
+    result = push(site, baidu, indexnow=indexnow)
+    assert result.exit_code == 1 and indexnow.requests == []
+    assert f"输出中没有内容为这个 key 的 IndexNow 密钥文件 {KEY}.txt" in result.output
+    dry_run = push(site, baidu, "--dry-run", indexnow=indexnow)  # says so too, and lists
+    assert dry_run.exit_code == 0 and f"IndexNow 密钥文件 {KEY}.txt" in dry_run.output and indexnow.requests == []
+
+
 @pytest.mark.parametrize("key", ["short", "has space in it", "有中文的密钥12345", "x" * 129])
 def test_a_bad_key_in_site_toml_names_the_file_and_line(site: Path, baidu: StubBaidu, key: str) -> None:
     set_key(site, key)
@@ -210,3 +346,29 @@ def test_a_bad_key_in_the_environment_names_the_variable(site: Path, baidu: Stub
     result = push(site, baidu)
     assert result.exit_code == 1 and baidu.requests == []
     assert "错误 INDEXNOW_KEY: 环境变量 INDEXNOW_KEY 不是有效的 IndexNow key" in result.output
+
+
+def test_dry_run_lists_what_each_would_get_and_sends_nothing(keyed: Path, baidu: StubBaidu, indexnow: StubIndexNow) -> None:
+    indexnow.status = 429
+    push(keyed, baidu, indexnow=indexnow)  # all sent to Baidu, none to IndexNow
+    result = push(keyed, baidu, "--dry-run", indexnow=indexnow)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "百度：将推送 0 个新增或更新的网址（--dry-run：未发送）"
+    assert lines[1] == f"IndexNow：将推送 {len(baidu.sent)} 个新增或更新的网址（--dry-run：未发送）"
+    assert lines[2:] == baidu.sent
+    assert len(baidu.requests) == 1 and len(indexnow.requests) == 1  # the dry run sent nothing
+    assert not (keyed / ".sitegen-cache" / INDEXNOW_LEDGER_FILE).exists()
+
+
+def test_indexnow_batches_of_at_most_10000(tmp_path: Path, indexnow: StubIndexNow) -> None:
+    from sitegen.push import push_indexnow
+
+    out = tmp_path / "public"
+    out.mkdir()
+    entries = "".join(f"<url><loc>https://x.cn/a/{n}/</loc><lastmod>2026-01-01</lastmod></url>" for n in range(INDEXNOW_BATCH + 5))
+    (out / "sitemap.xml").write_text(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>', encoding="utf-8")
+    (out / f"{KEY}.txt").write_text(KEY, encoding="utf-8")
+    result = push_indexnow(out, tmp_path / ".sitegen-cache", "https://x.cn/", key=KEY, endpoint=indexnow.endpoint)
+    assert [len(r["urlList"]) for r in indexnow.requests] == [INDEXNOW_BATCH, 5]
+    assert len(result.sent) == INDEXNOW_BATCH + 5

@@ -351,34 +351,37 @@ def _annotation_property(text: str) -> str:
 @main.command("push")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml and the built output.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built output folder (default: SITE/public).")
-@click.option("--dry-run", is_flag=True, help="List the URLs that would be sent; send nothing.")
+@click.option("--dry-run", is_flag=True, help="List the URLs that would be sent to each service; send nothing.")
 @click.option("--endpoint", default=None, help="Baidu's 普通收录 API address (default: http://data.zz.baidu.com/urls).")
-def push_command(site_dir: Path, out_dir: Path | None, dry_run: bool, endpoint: str | None) -> None:
-    """Send pages added or changed since the last push to Baidu (token in BAIDU_PUSH_TOKEN)."""
+@click.option("--indexnow-endpoint", default=None, help="IndexNow API address (default: https://api.indexnow.org/indexnow).")
+def push_command(site_dir: Path, out_dir: Path | None, dry_run: bool, endpoint: str | None, indexnow_endpoint: str | None) -> None:
+    """Send pages added or changed since the last push to Baidu (token in BAIDU_PUSH_TOKEN) and IndexNow ([indexnow] key)."""
     import os
 
     from .cache import CACHE_DIR
     from .config import load_config
-    from .push import BAIDU_ENDPOINT, TOKEN_VARIABLE, push
+    from .push import BAIDU_ENDPOINT, INDEXNOW_ENDPOINT, TOKEN_VARIABLE, push_site
 
     try:
         config = load_config(site_dir)
-        result = push(
-            out_dir or site_dir / "public", site_dir / CACHE_DIR, config.base_url, token=os.environ.get(TOKEN_VARIABLE),
-            endpoint=endpoint or BAIDU_ENDPOINT, dry_run=dry_run,
+        results = push_site(
+            out_dir or site_dir / "public", site_dir / CACHE_DIR, config, token=os.environ.get(TOKEN_VARIABLE),
+            baidu_endpoint=endpoint or BAIDU_ENDPOINT, indexnow_endpoint=indexnow_endpoint or INDEXNOW_ENDPOINT, dry_run=dry_run,
         )  # fmt: skip
     except SiteError as error:
         for problem in error.problems:
             click.secho(printable(f"错误 {problem}"), fg="red", err=True)
         sys.exit(1)
-    if dry_run:
-        for url in result.pending:
-            click.echo(url)
-        click.echo(f"将推送 {len(result.pending)} 个新增或更新的网址\uff08--dry-run\uff1a未发送\uff09")
-    elif not result.pending:
-        click.echo("没有新增或更新的网址\uff0c无需推送")
-    for message in result.messages:
-        click.echo(printable(message))
+    for result in results:
+        for message in result.messages:
+            click.echo(printable(message))
+        if dry_run:
+            for url in result.pending:
+                click.echo(url)
+        for problem in result.problems:
+            click.secho(printable(f"错误 {problem}"), fg="red", err=True)
+    if any(result.problems for result in results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
