@@ -23,7 +23,7 @@ CORE_TEMPLATES = {
     "partials/cards.html", "partials/disclaimer.html", "partials/footer.html", "partials/header.html",
     "partials/hot_searches.html", "partials/pagination.html", "partials/source_notice.html",
 }  # fmt: skip
-THEME_STATIC = {"css/site.css", "js/search.js", "favicon.svg"}
+THEME_STATIC = {"css/site.css", "js/search.js", "favicon.svg", "images/share-default.jpg"}
 
 
 def bare_site(tmp_path: Path) -> Path:

@@ -226,7 +226,7 @@ SCHEMA_PROPERTIES = {
     "BreadcrumbList": {"@type", "itemListElement"},
     "ListItem": {"@type", "position", "name", "item"},
     "Organization": {"@id", "@type", "name", "url", "logo"},
-    "ImageObject": {"@type", "url"},
+    "ImageObject": {"@type", "url", "width", "height"},
     "Person": {"@type", "name", "url", "jobTitle", "worksFor"},
     "Thing": {"@type", "name"},
     "Place": {"@type", "name"},

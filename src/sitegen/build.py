@@ -27,6 +27,8 @@ from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, OutputRecord
 from .config import CONFIG_FILE, INDEXNOW_VARIABLE, site_today
 from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
+from .images import STORE_DIR as IMAGE_STORE
+from .images import ImageStore, is_image, make_variants
 from .loader import LoadedSite, load_site
 from .markdown import BodyPage, render_markdown
 from .model import Site
@@ -84,6 +86,7 @@ class BuildResult:
     warnings: list[Problem]
     url_prefix: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    images: int = 0  # local images the pages show, each published in its variants
     search_pending: bool = False  # the pages changed and the search index has not caught up yet
     search_docs: tuple = ()  # then: what to pass to refresh_search_index (search.SearchDoc)
 
@@ -158,6 +161,8 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
         search=options.search, jobs=jobs, scan=scan, timer=timer, after_stage=stop_if_asked,
     ).raise_problems()  # fmt: skip
     plan = _plan_output(loaded, cache, options, layouts, timer)
+    with timer("image variants"):
+        make_variants(plan.site.images.values(), plan.renderer.images, plan.site.config.images, jobs)
     written = write_site(
         plan, cache, site_dir=site_dir, out_dir=out_dir, jobs=jobs, search_index_now=options.search_index_now,
         on_progress=options.on_progress, timer=timer, swapped=swapped,
@@ -200,8 +205,15 @@ def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, l
         shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), loaded.search))
         facts = SiteFacts(site, shared)
         bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages), config.callouts)
-        renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex)
+        images = ImageStore(_image_store(options.site_dir, cache), options.site_dir)
+        renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex, images=images)
     return OutputPlan(site, routes, facts, renderer, loaded.search, noindex, bodies)
+
+
+def _image_store(site_dir: Path, cache: BuildCache) -> Path:
+    # --no-cache too: a variant is named by its original's bytes, the settings and
+    # images.IMAGES_VERSION, so one kept from before is the very file this build would make.
+    return (cache.folder or site_dir / CACHE_DIR) / IMAGE_STORE
 
 
 def _finish(
@@ -227,7 +239,8 @@ def _finish(
     result = BuildResult(
         out_dir=options.output,
         articles=len(plan.site.articles),
-        pages=len(plan.routes),
+        pages=sum(1 for route in plan.routes if route.kind not in ("image", "resource")),
+        images=sum(1 for key in plan.site.images if is_image(key)),
         written=written.written,
         unchanged=len(records) - written.written,
         rendered=written.rendered,

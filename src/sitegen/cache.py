@@ -44,7 +44,7 @@ KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default
 # the build's settings hold, so a cache they restore was signed by an earlier build of theirs.
 SECRET_ENVIRONMENT = "SITEGEN_CACHE_SECRET"
 SECRET_MINIMUM = 32  # characters
-_FORMAT = 14  # bump whenever what the cache holds changes shape
+_FORMAT = 15  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
@@ -52,6 +52,7 @@ _SHARDS = "articles"  # per-article entries, by path
 _OUTPUTS = "outputs"  # per-output-file records, by path
 _SHARD_COUNT = 32  # files per kind of entry: fewer cost big sites on a rewrite, more cost small sites on a read
 _RELATED = "related.pickle"
+_IMAGES = "images.pickle"  # what each image is (size, digest), by its file's stat
 _UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
 _LAST_BUILD = "last-build.pickle"
 LOCK_FILE = "build.lock"  # held by the build running on this site, see output.build_lock
@@ -252,6 +253,7 @@ class BuildCache:
     excerpt_length: int = 0  # the length of the excerpts in `facts`
     callouts: dict[str, str] = field(default_factory=dict)  # the callout titles of the bodies in `facts` and the store
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
+    images: dict[str, Any] = field(default_factory=dict)  # key → (stat, images.Measured): what each image is
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
     _articles: _Shards = field(default_factory=lambda: _Shards("articles"), repr=False)  # as last read or written
@@ -302,6 +304,8 @@ class BuildCache:
                 bodies=fresh.bodies,
             )
             cache.related = cache._saved["related"] = _read_signed(key, "related", folder / _RELATED)["related"]
+            if (folder / _IMAGES).exists():
+                cache.images = cache._saved["images"] = _read_signed(key, "images", folder / _IMAGES)["images"]
             cache._outputs.read(key, folder / _OUTPUTS)
             cache.outputs = dict(cache._outputs.entries)
             cache._articles.read(key, folder / _SHARDS)
@@ -357,6 +361,9 @@ class BuildCache:
         if "related" not in self._saved or self._saved["related"] is not self.related:
             _write_signed(key, "related", self.folder / _RELATED, {"related": self.related})
             self._saved["related"] = self.related
+        if self._saved.get("images") != self.images:
+            _write_signed(key, "images", self.folder / _IMAGES, {"images": self.images})
+            self._saved["images"] = self.images
         manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "callouts": self.callouts, "slugs": self.slugs}
         _write_signed(key, "manifest", self.folder / _MANIFEST, manifest)
         if self.output_dir is not None:  # the cache describes this output again
@@ -498,12 +505,12 @@ def _unpack_source(path: str, packed: tuple) -> ArticleSource:
 
 
 def _pack_facts(facts: RenderedBody) -> tuple:
-    return (facts.excerpt, facts.links, facts.images, facts.characters, facts.sketch, facts.sanitised)
+    return (facts.excerpt, facts.links, facts.images, facts.characters, facts.sketch, facts.sanitised, facts.unlabelled_images)
 
 
 def _unpack_facts(packed: tuple) -> RenderedBody:
-    excerpt, links, images, characters, sketch, sanitised = packed
-    return RenderedBody("", "", (), links, images, characters, sketch, excerpt, sanitised)
+    excerpt, links, images, characters, sketch, sanitised, unlabelled = packed
+    return RenderedBody("", "", (), links, images, characters, sketch, excerpt, sanitised, unlabelled)
 
 
 class _Foreign(Exception):

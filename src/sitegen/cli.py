@@ -154,7 +154,8 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
     note = "\uff08未发布\uff1a" + "\u3001".join(skipped) + "\uff09" if skipped else ""
     click.echo(
         f"已生成 {result.out_dir}\uff1a{result.articles} 篇文章{note}\uff0c{result.pages} 个页面\uff0c"
-        f"{result.written} 个文件写入\uff0c{result.unchanged} 个未变\uff0c用时 {elapsed:.2f} 秒"
+        + (f"{result.images} 张图片\uff0c" if result.images else "")
+        + f"{result.written} 个文件写入\uff0c{result.unchanged} 个未变\uff0c用时 {elapsed:.2f} 秒"
         f"\uff08{result.pages / max(elapsed, 1e-9):.0f} 页/秒\uff09"
     )
 

@@ -23,7 +23,7 @@ PERMALINK_FIELDS = {"slug", "topic", "city", "year", "month", "day"}
 # Front-matter fields with a meaning of their own: a custom taxonomy cannot take one.
 RESERVED_FIELDS = {
     "title", "date", "updated", "summary", "slug", "draft", "aliases", "tags", "layout", "params",
-    "keywords", "description", "lastmod", "publishdate", "expirydate",  # Hugo's, read as ours (content._HUGO_KEYS)
+    "keywords", "description", "lastmod", "publishdate", "expirydate", "image", "image_alt", "image_caption",  # Hugo's, read as ours (content._HUGO_KEYS)
 }  # fmt: skip
 
 
@@ -181,6 +181,22 @@ class IndexNow(_Strict):
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
 
+class ImageSettings(_Strict):
+    """`[images]`: the widths every local image is published at, and the share image of pages without a cover."""
+
+    widths: list[int] = Field(default=[480, 960, 1440], min_length=1, max_length=8, description="px; never upscaled")
+    quality: int = Field(default=80, ge=30, le=95, description="JPEG and WebP quality")
+    sizes: str = Field(default="(max-width: 900px) 100vw, 800px", description="the sizes attribute of body images and covers")
+    default: str | None = Field(default=None, description="a static/ image for og:image of pages without a cover; \"\" for none")
+
+    @field_validator("widths")
+    @classmethod
+    def _sane_widths(cls, widths: list[int]) -> list[int]:
+        if any(w < 16 or w > 4096 for w in widths):
+            raise ValueError("[images] widths \u4e2d\u6bcf\u4e2a\u5bbd\u5ea6\u5e94\u5728 16 \u5230 4096 \u50cf\u7d20\u4e4b\u95f4\uff0c\u4f8b\u5982 widths = [480, 960, 1440]")
+        return sorted(set(widths))
+
+
 class SiteConfig(_Strict):
     """Everything `site.toml` can say; defaults suit a Chinese health-news site."""
 
@@ -214,6 +230,7 @@ class SiteConfig(_Strict):
     callouts: dict[str, str] = Field(default={}, description="titles of > [!NOTE] and the other callouts: note = \"\u8bf7\u6ce8\u610f\"")
     params_keys: list[str] = Field(default=[], description="front-matter keys of the site's own, never warned about by check")
     redirects: Redirects = Redirects()
+    images: ImageSettings = ImageSettings()
     # Out of model_dump_json(), the settings every page's fingerprint holds: only the key file
     # reads the key, and names it among its needs (routes._indexnow_key).
     indexnow: IndexNow = Field(default=IndexNow(), exclude=True)

@@ -123,6 +123,9 @@ class FrontMatter(BaseModel):
     publish_date: dt.datetime | dt.date | None = Field(default=None, alias="publishDate", description="not published before")
     expiry_date: dt.datetime | dt.date | None = Field(default=None, alias="expiryDate", description="not published from")
     keywords: list[str] = Field(default=[], description="for templates (meta keywords); no pages of their own")
+    image: str | None = Field(default=None, min_length=1, description="cover: a path beside the article, /static path or https URL")
+    image_alt: str | None = Field(default=None, description="what the cover shows, for readers who cannot see it")
+    image_caption: str | None = Field(default=None, description="shown under the cover")
 
     @field_validator("date", "updated", "publish_date", "expiry_date", mode="before")
     @classmethod
@@ -166,7 +169,7 @@ class FrontMatter(BaseModel):
             raise ValueError("只能包含小写字母、数字和连字符，例如 shenzhen-yibao-duanjiao")
         return slug
 
-    @field_validator("title", "city", "topic", "summary")
+    @field_validator("title", "city", "topic", "summary", "image", "image_alt", "image_caption")
     @classmethod
     def _one_line(cls, text: str | None) -> str | None:
         if text is not None and any(ord(c) < 32 and c not in "\t" for c in text):
@@ -197,6 +200,9 @@ class ArticleMeta:
     publish_date: dt.date | None = None  # a date or datetime as written
     expiry_date: dt.date | None = None
     keywords: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str | None = None
+    image_caption: str | None = None
 
     @classmethod
     def of(cls, fm: FrontMatter) -> ArticleMeta:
@@ -210,6 +216,7 @@ class ArticleMeta:
         return cls(
             fm.title, date, fm.city, fm.topic, fm.tags, fm.summary, fm.slug, day(fm.updated), fm.draft, fm.aliases,
             moment(fm.date), moment(fm.updated), fm.publish_date, fm.expiry_date, tuple(fm.keywords),
+            fm.image, fm.image_alt, fm.image_caption,
         )
 
     def published_at(self, zone: dt.tzinfo) -> dt.datetime:
@@ -261,10 +268,7 @@ class LoadedContent:
     warnings: list[Problem] = field(default_factory=list)  # of every article read, drafts included
     pages: list[PageSource] = field(default_factory=list)  # content/pages/, drafts left out unless asked
     skipped_expired: int = 0  # past their expiryDate: left out of every page, list, feed and sitemap
-
-
-def _skip_in_content(name: str, is_dir: bool) -> bool:
-    return name.startswith((".", "_")) or (not is_dir and not name.endswith(".md"))
+    files: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # ContentScan.files
 
 
 def find_source_files(
@@ -355,12 +359,14 @@ class ContentScan:
 
     stats: dict[str, tuple[int, int, int, int]]  # relative path → stat_key()
     problems: list[Problem]
+    # Every other file under content/ (images, a bundle's resources), with its stat.
+    files: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
 def scan_content(site_dir: Path) -> ContentScan:
     """Find every article file and stat it, once per build (the build's change check uses it too)."""
     root = site_dir / CONTENT_DIR
-    entries, problems = _walk_sources(root, site_dir, _skip_in_content)
+    entries, problems = _walk_sources(root, site_dir, _hidden_in_content)
     problems = list(problems)
     base = len(str(root))
     found: list[tuple[str, os.DirEntry]] = []
@@ -368,12 +374,19 @@ def scan_content(site_dir: Path) -> ContentScan:
         found.append((CONTENT_DIR + entry.path[base:].replace(os.sep, "/"), entry))
     found.sort(key=lambda item: item[0].split("/"))  # the order of sorted Paths
     stats: dict[str, tuple[int, int, int, int]] = {}
+    files: dict[str, tuple[int, int, int, int]] = {}
     for relative, entry in found:
+        article = relative.endswith(".md")
         try:
-            stats[relative] = stat_key(entry.stat())
+            (stats if article else files)[relative] = stat_key(entry.stat())
         except OSError as exc:
-            problems.append(Problem(relative, None, f"无法读取文件\uff1a{exc.strerror}"))
-    return ContentScan(stats, problems)
+            if article:
+                problems.append(Problem(relative, None, f"无法读取文件\uff1a{exc.strerror}"))
+    return ContentScan(stats, problems, files)
+
+
+def _hidden_in_content(name: str, is_dir: bool) -> bool:
+    return name.startswith((".", "_")) or name.endswith("~")  # editors' backup files too
 
 
 def load_content(
@@ -448,7 +461,7 @@ def load_content(
     warnings += [warning for page in pages for warning in page.warnings]
     # The cache keeps no warnings: an article with some is read again next time, and says them again.
     records = {r: (stats[r], a) for r, a in read.items() if r in stats and not a.warnings}
-    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings, pages, skipped_expired)
+    return LoadedContent(articles, problems, skipped_drafts, skipped_future, records, warnings, pages, skipped_expired, scan.files)
 
 
 def _read_page(site_dir: Path, relative: str) -> PageSource | list[Problem]:
@@ -621,7 +634,10 @@ def _body_problems(relative: str, text: str, body: str) -> list[Problem]:
 
 
 # Hugo's and Jekyll's names for our fields (Hugo reads keys in any case: publishdate).
-_HUGO_KEYS = {"description": "summary", "lastmod": "updated", "publishdate": "publishDate", "expirydate": "expiryDate"}
+_HUGO_KEYS = {
+    "description": "summary", "lastmod": "updated", "publishdate": "publishDate", "expirydate": "expiryDate",
+    "featured_image": "image", "featuredimage": "image", "cover": "image",  # themes' names for the cover
+}  # fmt: skip
 _CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u300c\u300d\u300e\u300f\uff02\uff07"  # “” ‘’ 「」 『』 ＂ ＇
 
 
@@ -633,6 +649,11 @@ def _hugo_keys(relative: str, header: str, metadata: dict[str, Any]) -> tuple[di
     renamed: dict[str, Any] = {}
     warnings = []
     for key, value in metadata.items():
+        if key.lower() == "cover" and isinstance(value, dict):  # PaperMod: cover: {image, alt, caption}
+            for part, ours in (("image", "image"), ("alt", "image_alt"), ("caption", "image_caption")):
+                if part in value and ours not in metadata:
+                    renamed[ours] = value[part]
+            continue
         ours = _HUGO_KEYS.get(key.lower(), key)
         if ours != key and ours in metadata:
             message = f"{key}: 与 {ours} 意思相同\uff0c两个都写时只用 {ours}\uff1b请删去其中一个"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import BuildCache
 from .config import RelatedSettings, SiteConfig, load_config
 from .content import ArticleSource, ContentScan, FieldLines, LoadedContent, PageSource, load_content
 from .errors import Problem, SiteError
+from .images import attach_images
 from .markdown import RenderedBody, render_bodies
 from .model import Person
 from .people import load_people
@@ -41,6 +42,7 @@ class LoadedSite:
     search: bool
     problems: list[Problem] = field(default_factory=list)  # errors: the site cannot be built
     warnings: list[Problem] = field(default_factory=list)
+    missing_images: list[Problem] = field(default_factory=list)  # in `warnings` too; check makes them errors
 
     def raise_problems(self) -> LoadedSite:
         """Stop the build with every error found, or return the loaded site."""
@@ -126,8 +128,22 @@ def load_site(
         )  # fmt: skip
     problems.extend(model.problems)
     warnings.extend(model.warnings)
-    finished("model")
-    return LoadedSite(config, content, bodies, page_bodies, model, use_search, problems, warnings)
+    if finished("model") and not model.site.articles:
+        return LoadedSite(config, content, bodies, page_bodies, model, use_search, problems, warnings)
+
+    with stage("images"):
+        by_path = {source.path: source for source in content.articles}
+        field_lines = FieldLines(site_dir)
+        images = attach_images(
+            model.site, site_dir, {a.path: b.images for a, b in zip(content.articles, bodies)}, content.files, cache.images,
+            lambda path, key: field_lines(by_path[path], key),
+        )  # fmt: skip
+    cache.images = images.measured
+    model = replace(model, site=images.site, warnings=[*model.warnings, *images.warnings])
+    problems.extend(images.problems)
+    warnings.extend([*images.warnings, *images.missing])
+    finished("images")
+    return LoadedSite(config, content, bodies, page_bodies, model, use_search, problems, warnings, images.missing)
 
 
 def _remembered_ranking(cache: BuildCache, jobs: int) -> Ranker:

@@ -65,6 +65,7 @@ class RenderedBody:
     sketch: tuple[int, ...]  # near-copy fingerprint of the text, see text_sketch()
     excerpt: str = ""  # the start of `text` cut at a sentence end, see render_bodies()
     sanitised: tuple[Sanitised, ...] = ()  # what the sanitiser removed or escaped, in body order
+    unlabelled_images: tuple[str, ...] = ()  # images written with an empty alt: ![](x.jpg), <img src="x.jpg">
 
 
 class BodyPage(NamedTuple):
@@ -76,7 +77,7 @@ class BodyPage(NamedTuple):
 
 # Bump when the same Markdown would render to different HTML (a sanitiser rule, a plugin), so that
 # bodies cached under the old rules are rendered again rather than served.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 # The title each callout kind (`> [!NOTE]`) shows, in the order GitHub lists them. A site rewords
 # them through render_markdown(callout_titles=...); a kind it leaves out keeps this title.
@@ -103,12 +104,12 @@ def render_markdown(text: str, callout_titles: Mapping[str, str] | None = None) 
     env: dict = {_CALLOUT_TITLES: {**CALLOUT_TITLES, **(callout_titles or {})}}
     tokens = md.parse(_INVISIBLE_CONTROLS.sub("", text), env)
     html = sanitize_html(md.renderer.render(tokens, md.options, env))
-    headings, links, images, paragraphs = _collect(tokens)
+    headings, links, images, paragraphs, unlabelled = _collect(tokens)
     plain = join_cjk_aware(paragraphs, sentence_end=True)
     sanitised = tuple(dict.fromkeys(env.get(_SANITISED, ())))
     return RenderedBody(
         html, plain, tuple(headings), tuple(links), tuple(images), count_characters(plain), text_sketch(plain),
-        sanitised=sanitised,
+        sanitised=sanitised, unlabelled_images=tuple(unlabelled),
     )
 
 
@@ -627,13 +628,14 @@ _ALLOWED_TAGS = {
     "ul", "ol", "li", "dl", "dt", "dd", "em", "strong", "b", "i", "u", "del", "s", "ins",
     "sup", "sub", "mark", "small", "kbd", "abbr", "q", "cite", "span", "div",
     "a", "img", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot",
-    "tr", "th", "td", "details", "summary", "section", "input",
+    "tr", "th", "td", "details", "summary", "section", "input", "picture", "source",
 }  # fmt: skip
 # Raw HTML may hold the same tags but <input>, which only a task list's box may be.
 _RAW_HTML_TAGS = _ALLOWED_TAGS - {"input"}
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding"},
+    "source": {"srcset", "sizes", "type", "media", "width", "height"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "li": {"id"},
     "ol": {"start"},
@@ -699,7 +701,16 @@ def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
         return _classes_kept(element, value) or None
     if element == "input":  # the box of a task list, or nothing
         return value if attribute != "type" or value == "checkbox" else None
+    if attribute in _KEYWORD_VALUES:
+        return value if value.strip().lower() in _KEYWORD_VALUES[attribute] else None
+    if attribute == "srcset":  # every candidate's URL passes the rule of a src, or none is kept
+        urls = [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
+        return value if urls and all(_check_url("img", "src", url) is not None for url in urls) else None
     return _check_url(element, attribute, value)
+
+
+# Attributes whose value is one of a few keywords (an image's loading and decoding hints).
+_KEYWORD_VALUES = {"loading": {"lazy", "eager"}, "decoding": {"async", "sync", "auto"}}
 
 
 def _classes_kept(element: str, value: str) -> str:
@@ -910,10 +921,24 @@ def table_too_big(body: str) -> tuple[int, int] | None:
 # --- facts for later stages -------------------------------------------------------------------
 
 
-def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], list[str]]:
+# An <img> in raw HTML and its src, as the sanitiser will keep it (html5ever reads any quoting).
+_RAW_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))[^>]*>""", re.IGNORECASE)
+_RAW_ALT = re.compile(r"""\salt\s*=\s*(?:"\s*[^"\s][^"]*"|'\s*[^'\s][^']*'|[^\s>"']+)""", re.IGNORECASE)
+
+
+def _raw_images(markup: str, images: list[str], unlabelled: list[str]) -> None:
+    for match in _RAW_IMG.finditer(markup):
+        src = html_entities.unescape(next(g for g in match.groups() if g is not None)).strip()
+        images.append(src)
+        if not _RAW_ALT.search(match.group()):
+            unlabelled.append(src)
+
+
+def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], list[str], list[str]]:
     headings: list[Heading] = []
     links: list[str] = []
     images: list[str] = []
+    unlabelled: list[str] = []
     paragraphs: list[str] = []
     in_heading = 0
     skip_depth = 0  # inside tables and footnotes, text is not part of the excerpt
@@ -926,6 +951,8 @@ def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], 
             in_heading = int(token.tag[1])
         elif token.type == "heading_close":
             in_heading = 0
+        if token.type == "html_block" and "<img" in token.content.lower():
+            _raw_images(token.content, images, unlabelled)
         if token.type != "inline":
             continue
         for child in token.children or []:
@@ -933,6 +960,10 @@ def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], 
                 links.append(str(child.attrs.get("href", "")))
             elif child.type == "image":
                 images.append(str(child.attrs.get("src", "")))
+                if not child.content.strip():
+                    unlabelled.append(images[-1])
+            elif child.type == "html_inline" and "<img" in child.content.lower():
+                _raw_images(child.content, images, unlabelled)
         if in_heading:
             anchor = str(tokens[index - 1].attrs.get("id", ""))
             headings.append(Heading(in_heading, anchor, inline_text(token.children or [])))
@@ -940,7 +971,7 @@ def _collect(tokens: list[Token]) -> tuple[list[Heading], list[str], list[str], 
             text = inline_text(token.children or [])
             if text:
                 paragraphs.append(text)
-    return headings, links, images, paragraphs
+    return headings, links, images, paragraphs, unlabelled
 
 
 def inline_text(children: list[Token]) -> str:

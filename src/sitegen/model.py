@@ -61,6 +61,43 @@ class Reprint:
 
 
 @dataclass(frozen=True)
+class ArticleImage:
+    """An article's cover as its front matter gives it; `key` names the local file once found."""
+
+    url: str  # as written: cover.jpg, /img/x.jpg, or an https: URL linked as it is
+    alt: str
+    caption: str = ""
+    key: str = ""  # the site-relative file (content/…, static/…); empty for a remote image
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One file made from an image: a width in one format, or the share card."""
+
+    name: str  # file name, in the image store and in the output
+    path: str  # relative to the output folder
+    url: str  # with the base path
+    width: int
+    height: int
+    mime: str  # image/webp, image/jpeg, image/png; empty for a file published as it is
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A local image some article uses, measured, with the variants the build makes of it."""
+
+    key: str  # content/yibao/menzhen/photo.jpg, static/img/x.png
+    digest: str  # of its bytes and the image settings: a new photo gets new file names
+    width: int  # as shown, EXIF orientation applied; 0 when unknown
+    height: int
+    processed: bool  # re-encoded by Pillow (JPEG, PNG, WebP); else published as it is (GIF, SVG)
+    webp: tuple[Variant, ...]  # by width, narrowest first
+    fallback: tuple[Variant, ...]  # the same widths in the original's format (PNG keeps transparency)
+    share: Variant | None  # 1200×630 JPEG for og:image, made for covers and the default image
+    size: int = 0  # bytes of the original
+
+
+@dataclass(frozen=True)
 class Article:
     """One published article with everything its page and its cards show."""
 
@@ -103,6 +140,12 @@ class Article:
     published: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     keywords: tuple[str, ...] = ()  # front matter `keywords`, for templates (meta keywords)
+    # Images (images.attach_images): the cover, each body image's src (as in the HTML) → its
+    # file's key, a page bundle's other files (name in the bundle, key), images without alt text.
+    cover: ArticleImage | None = None
+    images: tuple[tuple[str, str], ...] = ()
+    resources: tuple[tuple[str, str], ...] = ()
+    unlabelled_images: tuple[str, ...] = ()
 
     @property
     def last_modified(self) -> dt.date:
@@ -194,6 +237,8 @@ class Site:
     menus: dict[str, tuple[MenuEntry, ...]] = field(default_factory=dict)  # main, footer
     people: tuple[Person, ...] = ()  # data/people.toml, in file order
     person_articles: dict[str, tuple[int, ...]] = field(default_factory=dict)  # by person id, newest first
+    images: dict[str, Picture] = field(default_factory=dict)  # by key: every local image a page shows
+    share_image: str = ""  # key of the share image of pages without a cover ([images] default)
 
     def __post_init__(self) -> None:
         lookup = {(t.kind, t.name): t for terms in self.terms.values() for t in terms}

@@ -20,12 +20,13 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from .errors import Problem, SiteError
 from .feeds import atom_feed, redirect_rules
+from .images import ImageStore, picture_html, resource_variant
 from .markdown import BodyPage, Heading
 from .model import Article, Site, Term
 from .routes import Route, page_count
 from .site import base_path
 from .theme import THEME_DIR
-from .views import ArticleList, PageView, PersonView, Reads, TaxonomyView, ViewFactory
+from .views import ArticleList, PageView, PersonView, Reads, TaxonomyView, ViewFactory, image_key
 
 LAYOUTS_DIR = "layouts"
 _BODY_LINK = re.compile(r'\b(href|src)="([^"]*)"')
@@ -125,6 +126,7 @@ class PageRenderer:
         body_page: Callable[[str], BodyPage | None],
         bytecode_cache: jinja2.BytecodeCache | None = None,
         noindex: bool = False,
+        images: ImageStore | None = None,
     ):
         self.site = site
         self.noindex = noindex  # every page asks search engines to stay out (drafts, previews)
@@ -132,9 +134,10 @@ class PageRenderer:
         self.env = layouts_environment(layout_folders, bytecode_cache)
         self.prefix = base_path(site.config)
         self._body_page = body_page
+        self.images = images or ImageStore(None, Path("."))
         self.reads = Reads()
         self.views = ViewFactory(site, self.reads, self._body_of)
-        self._bodies: dict[str, tuple[str, tuple[Heading, ...]]] = {}
+        self._bodies: dict[str, tuple[str, tuple[Heading, ...], tuple[str, ...]]] = {}
         # One renderer per kind of route: with routes.PLANNERS, the only place a page kind is named.
         self._renderers: dict[str, Callable[[Route], bytes]] = {
             "article": self._article,
@@ -149,6 +152,8 @@ class PageRenderer:
             "feed": self._feed,
             "redirects": self._redirects,
             "alias": self._alias,
+            "image": self._image,
+            "resource": self._resource,
             "indexnow key": lambda route: route.key[0].encode("ascii"),  # the key alone, as IndexNow's own example file
         }
 
@@ -168,15 +173,18 @@ class PageRenderer:
 
     def _body_of(self, article: Article) -> tuple[str, tuple[Heading, ...]]:
         found = self._bodies.get(article.source_path)
-        if found is not None:
-            return found
-        page = self._body_page(article.content_hash)
-        if page is None:
-            raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文\uff08构建缓存不完整\uff09；请删除 .sitegen-cache/ 后重试"))
-        found = (body_links(page.html, article.link_targets, self.prefix), page.headings)
-        if len(self._bodies) < 64:  # an article's body is read by its page, and by the feeds
-            self._bodies[article.source_path] = found
-        return found
+        if found is None:
+            page = self._body_page(article.content_hash)
+            if page is None:
+                raise SiteError(Problem(article.source_path, None, "找不到这篇文章渲染后的正文\uff08构建缓存不完整\uff09；请删除 .sitegen-cache/ 后重试"))
+            used: list[str] = []
+            html = picture_html(page.html, dict(article.images), self.site.images, self.site.config.images.sizes, used.append)
+            found = (body_links(html, article.link_targets, self.prefix), page.headings, tuple(used))
+            if len(self._bodies) < 64:  # an article's body is read by its page, and by the feeds
+                self._bodies[article.source_path] = found
+        for key in found[2]:
+            self.reads.add(image_key(key))
+        return found[0], found[1]
 
     def _article(self, route: Route) -> bytes:
         article = self.site.articles[route.key[0]]
@@ -185,7 +193,7 @@ class PageRenderer:
             "article.html",
             route.path,
             article=view,
-            page=self._meta(article.title, article.excerpt, article.url, kind="article"),
+            page=self._meta(article.title, article.excerpt, article.url, kind="article", image=view.share_image),
             topic=view.topic_term,
             city=view.city_term,
             tags=view.tag_terms,
@@ -283,6 +291,30 @@ class PageRenderer:
         articles = [self.with_body(a) for a in site.articles_of(term)[:count]]
         return atom_feed(site, f"{term.title} - {site.config.title}", term.feed_url or "", term.url, articles)
 
+    def _image(self, route: Route) -> bytes:
+        """A variant of an image, made by images.make_variants before any page renders."""
+        key, name = route.key
+        picture = self.site.images[key]
+        variant = next(v for v in (*picture.webp, *picture.fallback, *((picture.share,) if picture.share else ())) if v.name == name)
+        return self._read_image(picture, variant)
+
+    def _resource(self, route: Route) -> bytes:
+        """A file of a page bundle, published beside its page: an image without its metadata, else as it is."""
+        key = route.key[1]
+        picture = self.site.images.get(key)
+        if picture is not None:
+            return self._read_image(picture, resource_variant(picture))
+        try:
+            return self.images.source(key).read_bytes()
+        except OSError as exc:
+            raise SiteError(Problem(key, None, f"无法读取文件\uff1a{exc.strerror or exc}")) from None
+
+    def _read_image(self, picture, variant) -> bytes:
+        try:
+            return self.images.read(picture, variant)
+        except OSError as exc:
+            raise SiteError(Problem(picture.key, None, f"无法读取图片\uff08{exc.strerror or exc}\uff09\uff1b请删除 .sitegen-cache/images/ 后重试")) from None
+
     def _redirects(self, route: Route) -> bytes:
         return redirect_rules(self.site)
 
@@ -320,7 +352,7 @@ class PageRenderer:
             raise SiteError(Problem(where, line, f"渲染 {path} 时模板出错：{type(exc).__name__}: {exc}")) from None
         return html.encode("utf-8")
 
-    def _meta(self, title: str, description: str, url: str | None, *, kind: str, index: bool = True) -> dict:
+    def _meta(self, title: str, description: str, url: str | None, *, kind: str, index: bool = True, image: Any = False) -> dict:
         url = url or self.prefix + "/"
         return {
             "title": title,
@@ -329,6 +361,8 @@ class PageRenderer:
             "canonical": self.site.absolute_url(url),
             "kind": kind,
             "index": index and not self.noindex,
+            # og:image: the article's cover card, else the site's default image (None: no image)
+            "image": self.views.site_view.share_image if image is False else image,
         }
 
 

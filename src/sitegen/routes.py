@@ -15,9 +15,22 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from .errors import Problem
-from .model import Site, Term, output_path
+from .images import is_image, resource_path
+from .model import Article, Site, Term, output_path
 from .site import base_path
-from .views import ALL_ARTICLES, ALL_PEOPLE, REDIRECTS, article_key, page_key, person_articles_key, person_key, term_articles_key, term_key, terms_key
+from .views import (
+    ALL_ARTICLES,
+    ALL_PEOPLE,
+    REDIRECTS,
+    article_key,
+    image_key,
+    page_key,
+    person_articles_key,
+    person_key,
+    term_articles_key,
+    term_key,
+    terms_key,
+)  # fmt: skip
 
 
 class Route(NamedTuple):
@@ -32,6 +45,7 @@ class Route(NamedTuple):
     needs: tuple[str, ...] = ()  # facts the route is made from before its templates read any
     url: str | None = None  # set for pages the sitemap lists
     lastmod: dt.date | None = None
+    images: tuple[str, ...] = ()  # the sitemap's <image:loc> of the page: its cover
 
 
 def page_count(items: int, per_page: int) -> int:
@@ -40,7 +54,36 @@ def page_count(items: int, per_page: int) -> int:
 
 def _articles(site: Site, prefix: str) -> Iterator[Route]:
     for article in site.articles:
-        yield Route(output_path(article.url, prefix), "article", (article.id,), (article_key(article),), article.url, article.modified)
+        cover = _cover_url(site, article)
+        yield Route(output_path(article.url, prefix), "article", (article.id,), (article_key(article),), article.url, article.modified, cover)
+
+
+def _cover_url(site: Site, article: Article) -> tuple[str, ...]:
+    cover = article.cover
+    if cover is None:
+        return ()
+    picture = site.images.get(cover.key)
+    if picture is None:
+        return (cover.url,) if not cover.key else ()
+    return (site.absolute_url(picture.fallback[-1].url),)
+
+
+def _images(site: Site, prefix: str) -> Iterator[Route]:
+    """Every variant of every image a page shows, and each page bundle's files beside its page."""
+    shown = {a.cover.key for a in site.articles if a.cover is not None and a.cover.key}
+    shown |= {key for a in site.articles for _, key in a.images} | ({site.share_image} if site.share_image else set())
+    shown |= {key for a in site.articles for _, key in a.resources if is_image(key)}
+    planned: set[str] = set()
+    for key in sorted(shown & site.images.keys()):
+        picture = site.images[key]
+        for variant in (*picture.webp, *picture.fallback, *((picture.share,) if picture.share else ())):
+            if variant.path not in planned:  # the same bytes in two bundles: one file
+                planned.add(variant.path)
+                yield Route(variant.path, "image", (key, variant.name), (image_key(key),))
+    for article in site.articles:
+        for name, key in article.resources:
+            needs = (image_key(key),) if key in site.images else ()
+            yield Route(resource_path(article, name, prefix), "resource", (article.id, key), needs or (f"missing:{key}",))
 
 
 def _pages(site: Site, prefix: str) -> Iterator[Route]:
@@ -146,6 +189,7 @@ PLANNERS: tuple[tuple[str, Callable[[Site, str], Iterator[Route]]], ...] = (
     ("IndexNow key file", _indexnow_key),
     ("alias pages", _alias_pages),
     ("feeds", _feeds),
+    ("images", _images),
 )
 
 
@@ -172,4 +216,6 @@ def _source_of(site: Site, route: Route) -> str:
         return site.articles[route.key[0]].source_path
     if route.kind == "page":
         return site.pages[route.key[0]].source_path
+    if route.kind in ("image", "resource"):
+        return route.key[0] if route.kind == "image" else route.key[1]
     return route.url or route.path

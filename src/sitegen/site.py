@@ -19,7 +19,7 @@ from .config import SiteConfig, Taxonomy, TermSettings
 from .content import ArticleSource, PageSource
 from .errors import Problem
 from .markdown import RenderedBody
-from .model import Article, ContentPage, Link, MenuEntry, Params, Person, Site, Term
+from .model import Article, ArticleImage, ContentPage, Link, MenuEntry, Params, Person, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import is_safe_slug
 from .slugs import term_slug as name_slug
@@ -138,6 +138,8 @@ def build_site(
                 published=published[index],
                 updated_at=updated_at,
                 keywords=fm.keywords,
+                cover=ArticleImage(fm.image, fm.image_alt or "", fm.image_caption or "") if fm.image else None,
+                unlabelled_images=body.unlabelled_images,
                 **trust.fields(),
             )
         )

@@ -17,10 +17,12 @@ import datetime as dt
 import hashlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from .images import display_src, srcset
 from .markdown import Heading
-from .model import Article, ContentPage, Correction, Link, Person, Reprint, Site, Source, Term
+from .model import Article, ArticleImage, ContentPage, Correction, Link, Person, Picture, Reprint, Site, Source, Term
 
 MISSING = "-"  # the digest of a fact the site no longer has (a deleted article)
 
@@ -77,6 +79,10 @@ def person_articles_key(person_id: str) -> str:
     return f"pa:{person_id}"
 
 
+def image_key(key: str) -> str:
+    return f"i:{key}"
+
+
 ALL_ARTICLES = "A"
 ALL_PEOPLE = "PE"
 ALL_PAGES = "P"
@@ -122,8 +128,11 @@ class SiteFacts:
             # review_due and overdue come from the front matter, the settings and the build date.
             return (
                 article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, terms,
-                article.review_due, article.overdue,
+                article.review_due, article.overdue, article.cover, article.images,
             )  # fmt: skip
+        if kind == "i":  # an image: its digest covers its bytes and the settings, the rest its URLs
+            picture = site.images.get(name)
+            return MISSING if picture is None else picture
         if kind == "r":
             article = self._articles.get(name)
             return MISSING if article is None else tuple(site.articles[i].source_path for i in site.related[article.id])
@@ -269,6 +278,14 @@ class SiteView:
     def pages(self) -> list[PageView]:
         self._views.reads.add(ALL_PAGES)
         return [PageView(self._views, page) for page in self._views.site.pages]
+
+    @property
+    def share_image(self) -> ShareImage | None:
+        """The share image of pages without a cover (`[images] default`, else the theme's), or None."""
+        site = self._views.site
+        if not site.share_image:
+            return None
+        return ImageView(self._views, ArticleImage("", site.config.title, key=site.share_image)).share
 
     @property
     def hot_searches(self) -> tuple[Link, ...]:
@@ -555,6 +572,18 @@ class ArticleView:
         return self._fact().ai_assisted
 
     @property
+    def cover(self) -> ImageView | None:
+        """The cover with its variants, or None; a remote cover has no variants."""
+        cover = self._fact().cover
+        return None if cover is None else ImageView(self._views, cover)
+
+    @property
+    def share_image(self) -> ShareImage | None:
+        """What a share card shows: the cover's 1200×630 crop, else the site's default image."""
+        cover = self.cover
+        return cover.share if cover is not None else self._views.site_view.share_image
+
+    @property
     def related(self) -> ArticleList:
         self._views.reads.add(related_key(self._article))
         return ArticleList(self._views, self._views.site.related[self._article.id])
@@ -566,6 +595,105 @@ class ArticleView:
 
     def __hash__(self) -> int:
         return hash(self._article.source_path)
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """og:image and JSON-LD image: an absolute URL, its size when known, and what it shows."""
+
+    url: str
+    alt: str
+    width: int | None = None
+    height: int | None = None
+    type: str = ""  # image/jpeg
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """The smallest variant of a cover, for cards: src and WebP with their size (no layout shift)."""
+
+    src: str
+    webp: str
+    width: int
+    height: int
+
+
+class ImageView:
+    """A cover as templates show it: alt, caption and its variants (reading the picture's fact)."""
+
+    __slots__ = ("_image", "_views")
+
+    def __init__(self, views: ViewFactory, image: ArticleImage):
+        self._views = views
+        self._image = image
+
+    def _picture(self) -> Picture | None:
+        if not self._image.key:
+            return None
+        self._views.reads.add(image_key(self._image.key))
+        return self._views.site.images.get(self._image.key)
+
+    @property
+    def alt(self) -> str:
+        return self._image.alt
+
+    @property
+    def caption(self) -> str:
+        return self._image.caption
+
+    @property
+    def remote(self) -> bool:
+        """An https: image linked as written: no variants, no size."""
+        return self._picture() is None
+
+    @property
+    def src(self) -> str:
+        picture = self._picture()
+        return self._image.url if picture is None else display_src(picture).url
+
+    @property
+    def srcset(self) -> str:
+        picture = self._picture()
+        return "" if picture is None or not picture.processed else srcset(picture.fallback)
+
+    @property
+    def webp_srcset(self) -> str:
+        picture = self._picture()
+        return "" if picture is None or not picture.processed else srcset(picture.webp)
+
+    @property
+    def sizes(self) -> str:
+        return self._views.site.config.images.sizes
+
+    @property
+    def width(self) -> int | None:
+        picture = self._picture()
+        return picture.fallback[-1].width if picture is not None and picture.fallback[-1].width else None
+
+    @property
+    def height(self) -> int | None:
+        picture = self._picture()
+        return picture.fallback[-1].height if picture is not None and picture.fallback[-1].height else None
+
+    @property
+    def thumbnail(self) -> Thumbnail | None:
+        picture = self._picture()
+        if picture is None or not picture.processed:
+            return None
+        small, webp = picture.fallback[0], picture.webp[0]
+        return Thumbnail(small.url, webp.url, small.width, small.height)
+
+    @property
+    def share(self) -> ShareImage:
+        picture = self._picture()
+        site = self._views.site
+        if picture is None:
+            return ShareImage(self._image.url, self._image.alt)
+        if picture.share is None:  # published as it is (a GIF): shared at its own size
+            shown = picture.fallback[-1]
+            return ShareImage(site.absolute_url(shown.url), self._image.alt, shown.width or None, shown.height or None, shown.mime)
+        card = picture.share
+        return ShareImage(site.absolute_url(card.url), self._image.alt, card.width, card.height, card.mime)
 
 
 class PageView:

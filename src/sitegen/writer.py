@@ -221,7 +221,7 @@ def _write_sitemaps(
 ) -> int:
     """Write sitemap.xml (and its parts past 50,000 URLs) unless the URLs and dates are unchanged."""
     listed = [route for route in routes if route.url is not None]
-    text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod}" for spec in listed)
+    text = site.config.base_url + "\n" + "\n".join(f"{spec.url} {spec.lastmod} {spec.images}" for spec in listed)
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
     kept = {path: record for path, record in previous.items() if path.startswith("sitemap") and record.fingerprint == fingerprint}
     if "sitemap.xml" in kept and all(staged.keep(path, r) for path, r in kept.items()):
