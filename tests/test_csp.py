@@ -23,7 +23,8 @@ from conftest import REPO, build_site
 from sitegen.theme import THEME_DIR
 
 # Pagefind names these by content hash (zh-cn_a37bc85.pf_fragment); nothing else it writes is.
-HASHED = re.compile(r"_[0-9a-f]{7,}\.pf_(fragment|index|filter|meta)$")
+# Pagefind's index files, and image variants (images.py: <name>-<digest>-<width or share>.<ext>)
+HASHED = re.compile(r"_[0-9a-f]{7,}\.pf_(fragment|index|filter|meta)$|-[0-9a-f]{10}-(\d+|share)\.(jpg|png|webp)$")
 
 
 def netlify_rules() -> list[tuple[str, dict[str, str]]]:

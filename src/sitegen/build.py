@@ -281,7 +281,7 @@ def _inputs_signature(
     except OSError:
         digest.update(b"\0no people")
     digest.update(layouts.encode("ascii"))
-    for relative, stat in scan.stats.items():
+    for relative, stat in (*scan.stats.items(), *scan.files.items()):  # articles, and their images and bundles' files
         digest.update(f"{relative}\0{stat}\n".encode("utf-8", "surrogateescape"))
     digest.update(repr(scan.problems).encode("utf-8", "surrogateescape"))
     try:

@@ -63,7 +63,9 @@ def atom_feed(site: Site, title: str, feed_url: str, page_url: str, articles: Se
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(article.modified, zone)
         ET.SubElement(entry, f"{{{ATOM}}}category", {"term": article.topic})
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = article.excerpt
-        ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = article.body_html
+        # xml:base: a reader resolves the body's /images/… and a bundle's photo.jpg against the page
+        base = {"type": "html", "{http://www.w3.org/XML/1998/namespace}base": site.absolute_url(article.url)}
+        ET.SubElement(entry, f"{{{ATOM}}}content", base).text = article.body_html
     return _xml(feed)
 
 

@@ -37,7 +37,7 @@ from .workers import run_chunks
 
 CONTENT_DIR = "content"
 STATIC_PREFIX = "static/"
-IMAGES_DIR = "images"  # the output folder of every variant: /images/<name>-<digest>-<width>.webp
+IMAGES_DIR = "_images"  # the output folder of every variant: /_images/<name>-<digest>-<width>.webp; immutable
 STORE_DIR = "images"  # under .sitegen-cache/
 MAX_ORIGINAL_BYTES = 5 * 1024 * 1024
 SHARE_SIZE = (1200, 630)  # what WeChat, Weibo, X and Google Discover show as a large card
