@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
 from conftest import TODAY, build_site, make_site, soup_of
-from sitegen.cli import main
 from sitegen.check import check_site
+from sitegen.cli import main
 
 BUNDLE = "yibao/menzhen-baoxiao"
 
