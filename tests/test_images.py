@@ -375,6 +375,8 @@ def test_an_unreadable_image(tmp_path: Path) -> None:
     _write(site, "broken-body.md", "坏掉的正文图", "", "![坏图](broken.jpg)")
     result = build_site(site)
     assert any("broken.jpg" in w.path and "无法读取图片" in w.message for w in result.warnings)
+    shown = soup_of(site / "public/ertong/broken-body/index.html").select_one(".article-body img")["src"]
+    assert _local(site / "public", shown).read_bytes() == b"not a jpeg at all"  # published as it is, as the warning says
     _write(site, "broken-cover.md", "坏掉的封面", "image: broken.jpg\nimage_alt: 坏图\n")
     run = CliRunner().invoke(main, ["build", "--site", str(site)])
     assert run.exit_code == 1 and "content/ertong/broken.jpg" in run.output and "无法读取图片" in run.output
@@ -389,5 +391,18 @@ def test_a_static_image_with_gps_is_named_by_check(tmp_path: Path) -> None:
     problems = check_site(site, today=TODAY)
     assert [p for p in problems if p.path == "static/img/banner.jpg" and "GPS" in p.message and p.severity == "warning"]
     build_site(site)
-    for path in (site / "public/images").glob("banner-*"):
+    variants = list((site / "public/_images").glob("banner-*"))
+    assert len(variants) == 7
+    for path in variants:
         assert b"GPS" not in path.read_bytes()
+
+
+def test_new_settings_give_new_file_names(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "images")
+    build_site(site)
+    before = {p.name for p in (site / "public/_images").iterdir()}
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[images]\nquality = 60\n", encoding="utf-8")
+    build_site(site)
+    after = {p.name for p in (site / "public/_images").iterdir()}
+    assert not (before & after) - {"share-default.jpg"}  # cached for a year: other pixels need another name

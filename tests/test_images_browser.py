@@ -44,6 +44,15 @@ def phone(browser) -> Iterator:
     context.close()
 
 
+def _settled(page) -> None:
+    """Wait until every image has loaded or failed; polled from Python, since the CSP forbids eval."""
+    for _ in range(100):
+        if page.evaluate("() => [...document.images].every((img) => img.complete)"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("images still loading after 10 s")
+
+
 def _fetched(page) -> list[str]:
     return page.evaluate("() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)")
 
@@ -51,7 +60,7 @@ def _fetched(page) -> list[str]:
 def test_an_article_with_images_does_not_shift_while_they_load(phone, served: str) -> None:
     phone.goto(f"{served}/yibao/menzhen-baoxiao/", wait_until="load")
     phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    phone.wait_for_function("[...document.images].every((img) => img.complete)")
+    _settled(phone)
     phone.wait_for_timeout(300)
     assert phone.evaluate("window.__shift") == 0
     shown = phone.evaluate("[...document.querySelectorAll('picture img')].map((img) => [img.currentSrc, img.naturalWidth])")
@@ -68,7 +77,7 @@ def test_images_below_the_fold_wait_for_the_reader(phone, served: str) -> None:
     assert any("/_images/queue-" in url for url in before)  # the cover: the largest paint, fetched at once
     assert not any("/_images/photo-" in url for url in before)  # far below the fold: not yet
     phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    phone.wait_for_function("[...document.images].every((img) => img.complete)")
+    _settled(phone)
     assert any("/_images/photo-" in url for url in _fetched(phone))
     assert phone.evaluate("window.__shift") == 0
 
@@ -76,7 +85,7 @@ def test_images_below_the_fold_wait_for_the_reader(phone, served: str) -> None:
 def test_a_listing_with_thumbnails_does_not_shift(phone, served: str) -> None:
     phone.goto(f"{served}/topics/yibao/", wait_until="load")
     phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    phone.wait_for_function("[...document.images].every((img) => img.complete)")
+    _settled(phone)
     phone.wait_for_timeout(300)
     assert phone.evaluate("window.__shift") == 0
     boxes = phone.evaluate("[...document.querySelectorAll('.card-thumb img')].map((img) => [img.clientWidth, img.clientHeight])")

@@ -54,7 +54,10 @@ from hypothesis import strategies as st  # noqa: E402
 def test_excerpt_needs_only_the_first_limit_plus_one_characters(text: str, limit: int) -> None:
     # Excerpts never read past the window; `sitegen check` relies on it for short bodies.
     text = " ".join(text.split())  # rendered plain text never holds runs of spaces
-    assert make_excerpt(text[: limit + 1], limit) == make_excerpt(text, limit)
+    # A window that ends on a space cannot tell whether more text follows: one character more can.
+    window = text[: limit + 2] if text[limit : limit + 1] == " " else text[: limit + 1]
+    assert make_excerpt(window, limit) == make_excerpt(text, limit)
+    assert make_excerpt(text, limit) != "\u2026"  # never an excerpt of "…" alone
 
 
 @settings(max_examples=200, deadline=None)

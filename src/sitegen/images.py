@@ -150,9 +150,9 @@ def attach_images(
             message = f"无法读取图片\uff08{measured.error}\uff09\uff1b请用看图软件重新导出为 JPEG 或 PNG"
             if key in covers:
                 problems.append(Problem(key, None, message))
-            else:
-                warnings.append(Problem(key, None, message + "\uff08现按原文件发布\uff0c没有缩放图\uff09", "warning"))
-            continue
+                continue
+            warnings.append(Problem(key, None, message + "\uff08现按原文件发布\uff0c没有缩放图\uff09", "warning"))
+            measured = replace(measured, format=posixpath.splitext(key)[1].lstrip(".").lower(), width=0, height=0)
         pictures[key] = _picture(key, measured, settings, prefix, share=key in covers)
     warnings.extend(_image_warnings(articles, pictures, files, site_dir, lines, default_key))
     images_site = replace(site, articles=tuple(articles), images=pictures, share_image=default_key)
@@ -378,7 +378,9 @@ DEFAULT_SHARE = "images/share-default.jpg"  # shipped in the default theme's sta
 
 def _picture(key: str, measured: Measured, settings: ImageSettings, prefix: str, share: bool) -> Picture:
     stem = _NOT_IN_NAME.sub("-", posixpath.splitext(posixpath.basename(key))[0].lower()).strip("-")[:40] or "image"
-    base = f"{stem}-{measured.digest[:10]}"
+    # The name carries the bytes and the settings (and IMAGES_VERSION): a new photo, quality or
+    # encoder gives new names, so a browser's year-long cache never serves old pixels.
+    base = f"{stem}-{hashlib.blake2b(measured.digest.encode(), digest_size=5).hexdigest()}"
 
     def variant(name: str, width: int, height: int, fmt: str) -> Variant:
         path = f"{IMAGES_DIR}/{name}"

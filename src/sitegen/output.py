@@ -639,7 +639,8 @@ def _leftovers(parent: Path, mark: str, name: str) -> list[tuple[Path, str]]:
 
 def _refuse_incomplete(out_dir: Path, missing: list[str]) -> None:
     if missing:
-        shown = "\u3001".join(sorted(missing)[:3]) + (" \u7b49" if len(missing) > 3 else "")
+        pages_first = sorted(missing, key=lambda path: (not path.endswith(".html"), path))  # what a reader would miss
+        shown = "\u3001".join(pages_first[:3]) + (" \u7b49" if len(missing) > 3 else "")
         raise SiteError(
             Problem(str(out_dir), None, f"新生成的网站不完整\uff08缺少 {shown}\uff0c共 {len(missing)} 个文件\uff09\uff0c没有替换输出目录\uff1b请确认没有其他程序在改动它旁边的文件夹后重新生成")
         )

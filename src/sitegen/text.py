@@ -82,8 +82,8 @@ def make_excerpt(text: str, limit: int) -> str:
     if cut >= limit // 3:
         return text[:cut].rstrip() + ELLIPSIS
     cut = _last_boundary(window, _PAUSES + " ")
-    if cut >= limit // 2:
-        return text[:cut].rstrip(_PAUSES + " ") + ELLIPSIS
+    if cut >= limit // 2 and (before := text[:cut].rstrip(_PAUSES + " ")):  # never an excerpt of "…" alone
+        return before + ELLIPSIS
     return text[:limit].rstrip() + ELLIPSIS
 
 
