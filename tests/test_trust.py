@@ -91,6 +91,9 @@ def test_reprint_ai_label_and_overdue_banner(public: Path) -> None:
     # 医保: review_months = 6 and the article dates from 2025-11-03: overdue on 2026-11-24.
     assert reprint.select_one(".stale-banner").get_text() == "本文信息可能已过时，请以官方最新发布为准。"
     assert soup_of(public / "ertong/shizhen/index.html").select_one(".stale-banner") is None
+    # older than policy_max_age_months too, but warned once: the banner, and a plain checked date
+    note = reprint.select_one(".checked-note")
+    assert "is-stale" not in note["class"] and "距今已较久" not in note.get_text() and note.time["datetime"] == "2025-11-03"
     ai = soup_of(public / "ertong/fashao/index.html")
     assert ai.select_one(".ai-label").get_text() == "本文由AI辅助生成，经人工审核"
 
