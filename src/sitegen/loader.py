@@ -136,7 +136,7 @@ def load_site(
         field_lines = FieldLines(site_dir)
         images = attach_images(
             model.site, site_dir, {a.path: b.images for a, b in zip(content.articles, bodies)}, content.files, cache.images,
-            lambda path, key: field_lines(by_path[path], key),
+            lambda path, key: field_lines(by_path[path], key), jobs,
         )  # fmt: skip
     cache.images = images.measured
     model = replace(model, site=images.site, warnings=[*model.warnings, *images.warnings])
