@@ -114,13 +114,11 @@ def run_build(site: Path, jobs: int) -> dict:
     }
 
 
-def time_related(site: Path, jobs: int) -> tuple[float, float]:
-    """Seconds to rank the related lists of every article, from the cache a build left, and their quality."""
-    import numpy  # noqa: F401  (a build has it loaded by then: the Markdown stage uses it)
-
+def related_inputs(site: Path) -> tuple[list, object]:
+    """What the ranking reads of every article, from the cache a build left, and the site's settings."""
     from sitegen.cache import CACHE_DIR, BuildCache
     from sitegen.config import load_config
-    from sitegen.related import RelatedInput, related_articles
+    from sitegen.related import RelatedInput
 
     config = load_config(site)
     cache = BuildCache.load(site / CACHE_DIR)
@@ -131,9 +129,19 @@ def time_related(site: Path, jobs: int) -> tuple[float, float]:
         inputs.append(
             RelatedInput(fm.title, fm.topic, fm.city, tuple(fm.tags), fm.date.toordinal(), sketch, source.content_hash)
         )
+    return inputs, config.related
+
+
+def time_related(site: Path, jobs: int) -> tuple[float, float]:
+    """Seconds to rank the related lists of every article, from the cache a build left, and their quality."""
+    import numpy  # noqa: F401  (a build has it loaded by then: the Markdown stage uses it)
+
+    from sitegen.related import related_articles
+
+    inputs, settings = related_inputs(site)
     started = time.perf_counter()
-    lists = related_articles(inputs, config.related, jobs=jobs)
-    return round(time.perf_counter() - started, 3), related_quality(inputs, lists, config.related.count)
+    lists = related_articles(inputs, settings, jobs=jobs)
+    return round(time.perf_counter() - started, 3), related_quality(inputs, lists, settings.count)
 
 
 def related_quality(inputs, lists: list[list[int]], count: int) -> float:
