@@ -186,12 +186,9 @@ def test_indexed_ranking_equals_scoring_every_pair(seed: int, weights: dict, mon
     assert related_articles(articles, settings, jobs=2) == related_articles(articles, settings)
 
 
-@pytest.mark.parametrize("seed, weights", [(21, {}), (22, {"tags": 4.0}), (23, {"date": 3.0, "half_life_days": 20}), (24, {"city": 0.5})])
-def test_exact_on_big_topics_with_site_wide_common_tags(seed: int, weights: dict) -> None:
-    # The shape that once made ranking slow: one big topic, skewed cities, 全国, and generic
-    # tags on a third of all articles, which ranking meets only through date-ordered walks.
-    from sitegen.config import RelatedWeights
-
+def big_topic_site(seed: int) -> list[RelatedInput]:
+    """The shape that once made ranking slow: one big topic, skewed cities, 全国, and generic
+    tags on a third of all articles, which ranking meets only through date-ordered walks."""
     rng = random.Random(seed)
     topics = ["医保"] * 6 + ["社保", "体检", "用药"]
     cities = ["北京"] * 6 + ["上海"] * 4 + ["兰州", "全国", "全国", "西宁"]
@@ -205,8 +202,41 @@ def test_exact_on_big_topics_with_site_wide_common_tags(seed: int, weights: dict
     # A small topic of 全国 articles, filled up only through the generic tags.
     for i in range(6):
         articles.append(article(f"冷门{i}", "冷门", "全国", [*["费用", "攻略"][: i % 2 + 1], f"冷门{i}"], days_ago=rng.randrange(1400)))
+    return articles
+
+
+@pytest.mark.parametrize("seed, weights", [(21, {}), (22, {"tags": 4.0}), (23, {"date": 3.0, "half_life_days": 20}), (24, {"city": 0.5})])
+def test_exact_on_big_topics_with_site_wide_common_tags(seed: int, weights: dict) -> None:
+    from sitegen.config import RelatedWeights
+
+    articles = big_topic_site(seed)
     settings = RelatedSettings(count=10, weights=RelatedWeights(**weights))
     assert related_articles(articles, settings) == brute_force(articles, settings)
+
+
+@pytest.mark.parametrize("matrix_call", [-(10**9), 10**9])
+@pytest.mark.parametrize("seed, weights", [(31, {}), (32, {"tags": 4.0}), (33, {"topic": 1.0, "city": 0.5})])
+def test_exact_whichever_way_rows_are_put_in_matrices(seed: int, weights: dict, matrix_call: int, monkeypatch) -> None:
+    # What a matrix call is reckoned to cost decides how rows are batched: small groups of a
+    # topic together or apart, the articles sharing a row's rarest tags or its whole topic as
+    # candidates. A site of 500 articles takes its whole topics; these take every other way.
+    from sitegen import related
+    from sitegen.config import RelatedWeights
+
+    monkeypatch.setattr(related, "_MATRIX_CALL", matrix_call)
+    articles = big_topic_site(seed)
+    settings = RelatedSettings(count=10, weights=RelatedWeights(**weights))
+    assert related_articles(articles, settings) == brute_force(articles, settings)
+
+
+def test_repeated_titles_give_their_places_to_the_next_articles() -> None:
+    # Four articles to a title, next to each other in date: a list of 6 is drawn from 20 or more.
+    articles = [article(f"深圳医保问答{i // 4}", "医保", "深圳", ["医保卡"], days_ago=i) for i in range(60)]
+    articles += [article(f"广州医保问答{i}", "医保", "广州", ["医保卡"], days_ago=i) for i in range(20)]
+    settings = RelatedSettings(count=6)
+    related = related_articles(articles, settings)
+    assert related == brute_force(articles, settings)
+    assert all(len({articles[b].title for b in chosen}) == 6 for chosen in related[:60])
 
 
 def test_same_topic_and_city_come_first_even_when_others_share_more_tags() -> None:

@@ -13,8 +13,9 @@ never compares all pairs: candidates are taken class by class (same topic and ci
 same city, tags only), best class first, and a class is searched only as far as it can still beat
 the current k-th best score. Within a class, articles sharing many tags are found through the
 postings of the article's rarest tags (prefix filtering), the rest, and every article met only
-through a common tag, by walking the class outward in date order. The result is the same as
-scoring every pair.
+through a common tag, by walking the class outward in date order. Most articles never get
+there: they are settled in bulk, a matrix of rows against candidates that provably hold their
+best (see _Ranker.rank_rows). The result is the same as scoring every pair.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
 from .config import RelatedSettings
@@ -52,7 +54,8 @@ NATIONWIDE = "全国"
 NEAR_COPY_SIMILARITY = 0.6
 _EPSILON = 1e-9
 _SCORING = 2  # bump when the score or its order changes (2: same topic and city lifted above all others)
-_PARALLEL_THRESHOLD = 30000  # below this a process pool costs more than it saves (10k: 0.45 s alone, 0.70 s on two)
+_MATRIX_CALL = 20000  # what one more score matrix costs beyond its cells, in cells (0.2 ms here)
+_PARALLEL_THRESHOLD = 30000  # below this a process pool costs more than it saves (10k: 0.29 s alone, 0.33 s on two)
 
 
 class RelatedInput(NamedTuple):
@@ -113,12 +116,11 @@ def rank_related(
         if ranking is not None:
             return ranking
     ranker = _Ranker(articles, settings)
-    topics = list(ranker.by_topic)
     if jobs <= 1 or len(articles) < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
-        lists = ranker.rank_topics(topics)
+        lists = ranker.rank_topics(list(ranker.by_topic))
         candidates = [ranker.candidates.get(a, ([], True)) for a in range(len(articles))]
     else:
-        lists, candidates = _rank_in_processes(ranker, topics, jobs)
+        lists, candidates = _rank_in_processes(ranker, jobs)
     return RelatedRanking(lists, json_settings, scoring, digests, candidates)
 
 
@@ -181,14 +183,12 @@ class _FilterInputs:
         return key, self.articles[index].sketch
 
 
-def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict, far=()) -> list[int]:
-    """Drop repeated titles and near-copies of `a` from `ranked`, keeping the order; stop at count.
-
-    `far` holds candidates already known to be no near-copy of `a`."""
+def _filtered(a: int, ranked: list[int], count: int, inputs, sketch_sets: dict) -> list[int]:
+    """Drop repeated titles and near-copies of `a` from `ranked`, keeping the order; stop at count."""
     chosen: list[int] = []
     seen_titles = {inputs[a][0]}
     for b in ranked:
-        if inputs[b][0] in seen_titles or (b not in far and _is_near_copy(a, b, inputs, sketch_sets)):
+        if inputs[b][0] in seen_titles or _is_near_copy(a, b, inputs, sketch_sets):
             continue
         seen_titles.add(inputs[b][0])
         chosen.append(b)
@@ -206,12 +206,14 @@ def _is_near_copy(a: int, b: int, inputs, sketch_sets: dict) -> bool:
     return sketch_similarity(inputs[a][1], inputs[b][1]) >= NEAR_COPY_SIMILARITY
 
 
-def _rank_in_processes(ranker: _Ranker, topics: list[int], jobs: int) -> tuple[list[list[int]], list]:
+def _rank_in_processes(ranker: _Ranker, jobs: int) -> tuple[list[list[int]], list]:
     # Workers are forked, so they share the index with this process instead of receiving a copy.
-    by_size = sorted(topics, key=lambda t: -len(ranker.by_topic[t].members))
-    shares: list[list[int]] = [[] for _ in range(jobs * 4)]
-    for number, topic in enumerate(by_size):  # deal topics out largest first, like cards
-        shares[number % len(shares)].append(topic)
+    # Each process takes every jobs-th article of each (topic, city) group: the same part of
+    # every group and topic, so they finish together however unequal the topics. One share
+    # each, as chunk n runs on process n % jobs.
+    ordered = np.concatenate([ranker.by_topic_city[key].members for key in sorted(ranker.by_topic_city)])
+    shares = [ordered[number::jobs].tolist() for number in range(jobs)]
+    ranker.sketches()  # made before the fork, so that every worker shares it
     result: list[list[int]] = [[] for _ in ranker.articles]
     candidates: list = [([], True) for _ in ranker.articles]
     for part in run_chunks(_rank_shares, [s for s in shares if s], shared=ranker, jobs=jobs, minimum=1, smallest=1):
@@ -222,10 +224,9 @@ def _rank_in_processes(ranker: _Ranker, topics: list[int], jobs: int) -> tuple[l
 
 
 def _rank_shares(ranker: _Ranker, shares: Sequence[list[int]]) -> dict[int, tuple[list[int], tuple[list[int], bool]]]:
-    topics = [topic for share in shares for topic in share]
-    lists = ranker.rank_topics(topics)
-    members = [index for topic in topics for index in ranker.by_topic[topic].members.tolist()]
-    return {index: (lists[index], ranker.candidates.get(index, ([], True))) for index in members}
+    rows = [index for share in shares for index in share]
+    lists = ranker.rank_rows(rows)
+    return {index: (lists[index], ranker.candidates.get(index, ([], True))) for index in rows}
 
 
 class _Group:
@@ -233,10 +234,11 @@ class _Group:
 
     __slots__ = ("days", "members")
 
-    def __init__(self, members: list[int], day: np.ndarray):
-        members.sort(key=lambda i: (int(day[i]), i))
-        self.members = np.asarray(members, dtype=np.int64)
-        self.days = day[self.members]
+    def __init__(self, members: np.ndarray, day: np.ndarray, in_date_order: bool = False):
+        if not in_date_order:
+            members = members[np.lexsort((members, day[members]))]
+        self.members = members
+        self.days = day[members]
 
 
 class _Ranker:
@@ -246,21 +248,18 @@ class _Ranker:
         self.w = settings.weights
         n = len(articles)
         tag_ids: dict[str, int] = {}
-        rows = [[tag_ids.setdefault(t, len(tag_ids)) for t in a.tags] for a in articles]
-        width = max((len(r) for r in rows), default=0) or 1
-        self.tag_matrix = np.full((n, width), -1, dtype=np.int64)
-        for index, row in enumerate(rows):
-            self.tag_matrix[index, : len(row)] = row
-        frequency = np.bincount(self.tag_matrix[self.tag_matrix >= 0], minlength=len(tag_ids))
+        flat = np.fromiter((tag_ids.setdefault(t, len(tag_ids)) for a in articles for t in a.tags), dtype=np.int64)
+        lengths = np.fromiter((len(a.tags) for a in articles), dtype=np.int64, count=n)
+        owner = np.repeat(np.arange(n), lengths)
+        self.tag_matrix = np.full((n, int(lengths.max(initial=0)) or 1), -1, dtype=np.int64)
+        self.tag_matrix[owner, np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = flat
+        frequency = np.bincount(flat, minlength=len(tag_ids))
         # A rare tag says more about two articles than one on every page (inverse document frequency).
         self.idf = np.log1p(n / np.maximum(frequency, 1)) if len(tag_ids) else np.zeros(1)
         self.idf_matrix = np.where(self.tag_matrix >= 0, self.idf[np.maximum(self.tag_matrix, 0)], 0.0)
         self.tag_total = self.idf_matrix.sum(axis=1)
-        postings: list[list[int]] = [[] for _ in tag_ids]
-        for index, row in enumerate(rows):
-            for tag in row:
-                postings[tag].append(index)
-        self.postings = [np.asarray(p, dtype=np.int64) for p in postings]
+        # Each tag's articles in input order: the owners of all tags, sorted by tag, cut at each.
+        self.postings = np.split(owner[np.argsort(flat, kind="stable")], np.cumsum(frequency)[:-1]) if len(tag_ids) else []
         self.frequency = frequency
         self.topic = _codes([a.topic for a in articles])
         self.city = _codes([a.city if a.city != NATIONWIDE else f"\0{i}" for i, a in enumerate(articles)])
@@ -274,18 +273,26 @@ class _Ranker:
         self._common_groups: dict[int, _Group] = {}
         self._sketch_matrix: np.ndarray | None = None
         self.title_key = [title_key(a.title) for a in articles]
+        self.title_code = _codes(self.title_key)
         self.filter_inputs = [(key, a.sketch) for key, a in zip(self.title_key, articles)]
         self._sketch_sets: dict[int, frozenset] = {}
         self.candidates: dict[int, tuple[list[int], bool]] = {}  # what each list was filtered from
-        self.by_topic_city = self._groups(zip(self.topic.tolist(), self.city.tolist()))
-        self.by_topic = self._groups(self.topic.tolist())
-        self.by_city = self._groups(self.city.tolist())
+        cities = int(self.city.max()) + 1 if n else 1
+        pairs = self._groups(self.topic * cities + self.city)
+        self.by_topic_city = {(key // cities, key % cities): group for key, group in pairs.items()}
+        self.by_topic = self._groups(self.topic)
+        self.by_city = self._groups(self.city)
 
-    def _groups(self, keys) -> dict:
-        grouped: dict = defaultdict(list)
-        for index, key in enumerate(keys):
-            grouped[key].append(index)
-        return {key: _Group(members, self.day) for key, members in grouped.items()}
+    def _groups(self, keys: np.ndarray) -> dict[int, _Group]:
+        """Articles by key, each group in date order: one sort for all (15,000 groups of one 全国 article at 100,000)."""
+        order = np.lexsort((np.arange(len(keys)), self.day, keys))
+        ordered = keys[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+        ends = np.r_[starts[1:], len(keys)]
+        return {
+            key: _Group(order[start:end], self.day, in_date_order=True)
+            for key, start, end in zip(ordered[starts].tolist(), starts.tolist(), ends.tolist())
+        }
 
     # --- ranking many articles at once -----------------------------------------------------
 
@@ -299,8 +306,9 @@ class _Ranker:
         """Lists for the given articles.
 
         Most articles are settled in bulk: scored against their own (topic, city) group, then
-        against their whole topic, as one matrix each; a row is final when its k-th best score
-        beats anything outside the candidates. The few rows left are ranked one by one.
+        against the articles sharing their rarest tags, then against their whole topic, as one
+        matrix each; a row is final when its k-th best score beats anything outside the
+        candidates. The few rows left are ranked one by one.
         """
         w = self.w
         results: list[list[int] | None] = [None] * len(self.articles)
@@ -310,10 +318,10 @@ class _Ranker:
         by_group: dict = defaultdict(list)
         for a in rows:
             by_group[(int(self.topic[a]), int(self.city[a]))].append(a)
-        for key, members in by_group.items():
-            group = self.by_topic_city[key]
-            chosen = group.members if len(members) == len(group.members) else np.asarray(members, dtype=np.int64)
-            self._settle_rows(chosen, group.members, outside_group, results)
+        for batch in self._group_batches(by_group):
+            chosen = np.concatenate([np.asarray(by_group[key], dtype=np.int64) for key in batch])
+            self._settle_rows(chosen, np.concatenate([self.by_topic_city[key].members for key in batch]), outside_group, results)
+        self._settle_by_rare_tags([a for a in rows if results[a] is None], results)
         by_topic: dict = defaultdict(list)
         for a in rows:
             if results[a] is None:
@@ -327,60 +335,198 @@ class _Ranker:
                 results[a] = self.rank(a)
         return {a: cast("list[int]", results[a]) for a in wanted}  # every row is settled above
 
-    def _settle_rows(self, rows: np.ndarray, candidates: np.ndarray, outside: float, results: list) -> None:
+    def _group_batches(self, keys) -> list[list[tuple[int, int]]]:
+        """The (topic, city) groups that can settle rows, smallest first, the small ones of a topic together.
+
+        A group settles a row only with more than `count + 2` other members. Groups of one topic
+        share a matrix while that costs less than a call each: a row's k-th best, from its own
+        group, beats every article of another city in it anyway.
+        """
+        batches: list[list[tuple[int, int]]] = []
+        size = 0
+        sized = sorted((key[0], len(self.by_topic_city[key].members), key) for key in keys)
+        for topic, members, key in sized:
+            if members <= self.count + 2:
+                continue
+            if batches and batches[-1][0][0] == topic and 2 * size * members < _MATRIX_CALL:
+                batches[-1].append(key)
+                size += members
+            else:
+                batches.append([key])
+                size = members
+        return batches
+
+    def _settle_by_rare_tags(self, rows: list[int], results: list) -> None:
+        """Settle rows against the articles that share their rarest tags, and their own group.
+
+        These are the rows their (topic, city) group cannot fill: every 全国 article (its city is
+        its own) and those of small cities. Their whole topic, the next candidates, is 17,000
+        articles at 100,000. Two tries, the second for the rows the first left open: the
+        articles having both of the row's two rarest tags, then those having one of its two
+        rarest that are not common (or the one). An article outside them lacks those tags, so
+        its share is at most 1 - their rarity / the row's total (the smaller of the two
+        rarities, for the first), which nearly always leaves it below the k-th best of those
+        inside. (At 100,000 the first settles five rows in six.)
+        """
+        w = self.w
+        if w.tags <= 0 or not rows:
+            return
+        pending = np.asarray(rows, dtype=np.int64)
+        city_sizes = np.bincount(self.city)
+        topic_sizes = np.bincount(self.topic)
+        # The best an article outside the candidates can do is another class's bonus, the same
+        # day, and the tags but the rarest ones. The row's own group is among the candidates.
+        bonus = np.maximum(w.topic, np.where(city_sizes[self.city[pending]] > 1, w.city, 0.0))
+        groups = self.topic[pending] * len(city_sizes) + self.city[pending]
+        rarest, rare = self._rarest_tags(pending, common=True), self._rarest_tags(pending, common=False)
+        for ranked_tags, every in ((rarest[:, :2], True), (rare[:, :2], False)):
+            is_open = np.array([results[a] is None for a in pending.tolist()], dtype=bool)
+            open_rows = np.flatnonzero(is_open & (ranked_tags[:, -1 if every else 0] >= 0))
+            keys = ranked_tags[open_rows]
+            order = np.lexsort(keys.T[::-1])
+            open_rows, keys = open_rows[order], keys[order]
+            starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]) if len(keys) else np.zeros(0, dtype=np.int64)
+            for start, end in zip(starts.tolist(), np.r_[starts[1:], len(keys)].tolist()):
+                batch = open_rows[start:end]
+                tags = [t for t in keys[start].tolist() if t >= 0]
+                own = [self.by_topic_city[(g // len(city_sizes), g % len(city_sizes))].members for g in np.unique(groups[batch]).tolist()]
+                most = int(self.frequency[tags].min() if every else self.frequency[tags].sum()) + sum(len(m) for m in own)
+                if len(batch) * most + _MATRIX_CALL >= topic_sizes[self.topic[pending[batch]]].sum():
+                    continue  # their topics are about as cheap: small topics, or a small site
+                if every:
+                    having = self.postings[tags[0]]
+                    for tag in tags[1:]:
+                        having = having[(self.tag_matrix[having] == tag).any(axis=1)]
+                    parts = [having]
+                else:
+                    parts = [self.postings[t] for t in tags]
+                candidates = np.unique(np.concatenate(parts + own))
+                rarity = float(self.idf[tags].min() if every else self.idf[tags].sum())
+                left_out = 1.0 - rarity / self.tag_total[pending[batch]]
+                outside = bonus[batch] + w.tags * np.maximum(left_out, 0.0) + w.date
+                for first in range(0, len(batch), 512):
+                    chunk = slice(first, first + 512)
+                    self._settle_rows(pending[batch[chunk]], candidates, outside[chunk], results)
+
+    def _rarest_tags(self, rows: np.ndarray, common: bool) -> np.ndarray:
+        """Each row's tags, rarest first (ties by tag), common ones only if asked, -1 after them."""
+        tags = self.tag_matrix[rows]
+        valid = tags >= 0
+        frequency = np.where(valid, self.frequency[np.maximum(tags, 0)], 0)
+        kept = valid & (common | (frequency <= self.common_at))
+        # Rarest first is fewest articles first, as idf falls with frequency.
+        key = np.where(kept, frequency * (len(self.frequency) + 1) + tags, np.iinfo(np.int64).max)
+        order = np.argsort(key, axis=1, kind="stable")
+        ranked = np.where(np.take_along_axis(kept, order, axis=1), np.take_along_axis(tags, order, axis=1), -1)
+        # A tag given twice is one tag (RelatedInput may come from elsewhere than the loader).
+        repeated = np.zeros(ranked.shape, dtype=bool)
+        repeated[:, 1:] = (ranked[:, 1:] == ranked[:, :-1]) & (ranked[:, 1:] >= 0)
+        ranked[repeated] = -1
+        return np.take_along_axis(ranked, np.argsort(ranked < 0, axis=1, kind="stable"), axis=1)
+
+    def _settle_rows(
+        self, rows: np.ndarray, candidates: np.ndarray, outside: float | np.ndarray, results: list, wanted: int = 0
+    ) -> None:
         """Rank `rows` among `candidates` in one matrix; keep the rows no outside article can join."""
-        wanted = self.count + 2
+        wanted = wanted or self.count + 2
         extra = 6  # columns kept beyond `wanted`, to see ties at the cut
         if len(rows) == 0 or len(candidates) - 1 < wanted:
             return
         scores = self._score_matrix(rows, candidates)
         columns = min(wanted + extra, len(candidates))
-        top = np.argpartition(-scores, columns - 1, axis=1)[:, :columns]
+        top = np.argpartition(scores, len(candidates) - columns, axis=1)[:, -columns:]
+        raw = np.take_along_axis(scores, top, axis=1)
         # Rounded, so that equal scores reached by different sums compare equal (as in _scores()).
-        top_scores = np.round(np.take_along_axis(scores, top, axis=1), 9)
+        top_scores = np.round(raw, 9)
         top_ids = candidates[top]
         order = np.lexsort((top_ids, -self.day[top_ids], -top_scores), axis=1)
         top_ids = np.take_along_axis(top_ids, order, axis=1)
         top_scores = np.take_along_axis(top_scores, order, axis=1)
         kth = top_scores[:, wanted - 1]
-        at_least_kth = (scores >= (kth - 2e-9)[:, None]).sum(axis=1)
-        settled = (kth > outside + _EPSILON) & (at_least_kth <= columns) & np.isfinite(kth)
-        settled_rows = np.flatnonzero(settled)
-        far = self._far_pairs(rows[settled_rows], top_ids[settled_rows, :wanted])
-        for number, row in enumerate(settled_rows.tolist()):
-            a = int(rows[row])
-            ranked = top_ids[row, :wanted].tolist()
-            chosen = self._filter(a, ranked, {b for b, clear in zip(ranked, far[number].tolist()) if clear})
-            if len(chosen) == self.count:
-                results[a] = chosen
-                self.candidates[a] = (ranked, False)
+        # Every candidate left out scores at most the lowest taken: when that is below the k-th
+        # best, no tie at the cut was left out.
+        ties_seen = raw.min(axis=1) < kth - 2e-9 if columns < len(candidates) else True
+        settled = (kth > outside + _EPSILON) & ties_seen & np.isfinite(kth)
+        ranked = top_ids[settled, :wanted]
+        shown = self._shown(rows[settled], ranked)
+        enough = shown.sum(axis=1) >= self.count
+        # Each row's first `count` shown candidates, in rank order (a stable sort keeps it).
+        chosen = np.take_along_axis(ranked, np.argsort(~shown, axis=1, kind="stable")[:, : self.count], axis=1)
+        for a, row_ranked, row_chosen in zip(rows[settled][enough].tolist(), ranked[enough].tolist(), chosen[enough].tolist()):
+            results[a] = row_chosen
+            self.candidates[a] = (row_ranked, False)
+        # Rows whose repeated titles or near-copies used up the spare places try again with more.
+        short = rows[settled][~enough]
+        if short.size:
+            outside = np.asarray(outside)[settled][~enough] if np.ndim(outside) else outside
+            self._settle_rows(short, candidates, outside, results, wanted * 2)
+
+    def _shown(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """Which of each row's ranked candidates the filter keeps, as _filtered() would.
+
+        A candidate is dropped when it is a near-copy of the row, has the row's title, or has
+        the title of an earlier candidate that is no near-copy (that one, or one before it with
+        the same title, was kept: a near-copy never takes a title from a later candidate).
+        """
+        near = self._near_copies(rows, ranked)
+        titles = self.title_code[ranked]
+        earlier = np.tri(ranked.shape[1], k=-1, dtype=bool)  # [j, i]: i comes before j
+        taken = ((titles[:, :, None] == titles[:, None, :]) & ~near[:, None, :] & earlier).any(axis=2)
+        return ~near & (titles != self.title_code[rows][:, None]) & ~taken
 
     def _score_matrix(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """Scores of every (row, candidate) pair, -inf where unrelated or the same article.
+        """Scores of every (row, candidate) pair, -inf for the row itself.
 
-        Written with in-place operations: this matrix is the bulk of the ranking's work.
+        An unrelated pair (no tag, topic or city in common) scores its closeness in date alone,
+        at most w_date, which is below any bar a row is settled by (see _settle_rows): so it is
+        left unmarked. Written with in-place operations: this matrix is the bulk of the ranking's
+        work.
         """
         w = self.w
-        row_tags = self.tag_matrix[rows]
-        used = np.unique(row_tags[row_tags >= 0])
-        totals = self.tag_total[rows]
-        same_topic = self.topic[rows][:, None] == self.topic[candidates][None, :]
-        same_city = self.city[rows][:, None] == self.city[candidates][None, :]
-        related = same_topic | same_city
-        if used.size and w.tags > 0:
-            row_weights = self.idf_matrix[rows] * (w.tags / np.where(totals > 0, totals, 1.0))[:, None]
-            scores = self._incidence(rows, used, row_weights) @ self._incidence(candidates, used, None).T
-            related |= scores > 0
-        else:
-            scores = np.zeros((len(rows), len(candidates)))
-        scores += w.topic * same_topic
-        scores += w.city * same_city
-        if self.lift:
-            scores += self.lift * (same_topic & same_city)
+        scores = self._tag_scores(rows, candidates)
+        same_topic = self._same(self.topic, rows, candidates)
+        same_city = self._same(self.city, rows, candidates)
+        for weight, where in ((w.topic, same_topic), (w.city, same_city), (self.lift, same_topic & same_city)):
+            if weight and where is True:
+                scores += weight
+            elif weight and where is not False:
+                np.add(scores, weight, out=scores, where=where)
         gap = self.day[rows][:, None] - self.day[candidates][None, :]
         np.abs(gap, out=gap)
-        scores += self.closeness[gap]
-        scores[~related | (rows[:, None] == candidates[None, :])] = -np.inf
+        scores += self.closeness.take(gap)
+        order = np.argsort(candidates, kind="stable")
+        at = np.minimum(np.searchsorted(candidates[order], rows), len(candidates) - 1)
+        itself = candidates[order[at]] == rows
+        scores[np.flatnonzero(itself), order[at[itself]]] = -np.inf
+        return scores
+
+    @staticmethod
+    def _same(codes: np.ndarray, rows: np.ndarray, candidates: np.ndarray):
+        """Where row and candidate have the same code, as a matrix, or True or False for all pairs."""
+        mine, theirs = codes[rows], codes[candidates]
+        if mine.min() == mine.max() == theirs.min() == theirs.max():
+            return True
+        if mine.min() > theirs.max() or mine.max() < theirs.min():
+            return False
+        return mine[:, None] == theirs[None, :]
+
+    def _tag_scores(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """w_tags times the rarity-weighted share of the row's tags that the candidate has, for every pair."""
+        row_tags = self.tag_matrix[rows]
+        used = np.unique(row_tags[row_tags >= 0])
+        scores = np.zeros((len(rows), len(candidates)))
+        if not used.size or self.w.tags <= 0:
+            return scores
+        totals = self.tag_total[rows]
+        row_weights = self._incidence(rows, used, self.idf_matrix[rows] * (self.w.tags / np.where(totals > 0, totals, 1.0))[:, None])
+        held = self._incidence(candidates, used, None).T
+        # A few rows at a time: OpenBLAS runs a bigger product on threads of its own, which made
+        # it five times slower on two cores, and slower still in forked workers, whose threads
+        # spin against each other. It keeps one of fewer than about 2^18 multiplications to the
+        # calling thread.
+        step = max(1, 2**18 // (len(used) * len(candidates)))
+        for start in range(0, len(rows), step):
+            np.matmul(row_weights[start : start + step], held, out=scores[start : start + step])
         return scores
 
     def _incidence(self, ids: np.ndarray, used: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
@@ -393,34 +539,52 @@ class _Ranker:
         matrix[row[valid], column[valid]] = 1.0 if weights is None else weights[valid]
         return matrix
 
-    def _filter(self, a: int, ranked: list[int], far=()) -> list[int]:
-        return _filtered(a, ranked, self.count, self.filter_inputs, self._sketch_sets, far)
+    def _filter(self, a: int, ranked: list[int]) -> list[int]:
+        return _filtered(a, ranked, self.count, self.filter_inputs, self._sketch_sets)
 
-    def _far_pairs(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """For each row's candidates, True where the two sketches share too few values to be near-copies.
+    def sketches(self) -> np.ndarray:
+        """Every article's sketch as one row of a matrix (zeros where shorter than SKETCH_SIZE).
 
-        The same test as _is_near_copy's first one, for a whole matrix at once: sorting the two
-        sketches together puts each shared value next to itself (a sketch holds distinct values).
-        Sketches shorter than SKETCH_SIZE are left to the exact test.
+        Made on first use: updating a few lists after an edit never needs it.
         """
         if self._sketch_matrix is None:
-            matrix = np.zeros((len(self.articles), SKETCH_SIZE), dtype=np.uint64)
+            full = [index for index, a in enumerate(self.articles) if len(a.sketch) == SKETCH_SIZE]
             self._sketch_full = np.zeros(len(self.articles), dtype=bool)
-            for index, a in enumerate(self.articles):
-                if len(a.sketch) == SKETCH_SIZE:
-                    matrix[index] = a.sketch
-                    self._sketch_full[index] = True
+            self._sketch_full[full] = True
+            matrix = np.zeros((len(self.articles), SKETCH_SIZE), dtype=np.uint64)
+            values = chain.from_iterable(self.articles[index].sketch for index in full)
+            matrix[full] = np.fromiter(values, dtype=np.uint64, count=len(full) * SKETCH_SIZE).reshape(-1, SKETCH_SIZE)
             self._sketch_matrix = matrix
+        return self._sketch_matrix
+
+    def _near_copies(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """For each row's candidates, True where the two are near-copies (see _is_near_copy).
+
+        sketch_similarity() for a whole matrix at once: sorting two sketches together puts each
+        shared value next to itself (a sketch holds distinct values). Pairs sharing enough values
+        to be near-copies at all (a few in a hundred) are measured exactly: the union's first
+        SKETCH_SIZE values are those before its SKETCH_SIZE-th distinct one. Pairs with a short
+        sketch go to _is_near_copy, one by one.
+        """
+        sketches = self.sketches()
+        near = np.zeros(candidates.shape, dtype=bool)
         if rows.size == 0:
-            return np.zeros(candidates.shape, dtype=bool)
-        pairs = np.concatenate(
-            [np.broadcast_to(self._sketch_matrix[rows][:, None, :], (*candidates.shape, SKETCH_SIZE)), self._sketch_matrix[candidates]],
-            axis=2,
-        )
+            return near
+        # Both sketches of each pair side by side, gathered in one go.
+        ids = np.stack([np.broadcast_to(rows[:, None], candidates.shape), candidates], axis=2)
+        pairs = sketches[ids].reshape(*candidates.shape, 2 * SKETCH_SIZE)
         pairs.sort(axis=2)
-        shared = (pairs[..., 1:] == pairs[..., :-1]).sum(axis=2)
+        shared = pairs[..., 1:] == pairs[..., :-1]  # at the first of the two copies of a shared value
         full = self._sketch_full[rows][:, None] & self._sketch_full[candidates]
-        return full & (shared < NEAR_COPY_SIMILARITY * SKETCH_SIZE - 1)
+        maybe = full & (shared.sum(axis=2) >= NEAR_COPY_SIMILARITY * SKETCH_SIZE - 1)
+        if maybe.any():
+            close = shared[maybe]
+            distinct = np.cumsum(~close, axis=1)  # distinct values up to the next one
+            in_union = np.concatenate([np.ones((len(close), 1), dtype=bool), distinct[:, :-1] < SKETCH_SIZE], axis=1)
+            near[maybe] = (close & in_union).sum(axis=1) / SKETCH_SIZE >= NEAR_COPY_SIMILARITY
+        for row, column in np.argwhere(~full).tolist():
+            near[row, column] = _is_near_copy(int(rows[row]), int(candidates[row, column]), self.filter_inputs, self._sketch_sets)
+        return near
 
     # --- ranking one article ---------------------------------------------------------------
 
@@ -487,7 +651,7 @@ class _Ranker:
     def _common_group(self, tag: int) -> _Group:
         group = self._common_groups.get(tag)
         if group is None:
-            group = self._common_groups[tag] = _Group(self.postings[tag].tolist(), self.day)
+            group = self._common_groups[tag] = _Group(self.postings[tag], self.day)
         return group
 
     def _walk_by_date(self, a, group: _Group, in_class, bonus, tags, total, share_cap, scored, found: _Found) -> np.ndarray:
