@@ -33,6 +33,13 @@ def test_same_city_and_topic_first_then_topic_with_tags_then_city() -> None:
     assert titles == ["深圳门诊统筹怎么报销", "广州医保个人账户可以给家人用吗", "深圳哪家医院看儿科好"]
 
 
+def test_a_site_where_no_article_has_a_tag() -> None:
+    articles = [article(f"深圳医保问题{n}", "医保", "深圳", [], days_ago=n, body=f"不同的正文内容第{n}篇" * 8) for n in range(4)]
+    lists = rank(articles)
+    assert [len(found) for found in lists] == [3, 3, 3, 3]  # same topic and city still relate them
+    assert lists[0][0] == 1  # the nearest in date first
+
+
 def test_rare_shared_tag_weighs_more_than_common_one() -> None:
     common = [article(f"医保文章{i}", "医保", f"城市{i}", ["报销", f"独有{i}"], days_ago=i) for i in range(20)]
     base = article("目标文章", "医保", "成都", ["报销", "罕见标签"])

@@ -411,6 +411,8 @@ class _Ranker:
     def _rarest_tags(self, rows: np.ndarray, common: bool) -> np.ndarray:
         """Each row's tags, rarest first (ties by tag), common ones only if asked, -1 after them."""
         tags = self.tag_matrix[rows]
+        if not len(self.frequency):  # no article has a tag: nothing to rank by
+            return np.full(tags.shape, -1, dtype=tags.dtype)
         valid = tags >= 0
         frequency = np.where(valid, self.frequency[np.maximum(tags, 0)], 0)
         kept = valid & (common | (frequency <= self.common_at))
