@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .config import ImageSettings
+from .content import stat_key as file_stat_key
 from .errors import Problem
 from .model import Article, ArticleImage, Picture, Site, Variant, output_path
 from .site import base_path
@@ -200,7 +201,7 @@ class _SiteFiles:
                 stat = path.stat()
             except OSError:
                 continue
-            stat_key = (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+            stat_key = file_stat_key(stat)
             previous = self.known.get(key)
             if previous is not None and previous[0] == stat_key and previous[1].digest.endswith(mark):
                 self.measured[key] = (stat_key, previous[1])
@@ -482,11 +483,7 @@ class ImageStore:
     def missing(self, picture: Picture) -> bool:
         if not picture.processed:
             return False
-        return any(not self.path(picture, v).exists() for v in _variants(picture))
-
-
-def _variants(picture: Picture) -> tuple[Variant, ...]:
-    return (*picture.webp, *picture.fallback, *((picture.share,) if picture.share else ()))
+        return any(not self.path(picture, v).exists() for v in picture.variants)
 
 
 def make_variants(pictures: Iterable[Picture], store: ImageStore, settings: ImageSettings, jobs: int) -> int:

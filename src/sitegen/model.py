@@ -96,6 +96,11 @@ class Picture:
     share: Variant | None  # 1200×630 JPEG for og:image, made for covers and the default image
     size: int = 0  # bytes of the original
 
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Every file made of it: the WebP and fallback widths, and the share card."""
+        return (*self.webp, *self.fallback, *((self.share,) if self.share else ()))
+
 
 @dataclass(frozen=True)
 class Article:

@@ -295,7 +295,7 @@ class PageRenderer:
         """A variant of an image, made by images.make_variants before any page renders."""
         key, name = route.key
         picture = self.site.images[key]
-        variant = next(v for v in (*picture.webp, *picture.fallback, *((picture.share,) if picture.share else ())) if v.name == name)
+        variant = next(v for v in picture.variants if v.name == name)
         return self._read_image(picture, variant)
 
     def _resource(self, route: Route) -> bytes:

@@ -76,7 +76,7 @@ def _images(site: Site, prefix: str) -> Iterator[Route]:
     planned: set[str] = set()
     for key in sorted(shown & site.images.keys()):
         picture = site.images[key]
-        for variant in (*picture.webp, *picture.fallback, *((picture.share,) if picture.share else ())):
+        for variant in picture.variants:
             if variant.path not in planned:  # the same bytes in two bundles: one file
                 planned.add(variant.path)
                 yield Route(variant.path, "image", (key, variant.name), (image_key(key),))
