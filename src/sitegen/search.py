@@ -19,16 +19,22 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib.metadata
 import json
 import os
+import pickle
 import re
+import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections import Counter
+from collections.abc import Callable, Container, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from .cache import _read_signed, _write_signed, signing_key
 from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
@@ -128,25 +134,54 @@ def _cut_doc(doc: SearchDoc, names: re.Pattern[str] | None = None) -> _Cut:
 
     `names` finds the site's tag and topic names wherever they occur, each then one more word
     (see _names_pattern)."""
+    text = _blocks(doc)
+    return _with_names(_cut_jieba(doc, text), _names_found(doc, text, names))
+
+
+def _blocks(doc: SearchDoc) -> str:
+    # A heading or list item would run into the next block: each block ends with a stop.
+    return "\n".join(line if line[-1] in _STOPS else line + "\u3002" for line in body_text(doc.body_html).split("\n"))
+
+
+def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
+    """What jieba makes of `doc` (its blocks are `text`): all of its cut but the names, which
+    depend on the whole site, so the cut cache keeps this part by the document alone."""
     import rjieba
 
-    # A heading or list item would run into the next block: each block ends with a stop.
-    text = "\n".join(line if line[-1] in _STOPS else line + "\u3002" for line in body_text(doc.body_html).split("\n"))
     body = [word for word in rjieba.cut(text) if not word.isspace()]
     shown = set(body)
     extra = [word for word in rjieba.cut_for_search(text) if word not in shown]  # only Chinese words differ
     title = cut(doc.title)
     tags = [word for tag in doc.tags for word in cut(tag)]
-    if names is not None:
-        extra.extend(names.findall(text))
-        title.extend(names.findall(doc.title))
-        tags.extend(name for tag in doc.tags for name in names.findall(tag))
     pairs: set[str] = set()  # once for each article: they only make a word findable
     lone: set[str] = set()
     for cut_text in (" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.tags))):
         pairs.update(a + b for a, b in _PAIR.findall(cut_text))
         lone.update(a + b for a, b in _LONE_PAIR.findall(cut_text))
     return _Cut(body, title, tags, extra, sorted(pairs), sorted(lone))
+
+
+class _Names(NamedTuple):
+    """The site's names found in one document: in its body, its title and its tags."""
+
+    body: list[str]
+    title: list[str]
+    tags: list[str]
+
+
+def _names_found(doc: SearchDoc, text: str, names: re.Pattern[str] | None) -> _Names:
+    if names is None:
+        return _Names([], [], [])
+    return _Names(names.findall(text), names.findall(doc.title), [name for tag in doc.tags for name in names.findall(tag)])
+
+
+def _with_names(done: _Cut, found: _Names) -> _Cut:
+    return done._replace(extra=done.extra + found.body, title=done.title + found.title, tags=done.tags + found.tags)
+
+
+def _words(done: _Cut) -> set[str]:
+    # Latin words and punctuation too: word_list() keeps only the Chinese ones.
+    return {*done.title, *done.tags, *done.extra, *done.lone, *done.body}
 
 
 def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
@@ -156,23 +191,32 @@ def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
     words, an article saying 医保 often and 职工医保 once ranked above one tagged 职工医保. As a
     word of their own, found wherever they occur, they rank by their own count and weight.
     """
+    source = _names_source(_name_candidates(docs))
+    return re.compile(source) if source else None
+
+
+def _name_candidates(docs: Sequence[SearchDoc]) -> tuple[str, ...]:
+    return tuple(sorted({name for doc in docs for name in (*doc.tags, doc.topic) if len(name) > 1 and all(_han(c) for c in name)}))
+
+
+def _names_source(candidates: Iterable[str]) -> str:
+    """The pattern of _names_pattern, as text: "" when jieba keeps every name whole."""
     import rjieba
 
-    found = {name for doc in docs for name in (*doc.tags, doc.topic) if len(name) > 1 and all(_han(c) for c in name)}
-    names = sorted((name for name in found if len(rjieba.cut(name)) > 1), key=lambda name: (-len(name), name))
-    return re.compile("|".join(map(re.escape, names))) if names else None
+    names = sorted((name for name in candidates if len(rjieba.cut(name)) > 1), key=lambda name: (-len(name), name))
+    return "|".join(map(re.escape, names))
 
 
-def _cut_chunk(shared: re.Pattern[str] | None, docs: Sequence[SearchDoc]) -> list[tuple[_Cut, set[str]]]:
-    results = []
-    for doc in docs:
-        done = _cut_doc(doc, shared)
-        # Latin words and punctuation too: word_list() keeps only the Chinese ones.
-        results.append((done, {*done.title, *done.tags, *done.extra, *done.lone, *done.body}))
+def _cut_chunk(shared: re.Pattern[str] | None, items: Sequence[tuple[SearchDoc, _Cut | None]]) -> list[tuple[_Cut | None, _Names]]:
+    """Each document's names, and its jieba cut unless the cut cache had it (None then)."""
+    results: list[tuple[_Cut | None, _Names]] = []
+    for doc, known in items:
+        text = _blocks(doc) if known is None or shared is not None else ""
+        results.append((_cut_jieba(doc, text) if known is None else None, _names_found(doc, text, shared)))
     return results
 
 
-def slim_page(doc: SearchDoc, done: _Cut, vocabulary: set[str] | frozenset[str]) -> str:
+def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
     """The page Pagefind indexes for `doc`, cut into `done`'s words.
 
     Pagefind splits on spaces only, so every word is written with a space around it. The body
@@ -202,33 +246,290 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: set[str] | frozenset[str])
     )
 
 
-def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[str, str]]:
+def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, str, bytes]]:
     docs, cuts, vocabulary = shared
-    return [(docs[i].path, slim_page(docs[i], cuts[i], vocabulary)) for i in items]
+    pages = []
+    for i in items:
+        page = slim_page(docs[i], cuts[i], vocabulary)
+        pages.append((i, page, hashlib.blake2b(page.encode("utf-8"), digest_size=16).digest()))
+    return pages
 
 
-def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int) -> str:
+def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reuse: bool = True) -> str:
     """Write the slim pages and the word list under `cache_dir`; return their digest, the index's
-    fingerprint (the same digest: the index Pagefind makes of them is the same)."""
+    fingerprint (the same digest: the index Pagefind makes of them is the same).
+
+    What jieba made of each document is kept in the cut cache, so only changed documents are cut
+    again; `reuse=False` (a build with --no-cache) starts it anew. Paths are unique (routes)."""
     docs = list(docs)
-    cuts: list[_Cut] = []
-    vocabulary: set[str] = set()
-    for chunk in run_chunks(_cut_chunk, docs, shared=_names_pattern(docs), jobs=jobs, minimum=200):
-        for done, words in chunk:
-            cuts.append(done)
-            vocabulary.update(words)
-    pages: dict[str, str] = {}
-    # Forked workers inherit the cuts and the vocabulary: only the document numbers are sent.
-    for chunk_pages in run_chunks(_page_chunk, range(len(docs)), shared=(docs, cuts, vocabulary), jobs=jobs, minimum=200):
-        pages.update(chunk_pages)
-    listed = word_list(vocabulary)
+    salt = _cut_salt()
+    cache = _CutCache.load(cache_dir / CUTS_DIR, salt) if reuse else _CutCache(cache_dir / CUTS_DIR, salt)
+    candidates = _name_candidates(docs)
+    if cache.names is None or cache.names[0] != candidates:
+        cache.names = (candidates, _names_source(candidates))
+    names = re.compile(cache.names[1]) if cache.names[1] else None
+    names_key = _digest(cache.names[1].encode("utf-8"))
+
+    # Cut what changed: by jieba when the document did, only its names when the site's did.
+    keys = [_doc_key(doc) for doc in docs]
+    todo: list[int] = []
+    known: list[_Cut | None] = []
+    for i, doc in enumerate(docs):
+        entry = cache.entries.get(doc.path)
+        if entry is None or entry.key != keys[i]:
+            todo.append(i)
+            known.append(None)
+        elif entry.names != names_key:
+            todo.append(i)
+            known.append(_unpack_cut(entry, with_names=False))
+    fresh: dict[int, tuple[_Cut, _Names]] = {}
+    items = [(docs[i], base) for i, base in zip(todo, known)]
+    done = (result for chunk in run_chunks(_cut_chunk, items, shared=names, jobs=jobs, minimum=200) for result in chunk)
+    for i, base, (made, found) in zip(todo, known, done):
+        whole = base if base is not None else made
+        assert whole is not None
+        fresh[i] = (whole, found)
+
+    # The vocabulary, as a count of the documents holding each word: a changed document moves
+    # only its own words, and the words that come or go tell which other slim pages change.
+    current = {doc.path for doc in docs}
+    gained: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for path, entry in cache.entries.items():
+        if path not in current:
+            lost.update(_words(_unpack_cut(entry)))
+    cuts: dict[int, _Cut] = {}
+    for i, (base, found) in fresh.items():
+        old = cache.entries.get(docs[i].path)
+        if old is not None:
+            lost.update(_words(_unpack_cut(old)))
+        cuts[i] = _with_names(base, found)
+        gained.update(_words(cuts[i]))
+    counts = cache.counts
+    moved: set[str] = set()  # words the vocabulary gained or lost
+    for word in gained.keys() | lost.keys():
+        before = counts.get(word, 0)
+        after = before + gained[word] - lost[word]
+        if after:
+            counts[word] = after
+        else:
+            counts.pop(word, None)
+        if (before > 0) != (after > 0):
+            moved.add(word)
+    if moved or cache.listed is None:
+        cache.listed = word_list(counts)
+    listed = cache.listed
+    # A pair across a boundary is written when the vocabulary has it (slim_page): pages whose
+    # pairs hold a word that came or went change too.
+    flipped = [word.encode("utf-8") for word in moved if len(word) == 2 and _han(word[0]) and _han(word[1])]
+
+    staging = cache_dir / STAGING_DIR
+    pending: list[int] = []  # documents whose slim page is made again
+    for i, doc in enumerate(docs):
+        entry = cache.entries.get(doc.path)
+        if (
+            i in fresh or entry is None or not cache.trusted or entry.meta != (doc.date, doc.topic, doc.city)
+            or any(word in entry.pairs for word in flipped) or _stat(staging / doc.path) != entry.staged
+        ):  # fmt: skip
+            pending.append(i)
+            if i not in cuts:
+                assert entry is not None
+                cuts[i] = _unpack_cut(entry)
+    if pending or cache.entries.keys() - current:
+        cache.mark_changing()
+    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts), jobs=jobs, minimum=200)
+    if not cache.trusted:
+        staging.mkdir(parents=True, exist_ok=True)
+        for existing in [p for p in staging.rglob("*") if p.is_file()]:
+            if existing.relative_to(staging).as_posix() not in current:
+                existing.unlink()
+    else:
+        for path in cache.entries.keys() - current:
+            (staging / path).unlink(missing_ok=True)
+    cache.keep_only(current)
+    for i, page, page_digest in (made for chunk in made_pages for made in chunk):
+        doc = docs[i]
+        target = staging / doc.path
+        _write_if_changed(target, page.encode("utf-8"))
+        if i in fresh:
+            base, found = fresh[i]
+            packed_cut, pairs = _pack_cut(base)
+            found_packed = (_SEP.join(found.body), _SEP.join(found.title), _SEP.join(found.tags))
+        else:
+            old = cache.entries[doc.path]
+            packed_cut, pairs, found_packed = old.cut, old.pairs, old.found
+        cache.put(doc.path, _Entry(keys[i], packed_cut, pairs, names_key, found_packed, (doc.date, doc.topic, doc.city), page_digest, _stat(target)))
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{SEARCH_VERSION}\n{listed}\n".encode())
-    for path in sorted(pages):
-        digest.update(f"{path}\0{pages[path]}\0".encode())
-    _sync_staging(cache_dir / STAGING_DIR, pages)
+    for path in sorted(current):
+        digest.update(f"{path}\0{cache.entries[path].page.hex()}\0".encode())
     _write_if_changed(cache_dir / WORDS_FILE, listed.encode("utf-8"))
+    cache.write()
     return digest.hexdigest()
+
+
+CUTS_DIR = "search-cuts"  # the cut cache, under .sitegen-cache/
+_CUT_SHARDS = 16  # a one-article edit rewrites one shard (1/16 of the cache) and the head
+_HEAD = "head.pickle"
+_CHANGING = "staging-changing"  # present while the slim pages may differ from what the cache records
+_SEP = "\x1f"  # between the words of a packed list: no word jieba makes holds it (checked when packing)
+
+
+class _Entry(NamedTuple):
+    """What the cut cache keeps of one document, by its path."""
+
+    key: bytes  # the digest of what jieba cut: its title, tags and body
+    cut: bytes  # its jieba cut without the pairs, packed (_pack_cut)
+    pairs: bytes  # the pairs, joined by _SEP, UTF-8: a two-character word looked for with `in`
+    names: bytes  # the digest of the names pattern `found` was found with
+    found: tuple[str, str, str]  # _Names, each joined by _SEP
+    meta: tuple[str, str, str]  # date, topic, city: what the slim page shows besides the cut
+    page: bytes  # the slim page's digest
+    staged: tuple[int, int, int] | None  # its file's size, mtime and inode, as written
+
+
+class _CutCache:
+    """The cut cache: an _Entry per document in _CUT_SHARDS signed files by path, and a head
+    with the vocabulary's counts, the names pattern and the word list made of them.
+
+    Read whole or not at all: a file missing, unsigned, foreign (another sitegen, SEARCH_VERSION,
+    rjieba or search.py) or out of step with the head leaves an empty cache, and everything is
+    cut again. Its files are signed like the build cache's, so a cache that arrived with the site
+    is never unpickled.
+    """
+
+    def __init__(self, folder: Path, salt: str):
+        self.folder, self.salt = folder, salt
+        self.entries: dict[str, _Entry] = {}
+        self.counts: dict[str, int] = {}  # word → how many entries hold it
+        self.names: tuple[tuple[str, ...], str] | None = None  # the candidate names → _names_source's pattern
+        self.listed: str | None = None  # the word list of `counts`
+        self.trusted = False  # every staged file is as its entry records, and no other is there
+        self._shards: list[dict[str, _Entry]] = [{} for _ in range(_CUT_SHARDS)]
+        self._tokens: list[bytes] = [b""] * _CUT_SHARDS
+        self._dirty = set(range(_CUT_SHARDS))
+        self._saved: tuple = ()  # the head as read or last written
+
+    @classmethod
+    def load(cls, folder: Path, salt: str) -> _CutCache:
+        try:
+            key = signing_key()
+            head = _read_signed(key, "search-head", folder / _HEAD)
+            if head["salt"] != salt:
+                return cls(folder, salt)
+            cache = cls(folder, salt)
+            for number in range(_CUT_SHARDS):
+                shard = _read_signed(key, "search-cuts", folder / f"{number:02d}.pickle")
+                if shard["token"] != head["tokens"][number]:  # a save stopped between the files
+                    return cls(folder, salt)
+                cache._shards[number] = shard["entries"]
+                cache.entries.update(shard["entries"])
+            cache.counts, cache.names, cache.listed, cache._tokens = head["counts"], head["names"], head["listed"], head["tokens"]
+        except Exception:  # missing, unsigned, foreign or damaged: all of it is made again
+            return cls(folder, salt)
+        cache.trusted = not (folder / _CHANGING).exists()
+        cache._dirty = set()
+        cache._saved = cache._head()
+        return cache
+
+    def put(self, path: str, entry: _Entry) -> None:
+        if self.entries.get(path) != entry:
+            number = _cut_shard(path)
+            self._shards[number][path] = self.entries[path] = entry
+            self._dirty.add(number)
+
+    def keep_only(self, paths: set[str]) -> None:
+        for path in self.entries.keys() - paths:
+            number = _cut_shard(path)
+            del self._shards[number][path], self.entries[path]
+            self._dirty.add(number)
+
+    def mark_changing(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / _CHANGING).touch()
+
+    def write(self) -> None:
+        """Write the shards that changed and then the head, if anything changed; then the staged
+        files are as recorded again."""
+        if self._dirty or self._head() != self._saved:
+            key = signing_key()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for number in sorted(self._dirty):
+                self._tokens[number] = secrets.token_bytes(16)
+                _write_signed(key, "search-cuts", self.folder / f"{number:02d}.pickle", {"token": self._tokens[number], "entries": self._shards[number]})
+            head = self._head()
+            _write_signed(key, "search-head", self.folder / _HEAD, dict(zip(("salt", "counts", "names", "listed", "tokens"), head)))
+            self._dirty, self._saved = set(), head
+        (self.folder / _CHANGING).unlink(missing_ok=True)
+
+    def _head(self) -> tuple:
+        return (self.salt, dict(self.counts), self.names, self.listed, list(self._tokens))
+
+
+def _cut_shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % _CUT_SHARDS
+
+
+def _cut_salt() -> str:
+    """What every cut depends on besides the document: sitegen (the signed files' version),
+    SEARCH_VERSION, rjieba, and this file, so a checkout whose cutting was edited cuts again."""
+    try:
+        jieba = importlib.metadata.version("rjieba")
+    except importlib.metadata.PackageNotFoundError:
+        jieba = "?"
+    try:
+        code = _digest(Path(__file__).read_bytes()).hex()
+    except OSError:
+        code = "?"
+    return f"{SEARCH_VERSION}/rjieba-{jieba}/{code}"
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _doc_key(doc: SearchDoc) -> bytes:
+    digest = hashlib.blake2b(repr((doc.title, doc.tags)).encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(doc.body_html.encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _pack(words: list[str]) -> str | list[str]:
+    """`words` as one string, which pickles and loads as one object instead of hundreds."""
+    if not words:
+        return ""
+    joined = _SEP.join(words)
+    return joined if all(words) and joined.count(_SEP) == len(words) - 1 else list(words)
+
+
+def _unpack(packed: str | list[str]) -> list[str]:
+    if isinstance(packed, str):
+        return packed.split(_SEP) if packed else []
+    return list(packed)
+
+
+def _pack_cut(done: _Cut) -> tuple[bytes, bytes]:
+    # Compressed: three quarters of the bytes are the body's words, which only a slim page made
+    # again unpacks. The pairs stay plain, looked into whenever the vocabulary changes.
+    fields = (_pack(done.body), _pack(done.title), _pack(done.tags), _pack(done.extra), _pack(done.lone))
+    return zlib.compress(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL), 1), _SEP.join(done.pairs).encode("utf-8")
+
+
+def _unpack_cut(entry: _Entry, with_names: bool = True) -> _Cut:
+    body, title, tags, extra, lone = (_unpack(packed) for packed in pickle.loads(zlib.decompress(entry.cut)))
+    pairs = entry.pairs.decode("utf-8").split(_SEP) if entry.pairs else []
+    done = _Cut(body, title, tags, extra, pairs, lone)
+    if not with_names:
+        return done
+    return _with_names(done, _Names(*(found.split(_SEP) if found else [] for found in entry.found)))
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def write_index(cache_dir: Path, index_dir: Path) -> None:
@@ -236,17 +537,6 @@ def write_index(cache_dir: Path, index_dir: Path) -> None:
     shutil.rmtree(index_dir, ignore_errors=True)  # a reused tree holds the last index
     run_pagefind(["--site", str(cache_dir / STAGING_DIR), "--output-path", str(index_dir), "--force-language", LANGUAGE])
     shutil.copyfile(cache_dir / WORDS_FILE, index_dir / WORDS_FILE)
-
-
-def _sync_staging(staging: Path, pages: dict[str, str]) -> None:
-    """Make `staging` hold exactly `pages`, rewriting only the files whose text changed."""
-    staging.mkdir(parents=True, exist_ok=True)
-    for existing in [p for p in staging.rglob("*") if p.is_file()]:
-        relative = existing.relative_to(staging).as_posix()
-        if relative not in pages:
-            existing.unlink()
-    for relative, text in pages.items():
-        _write_if_changed(staging / relative, text.encode("utf-8"))
 
 
 def _write_if_changed(target: Path, data: bytes) -> None:
