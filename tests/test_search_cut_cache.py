@@ -1,0 +1,225 @@
+"""The cut cache (search.py): after any edit the slim pages, the word list and their digest are
+a cold build's byte for byte, a build that changes nothing cuts nothing, and a cache that is
+tampered with, foreign or from another version is never used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import rjieba
+
+from conftest import build_site
+from search_site import sample_site
+from sitegen import search
+from sitegen.cache import CACHE_DIR
+from sitegen.search import CUTS_DIR, STAGING_DIR, WORDS_FILE, SearchDoc, prepare_index
+
+
+def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保", city: str = "北京") -> SearchDoc:
+    html = "".join(f"<p>{line}</p>" for line in body.split("\n"))
+    return SearchDoc(f"{slug}/index.html", title, tags, topic, city, "2026-01-05", html)
+
+
+def site_docs() -> list[SearchDoc]:
+    return [
+        doc("duanjiao", "医保中断以后怎么办", "中间有断缴的月份要补上。\n灵活就业人员按月缴费。", ("个人账户",)),
+        doc("shuqian", "术前检查要做哪些", "术前检查要空腹。\n<strong>心电图</strong>和血常规都要做。", ("心电图",), "术前检查", "上海"),
+        doc("zhigong", "职工医保报销比例", "职工医保的住院费用报销比例更高。\n门诊慢特病也能报销。", ("职工医保", "报销比例")),
+        doc("guomin", "孩子过敏怎么办", "过敏性鼻炎反复发作，要去医院看看。\nHPV疫苗与过敏无关。", ("过敏",), "儿童健康", "广州"),
+    ]
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold(docs: list[SearchDoc], folder: Path) -> tuple[str, dict[str, bytes], bytes]:
+    """What a build with no cache at all makes of `docs`."""
+    shutil.rmtree(folder, ignore_errors=True)
+    digest = prepare_index(docs, folder, jobs=1)
+    return digest, contents(folder / STAGING_DIR), (folder / WORDS_FILE).read_bytes()
+
+
+def warm(docs: list[SearchDoc], folder: Path) -> tuple[str, dict[str, bytes], bytes]:
+    digest = prepare_index(docs, folder, jobs=1)
+    return digest, contents(folder / STAGING_DIR), (folder / WORDS_FILE).read_bytes()
+
+
+@pytest.fixture
+def cuts(monkeypatch) -> list[str]:
+    """Every text jieba is asked to cut."""
+    called: list[str] = []
+    real_cut, real_search = rjieba.cut, rjieba.cut_for_search
+
+    def counted_cut(text: str, *args):
+        called.append(text)
+        return real_cut(text, *args)
+
+    def counted_search(text: str, *args):
+        called.append(text)
+        return real_search(text, *args)
+
+    monkeypatch.setattr(rjieba, "cut", counted_cut)
+    monkeypatch.setattr(rjieba, "cut_for_search", counted_search)
+    return called
+
+
+def edited(docs: list[SearchDoc], slug: str, **changes) -> list[SearchDoc]:
+    return [d._replace(**changes) if d.path == f"{slug}/index.html" else d for d in docs]
+
+
+def test_after_each_edit_the_output_is_the_cold_one(tmp_path: Path) -> None:
+    folder = tmp_path / "warm"
+    docs = site_docs()
+    assert warm(docs, folder) == cold(docs, tmp_path / "cold")
+    body = docs[3].body_html
+    steps = [
+        edited(docs, "guomin", body_html=body.replace("要去医院", "鱼腥草泡水不能代替看病，要去医院")),  # a word new to the site
+        edited(docs, "guomin", body_html=body.replace("HPV疫苗与过敏无关。", "")),  # words the site no longer has
+        # 断缴 becomes a word of the site only here: 有断|缴 in duanjiao's body now writes its pair.
+        edited(docs, "guomin", body_html=body.replace("</p>", "断缴也要看。</p>", 1), title="孩子过敏断缴怎么办"),
+        edited(docs, "shuqian", tags=("心电图", "职工大病保险")),  # a new name that jieba cuts: every article's names
+        edited(docs, "zhigong", city="深圳"),  # only what the slim page shows besides the words
+        [d for d in docs if d.path != "shuqian/index.html"],  # an article deleted
+        [*docs, doc("xinwen", "新的文章讲断缴", "断缴三个月以后，个人账户还能用吗？", ("个人账户", "断缴"))],  # a new one
+    ]
+    for number, step in enumerate(steps):
+        assert warm(step, folder) == cold(step, tmp_path / "cold"), number
+    # Edits applied one after another, not each on the original.
+    docs = site_docs()
+    for step in steps:
+        changed = {d.path: d for d in step}
+        docs = [changed[d.path] for d in docs if d.path in changed] + [d for d in step if d.path not in {x.path for x in docs}]
+        assert warm(docs, folder) == cold(docs, tmp_path / "cold")
+
+
+def test_a_pair_written_when_another_article_gains_the_word(tmp_path: Path) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    page = tmp_path / STAGING_DIR / "duanjiao/index.html"
+    assert "断缴" not in page.read_text(encoding="utf-8").split("</h1>")[-1]  # no article has the word 断缴 yet
+    docs = [*docs, doc("xinwen", "新文章", "断缴以后怎么办？")]
+    prepare_index(docs, tmp_path, jobs=1)
+    assert " 断缴" in page.read_text(encoding="utf-8").split("</p>")[-1]
+
+
+def test_a_build_that_changes_nothing_cuts_nothing(tmp_path: Path, cuts: list[str]) -> None:
+    docs = site_docs()
+    first = prepare_index(docs, tmp_path, jobs=1)
+    assert cuts
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    cuts.clear()
+    assert prepare_index(docs, tmp_path, jobs=1) == first
+    assert cuts == []
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == before  # nothing written
+
+
+def test_an_edit_cuts_only_the_article_edited(tmp_path: Path, cuts: list[str]) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    cuts.clear()
+    docs = edited(docs, "guomin", body_html=docs[3].body_html.replace("要去医院", "要去儿童医院"))
+    prepare_index(docs, tmp_path, jobs=1)
+    assert cuts and all(_of(docs[3], text) for text in cuts)
+    # A new tag: the site's names are cut again to find those jieba cuts (职工大病保险), every
+    # article is searched for them, and only the article tagged is cut again.
+    cuts.clear()
+    docs = edited(docs, "duanjiao", tags=("个人账户", "职工大病保险"))
+    prepare_index(docs, tmp_path, jobs=1)
+    assert "职工大病保险" in cuts
+    names = {name for d in docs for name in (*d.tags, d.topic)}
+    assert all(text in names or _of(docs[0], text) for text in cuts)
+    staged = (tmp_path / STAGING_DIR / "zhigong/index.html").read_text(encoding="utf-8")
+    assert warm(docs, tmp_path) == cold(docs, tmp_path / "cold") and "职工大病保险" not in staged
+
+
+def _of(document: SearchDoc, text: str) -> bool:
+    return text in document.title or text in search.body_text(document.body_html) or text in document.tags
+
+
+def test_the_cache_is_kept_only_for_current_documents(tmp_path: Path) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    prepare_index(docs[:2], tmp_path, jobs=1)
+    cache = search._CutCache.load(tmp_path / CUTS_DIR, search._cut_salt())
+    assert set(cache.entries) == {d.path for d in docs[:2]}
+    assert cache.counts == dict(search.Counter(w for d in docs[:2] for w in search._words(search._cut_doc(d, search._names_pattern(docs[:2])))))
+
+
+def _tamper(folder: Path) -> None:
+    shard = next(p for p in sorted((folder / CUTS_DIR).glob("*.pickle")) if p.name != "head.pickle" and p.stat().st_size > 200)
+    data = bytearray(shard.read_bytes())
+    data[-5] ^= 1
+    shard.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["tampered", "foreign key", "another version", "no head", "stopped save"])
+def test_a_cache_not_ours_is_discarded(tmp_path: Path, cuts: list[str], monkeypatch, damage: str) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    # The staged pages are changed too, so a cache that was wrongly trusted would keep them.
+    page = tmp_path / STAGING_DIR / "zhigong/index.html"
+    if damage == "tampered":
+        _tamper(tmp_path)
+    elif damage == "foreign key":  # a cache that came with the site, signed by someone else
+        other = tmp_path / "other-key"
+        other.write_bytes(os.urandom(32))
+        monkeypatch.setenv("SITEGEN_CACHE_KEY", str(other))
+    elif damage == "another version":
+        monkeypatch.setattr(search, "SEARCH_VERSION", search.SEARCH_VERSION + 1)
+    elif damage == "no head":
+        (tmp_path / CUTS_DIR / "head.pickle").unlink()
+    else:  # a shard from a later save than the head
+        head = tmp_path / CUTS_DIR / "head.pickle"
+        kept = head.read_bytes()
+        prepare_index(edited(docs, "zhigong", title="职工医保报销比例是多少"), tmp_path, jobs=1)
+        head.write_bytes(kept)
+    page.write_bytes(page.read_bytes().replace("报销".encode(), "保险".encode()))
+    cuts.clear()
+    assert warm(docs, tmp_path) == cold(docs, tmp_path / "cold")
+    assert len({text for text in cuts if text in {d.title for d in docs}}) == len(docs)  # every article cut again
+
+
+def test_reuse_false_reads_no_cache(tmp_path: Path, cuts: list[str]) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    cuts.clear()
+    prepare_index(docs, tmp_path, jobs=1, reuse=False)
+    assert {d.title for d in docs} <= set(cuts)
+    cuts.clear()
+    prepare_index(docs, tmp_path, jobs=1)  # what reuse=False wrote is a cache like any other
+    assert cuts == []
+
+
+def test_staged_files_changed_behind_its_back_are_made_again(tmp_path: Path) -> None:
+    docs = site_docs()
+    prepare_index(docs, tmp_path, jobs=1)
+    staging = tmp_path / STAGING_DIR
+    (staging / "guomin/index.html").unlink()
+    (staging / "zhigong/index.html").write_text("<html>changed</html>", encoding="utf-8")
+    assert warm(docs, tmp_path) == cold(docs, tmp_path / "cold")
+    # A build stopped while it changed the staging folder: a file it left is found and removed.
+    (tmp_path / CUTS_DIR / search._CHANGING).touch()
+    (staging / "stray/index.html").parent.mkdir()
+    (staging / "stray/index.html").write_text("<html>stray</html>", encoding="utf-8")
+    assert warm(docs, tmp_path) == cold(docs, tmp_path / "cold")
+    assert not (tmp_path / CUTS_DIR / search._CHANGING).exists()
+
+
+def test_the_sample_site_after_a_tag_edit_is_the_cold_one(tmp_path: Path) -> None:
+    site = sample_site(tmp_path)
+    build_site(site, search=True)
+    assert (site / CACHE_DIR / CUTS_DIR / "head.pickle").exists()
+    article = site / "content/zhengzhuang/toutong-gua-shenme-ke.md"
+    text = article.read_text(encoding="utf-8")
+    line = next(row for row in text.splitlines() if row.startswith("tags:"))
+    article.write_text(text.replace(line, "tags: [头痛, 职工大病保险]", 1).replace("磁共振", "核磁", 1), encoding="utf-8")
+    build_site(site, search=True)
+    fresh = sample_site(tmp_path / "cold")
+    shutil.copy(article, fresh / "content/zhengzhuang/toutong-gua-shenme-ke.md")
+    build_site(fresh, search=True, cache=False)
+    assert contents(site / CACHE_DIR / STAGING_DIR) == contents(fresh / CACHE_DIR / STAGING_DIR)
+    assert (site / CACHE_DIR / WORDS_FILE).read_bytes() == (fresh / CACHE_DIR / WORDS_FILE).read_bytes()
