@@ -196,7 +196,8 @@ def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
 
 
 def _name_candidates(docs: Sequence[SearchDoc]) -> tuple[str, ...]:
-    return tuple(sorted({name for doc in docs for name in (*doc.tags, doc.topic) if len(name) > 1 and all(_han(c) for c in name)}))
+    named = {tag for doc in docs for tag in doc.tags} | {doc.topic for doc in docs}  # each name tested once, not once an article
+    return tuple(sorted(name for name in named if len(name) > 1 and all(_han(c) for c in name)))
 
 
 def _names_source(candidates: Iterable[str]) -> str:
@@ -329,7 +330,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
         entry = cache.entries.get(doc.path)
         if (
             i in fresh or entry is None or not cache.trusted or entry.meta != (doc.date, doc.topic, doc.city)
-            or any(word in entry.pairs for word in flipped) or _stat(staging / doc.path) != entry.staged
+            or any(word in entry.pairs for word in flipped) or _stat(f"{staging}/{doc.path}") != entry.staged
         ):  # fmt: skip
             pending.append(i)
             if i not in cuts:
@@ -524,9 +525,9 @@ def _unpack_cut(entry: _Entry, with_names: bool = True) -> _Cut:
     return _with_names(done, _Names(*(found.split(_SEP) if found else [] for found in entry.found)))
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
+def _stat(path: Path | str) -> tuple[int, int, int] | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
