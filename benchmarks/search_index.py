@@ -3,11 +3,13 @@
     python benchmarks/search_index.py 1000 10000 [--jobs 2] [--work /tmp/sitegen-search-bench]
 
 For each size it generates the corpus (make_corpus.py), turns search on, and runs `sitegen build
---profile` as a separate process: a cold build, a build after one body edit, and a build after a
-touch that changes no slim page. It prints the "search index" stage of each (cutting with jieba,
+--profile` as a separate process: a cold build, a build after one body edit, one after a tag edit
+that adds a tag name jieba cuts (新增标签: every article is searched for it), and one after a touch
+that changes no slim page. It prints the "search index" stage of each (cutting with jieba,
 writing the slim pages, Pagefind) as seconds and as a multiple of the floor (front matter plus
 plain markdown-it-py, one core; run.py's), the whole build's wall time, the index's size and the
-word list's size gzipped (what a reader's first query downloads besides Pagefind's own files).
+word list's size gzipped (what a reader's first query downloads besides Pagefind's own files),
+the load average when each build ended, and the cut cache's size on disk and load time.
 It also times jieba's dictionary load in a fresh process, and checks that a build with search off
 never imports it.
 """
@@ -28,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from make_corpus import make_corpus  # noqa: E402
-from run import edit_body, run_floor  # noqa: E402
+from run import edit_body, edit_tags, run_floor  # noqa: E402
 
 TARGET = 2.0  # the index step at 10,000 articles, as a multiple of the floor (issue 13)
 
@@ -49,8 +51,18 @@ print("rjieba" in sys.modules)
 """
 
 
-def build(site: Path, jobs: int) -> tuple[float, float]:
-    """(wall seconds of the build, seconds of its search index stage)."""
+CUT_CACHE_LOAD = """
+import sys, time
+from pathlib import Path
+from sitegen import search
+started = time.perf_counter()
+cache = search._CutCache.load(Path(sys.argv[1]) / search.CUTS_DIR, search._cut_salt())
+print(time.perf_counter() - started, len(cache.entries))
+"""
+
+
+def build(site: Path, jobs: int) -> tuple[float, float, float]:
+    """(wall seconds of the build, seconds of its search index stage, the load average after)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "sitegen.cli", "build", "--site", str(site), "--search", "--profile", "--jobs", str(jobs)],
@@ -59,7 +71,7 @@ def build(site: Path, jobs: int) -> tuple[float, float]:
     wall = time.perf_counter() - started
     match = re.search(r"search index\s+([\d.]+) (ms|s)\b", done.stdout + done.stderr)
     seconds = 0.0 if match is None else float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
-    return wall, seconds
+    return wall, seconds, os.getloadavg()[0]
 
 
 def measure(count: int, work: Path, jobs: int) -> None:
@@ -71,6 +83,8 @@ def measure(count: int, work: Path, jobs: int) -> None:
     rows = {"cold build": build(site, jobs)}
     edit_body(site)
     rows["one body edit"] = build(site, jobs)
+    edit_tags(site)
+    rows["new tag name"] = build(site, jobs)
     touched = sorted((site / "content").rglob("*.md"))[0]
     touched.write_bytes(touched.read_bytes())  # the build runs, no slim page changes
     rows["no slim change"] = build(site, jobs)
@@ -78,12 +92,18 @@ def measure(count: int, work: Path, jobs: int) -> None:
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
     words = (index / "sitegen-words.json").read_bytes()
     print(f"\n{count} articles, {jobs} jobs; floor (front matter + plain markdown-it-py, one core): {floor:.2f} s")
-    print(f"{'build':<16}{'wall s':>9}{'index s':>9}{'x floor':>9}")
-    for name, (wall, seconds) in rows.items():
+    print(f"{'build':<16}{'wall s':>9}{'index s':>9}{'x floor':>9}{'load':>7}")
+    for name, (wall, seconds, load) in rows.items():
         mark = "  ok" if seconds / floor <= TARGET else "  over target"
-        print(f"{name:<16}{wall:>9.2f}{seconds:>9.2f}{seconds / floor:>9.2f}{mark if count >= 10000 else ''}")
+        print(f"{name:<16}{wall:>9.2f}{seconds:>9.2f}{seconds / floor:>9.2f}{load:>7.2f}{mark if count >= 10000 else ''}")
     print(f"index: {size / 1024:.0f} KiB in {sum(1 for p in index.rglob('*') if p.is_file())} files; "
           f"word list {len(words) / 1024:.0f} KiB, {len(gzip.compress(words)) / 1024:.0f} KiB gzipped")
+    cuts = site / ".sitegen-cache" / "search-cuts"
+    if cuts.is_dir():
+        loads = [subprocess.run([sys.executable, "-c", CUT_CACHE_LOAD, str(site / ".sitegen-cache")], capture_output=True, text=True, check=True).stdout.split() for _ in range(3)]
+        on_disk = sum(p.stat().st_size for p in cuts.iterdir() if p.is_file())
+        print(f"cut cache: {on_disk / 2**20:.1f} MiB in {sum(1 for _ in cuts.iterdir())} files, "
+              f"{int(loads[0][1])} entries, loaded in {min(float(t) for t, _ in loads) * 1000:.0f} ms (best of 3, fresh process)")
 
 
 def main() -> None:
