@@ -208,12 +208,15 @@ def _names_source(candidates: Iterable[str]) -> str:
     return "|".join(map(re.escape, names))
 
 
-def _cut_chunk(shared: re.Pattern[str] | None, items: Sequence[tuple[SearchDoc, _Cut | None]]) -> list[tuple[_Cut | None, _Names]]:
-    """Each document's names, and its jieba cut unless the cut cache had it (None then)."""
-    results: list[tuple[_Cut | None, _Names]] = []
-    for doc, known in items:
+def _cut_chunk(shared: re.Pattern[str] | None, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[_Cut | None, _Names, set[str]]]:
+    """Each document's names and words, and its jieba cut unless the cut cache had it (None then)."""
+    results: list[tuple[_Cut | None, _Names, set[str]]] = []
+    for doc, cached in items:
+        known = None if cached is None else _unpack_cut(cached, with_names=False)
         text = _blocks(doc) if known is None or shared is not None else ""
-        results.append((_cut_jieba(doc, text) if known is None else None, _names_found(doc, text, shared)))
+        whole = _cut_jieba(doc, text) if known is None else known
+        found = _names_found(doc, text, shared)
+        results.append((whole if known is None else None, found, _words(_with_names(whole, found))))
     return results
 
 
@@ -247,12 +250,14 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
     )
 
 
-def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, str, bytes]]:
-    docs, cuts, vocabulary = shared
+def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, str, bytes, tuple[bytes, bytes] | None]]:
+    # The cuts jieba made are packed for the cut cache here, in the workers: zlib is a cost of
+    # every cold build.
+    docs, cuts, vocabulary, made = shared
     pages = []
     for i in items:
         page = slim_page(docs[i], cuts[i], vocabulary)
-        pages.append((i, page, hashlib.blake2b(page.encode("utf-8"), digest_size=16).digest()))
+        pages.append((i, page, _digest(page.encode("utf-8")), _pack_cut(made[i]) if i in made else None))
     return pages
 
 
@@ -274,7 +279,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
     # Cut what changed: by jieba when the document did, only its names when the site's did.
     keys = [_doc_key(doc) for doc in docs]
     todo: list[int] = []
-    known: list[_Cut | None] = []
+    known: list[_Entry | None] = []  # the entry whose jieba cut is still right, when only the names are not
     for i, doc in enumerate(docs):
         entry = cache.entries.get(doc.path)
         if entry is None or entry.key != keys[i]:
@@ -282,30 +287,35 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
             known.append(None)
         elif entry.names != names_key:
             todo.append(i)
-            known.append(_unpack_cut(entry, with_names=False))
-    fresh: dict[int, tuple[_Cut, _Names]] = {}
-    items = [(docs[i], base) for i, base in zip(todo, known)]
+            known.append(entry)
+    items = [(docs[i], cached) for i, cached in zip(todo, known)]
     done = (result for chunk in run_chunks(_cut_chunk, items, shared=names, jobs=jobs, minimum=200) for result in chunk)
-    for i, base, (made, found) in zip(todo, known, done):
-        whole = base if base is not None else made
-        assert whole is not None
-        fresh[i] = (whole, found)
-
+    made: dict[int, _Cut] = {}  # what jieba cut in this build
+    found: dict[int, _Names] = {}
+    cuts: dict[int, _Cut] = {}  # whole cuts, of the documents whose slim page is made again
     # The vocabulary, as a count of the documents holding each word: a changed document moves
     # only its own words, and the words that come or go tell which other slim pages change.
     current = {doc.path for doc in docs}
     gained: Counter[str] = Counter()
     lost: Counter[str] = Counter()
+    for i, (cut_now, found_now, words) in zip(todo, done):
+        old = cache.entries.get(docs[i].path)
+        if cut_now is not None:
+            whole = made[i] = cut_now
+        else:
+            assert old is not None
+            if _pack_names(found_now) == old.found:  # none of the site's new names is in it
+                cache.put(docs[i].path, old._replace(names=names_key))
+                continue
+            whole = _unpack_cut(old, with_names=False)
+        found[i] = found_now
+        cuts[i] = _with_names(whole, found_now)
+        gained.update(words)
+        if old is not None:
+            lost.update(_words(_unpack_cut(old)))
     for path, entry in cache.entries.items():
         if path not in current:
             lost.update(_words(_unpack_cut(entry)))
-    cuts: dict[int, _Cut] = {}
-    for i, (base, found) in fresh.items():
-        old = cache.entries.get(docs[i].path)
-        if old is not None:
-            lost.update(_words(_unpack_cut(old)))
-        cuts[i] = _with_names(base, found)
-        gained.update(_words(cuts[i]))
     counts = cache.counts
     moved: set[str] = set()  # words the vocabulary gained or lost
     for word in gained.keys() | lost.keys():
@@ -329,7 +339,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
     for i, doc in enumerate(docs):
         entry = cache.entries.get(doc.path)
         if (
-            i in fresh or entry is None or not cache.trusted or entry.meta != (doc.date, doc.topic, doc.city)
+            i in cuts or entry is None or not cache.trusted or entry.meta != (doc.date, doc.topic, doc.city)
             or any(word in entry.pairs for word in flipped) or _stat(f"{staging}/{doc.path}") != entry.staged
         ):  # fmt: skip
             pending.append(i)
@@ -338,7 +348,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
                 cuts[i] = _unpack_cut(entry)
     if pending or cache.entries.keys() - current:
         cache.mark_changing()
-    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts), jobs=jobs, minimum=200)
+    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, made), jobs=jobs, minimum=200)
     if not cache.trusted:
         staging.mkdir(parents=True, exist_ok=True)
         for existing in [p for p in staging.rglob("*") if p.is_file()]:
@@ -348,18 +358,20 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
         for path in cache.entries.keys() - current:
             (staging / path).unlink(missing_ok=True)
     cache.keep_only(current)
-    for i, page, page_digest in (made for chunk in made_pages for made in chunk):
+    for i, page, page_digest, packed in (page for chunk in made_pages for page in chunk):
         doc = docs[i]
-        target = staging / doc.path
-        _write_if_changed(target, page.encode("utf-8"))
-        if i in fresh:
-            base, found = fresh[i]
-            packed_cut, pairs = _pack_cut(base)
-            found_packed = (_SEP.join(found.body), _SEP.join(found.title), _SEP.join(found.tags))
+        target = f"{staging}/{doc.path}"
+        _write_if_changed(Path(target), page.encode("utf-8"))
+        old = cache.entries.get(doc.path)
+        if packed is None:
+            assert old is not None  # only a document jieba did not cut again has an entry to keep
+            packed = (old.cut, old.pairs)
+        if i in found:
+            names_found = _pack_names(found[i])
         else:
-            old = cache.entries[doc.path]
-            packed_cut, pairs, found_packed = old.cut, old.pairs, old.found
-        cache.put(doc.path, _Entry(keys[i], packed_cut, pairs, names_key, found_packed, (doc.date, doc.topic, doc.city), page_digest, _stat(target)))
+            assert old is not None
+            names_found = old.found
+        cache.put(doc.path, _Entry(keys[i], *packed, names_key, names_found, (doc.date, doc.topic, doc.city), page_digest, _stat(target)))
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{SEARCH_VERSION}\n{listed}\n".encode())
     for path in sorted(current):
@@ -501,6 +513,10 @@ def _pack(words: list[str]) -> str | list[str]:
         return ""
     joined = _SEP.join(words)
     return joined if all(words) and joined.count(_SEP) == len(words) - 1 else list(words)
+
+
+def _pack_names(found: _Names) -> tuple[str, str, str]:
+    return (_SEP.join(found.body), _SEP.join(found.title), _SEP.join(found.tags))  # names are Chinese characters only
 
 
 def _unpack(packed: str | list[str]) -> list[str]:
