@@ -103,7 +103,11 @@ def run_build(site: Path, jobs: int) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"build failed:\n{errors}")
     pages = int(re.search(r"(\d+) 个页面", output).group(1))
-    stages = {m.group(1).strip(): float(m.group(2)) / 1000 for m in re.finditer(r"^\s+(.+?)\s+([\d.]+) ms$", output, re.M)}
+    stages, stages_cpu = {}, {}
+    for m in re.finditer(r"^\s+(.+?)\s+([\d.]+) ms(?:\s+CPU\s+([\d.]+) ms)?$", output, re.M):
+        stages[m.group(1).strip()] = float(m.group(2)) / 1000
+        if m.group(3):
+            stages_cpu[m.group(1).strip()] = float(m.group(3)) / 1000
     return {
         "wall_s": round(wall, 3),
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 3),
@@ -111,6 +115,7 @@ def run_build(site: Path, jobs: int) -> dict:
         "pages": pages,
         "pages_per_s": round(pages / wall, 1),
         "stages_s": stages,
+        "stages_cpu_s": stages_cpu,
     }
 
 

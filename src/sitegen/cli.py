@@ -145,7 +145,8 @@ def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bo
     elapsed = time.perf_counter() - started
     if profile:
         for stage, seconds in result.timings.items():
-            click.echo(f"  {stage:<14} {seconds * 1000:8.1f} ms")
+            cpu = result.cpu_timings.get(stage)
+            click.echo(f"  {stage:<14} {seconds * 1000:8.1f} ms" + ("" if cpu is None else f"   CPU {cpu * 1000:8.1f} ms"))
     skipped = []
     if result.skipped_drafts:
         skipped.append(f"{result.skipped_drafts} 篇草稿")
