@@ -17,6 +17,7 @@ jieba (and its dictionary, 0.2 s) is imported only by builds that index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import importlib.metadata
@@ -377,7 +378,8 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
     for path in sorted(current):
         digest.update(f"{path}\0{cache.entries[path].page.hex()}\0".encode())
     _write_if_changed(cache_dir / WORDS_FILE, listed.encode("utf-8"))
-    cache.write()
+    with contextlib.suppress(OSError):  # the slim pages are right; the next build only cuts more
+        cache.write()
     return digest.hexdigest()
 
 
