@@ -75,6 +75,7 @@ def test_a_signal_at_any_moment_stops_the_build_cleanly(corpus: Path, signum: in
 def _exit_in_worker(parent, part):
     if os.getpid() != parent:
         os._exit(3)  # a worker killed by the OOM killer looks like this to its parent
+    time.sleep(0.05)  # leaves the worker chunks to take
     return len(part)
 
 
@@ -85,9 +86,15 @@ def test_a_worker_that_dies_fails_the_stage_instead_of_hanging() -> None:
     assert time.monotonic() - started < 30
 
 
+_chunks_here = []  # chunks this process computed (a forked worker counts in its own copy)
+
+
 def _big_result_or_error(parent, part):
-    if os.getpid() == parent and part[0] >= 300:
-        raise ValueError("stop")  # this process fails late, after the workers spilled their results
+    if os.getpid() == parent:
+        _chunks_here.append(part[0])
+        if len(_chunks_here) == 3:
+            time.sleep(0.5)
+            raise ValueError("stop")  # this process fails late, after the workers spilled their results
     return b"x" * (200 * 1024)  # over the pipe limit: travels through a file
 
 
@@ -95,6 +102,7 @@ def test_a_stage_that_fails_leaves_no_result_files() -> None:
     before = _spilled()
     with pytest.raises(ValueError):
         workers.run_chunks(_big_result_or_error, list(range(400)), shared=os.getpid(), jobs=2, minimum=1, smallest=10)
+    assert len(_chunks_here) == 3
     assert not {p for p in _spilled() - before if f"sitegen-chunk-{os.getpid()}-" in p}
 
 
@@ -110,6 +118,7 @@ def test_results_come_back_in_order_and_complete() -> None:
 def _fail_in_worker(parent, part):
     if os.getpid() != parent:
         raise SiteError(Problem("content/x.md", 3, "坏的文章"))
+    time.sleep(0.05)  # leaves the worker chunks to take
     return len(part)
 
 
@@ -138,3 +147,17 @@ def test_result_files_of_a_killed_build_are_removed_by_the_next_one(tmp_path: Pa
     orphan.write_bytes(b"x")
     workers.run_chunks(_as_list, list(range(100)), shared=None, jobs=2, minimum=1, smallest=10)
     assert not orphan.exists()
+
+
+def _slow_in_parent(parent, part):
+    if os.getpid() == parent:
+        time.sleep(0.05)  # one core busy with something else: the other takes more chunks
+    return [(os.getpid(), item * 2) for item in part]
+
+
+def test_free_workers_take_the_chunks_a_busy_one_has_not_started() -> None:
+    results = workers.run_chunks(_slow_in_parent, list(range(400)), shared=os.getpid(), jobs=2, minimum=1, smallest=10)
+    pairs = [pair for chunk in results for pair in chunk]
+    assert [value for _, value in pairs] == [item * 2 for item in range(400)]  # in order, whoever made them
+    by_parent = sum(1 for pid, _ in pairs if pid == os.getpid())
+    assert by_parent < 200  # a fixed half each would have kept the worker idle

@@ -15,6 +15,7 @@ import os
 import pickle
 import secrets
 import signal
+import struct
 import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -77,11 +78,18 @@ def run_chunks(
 
 
 def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]:
-    # Chunk n goes to process n % jobs, this one included: one process fewer holds a copy of
-    # everything (memory is summed over the process tree). Each worker writes every result to a
-    # file and sends its name down a pipe, so a worker never waits for this process to read.
+    # Every process, this one included (one process fewer holds a copy of everything: memory is
+    # summed over the process tree), takes the next chunk number from a pipe whenever it is free,
+    # so none sits idle while another has several chunks to go: on a shared machine one core is
+    # often slower than the other. Each worker writes every result to a file and sends the
+    # chunk's number and the file's name down its own pipe, so it never waits for this process.
     spill = f"{_SPILL}{os.getpid()}-{secrets.token_hex(4)}-"
     _remove_orphans()
+    tasks, task_feed = os.pipe()
+    # Written whole before any worker starts: fixed-size records of at most PIPE_BUF bytes that
+    # are all in the pipe are read whole, one reader at a time.
+    os.write(task_feed, b"".join(struct.pack(_TASK, index) for index in range(len(parts))))
+    os.close(task_feed)
     workers: dict[int, tuple[int, int]] = {}  # worker number → (pid, read end of its pipe)
     try:
         for number in range(1, jobs):
@@ -93,25 +101,30 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
                 pid = os.fork()
                 if pid == 0:  # the worker
                     os.close(read)
-                    _work(function, shared, parts[number::jobs], write, spill)
+                    _work(function, shared, parts, tasks, write, spill)
                 workers[number] = (pid, read)
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
             os.close(write)
         results: list[Any] = [None] * len(parts)
-        for index in range(0, len(parts), jobs):
-            results[index] = function(shared, parts[index])
+        done = [False] * len(parts)
+        while (index := _next_task(tasks)) is not None:
+            results[index], done[index] = function(shared, parts[index]), True
             if on_chunk:
                 on_chunk(len(parts[index]))
         for number, (pid, read) in workers.items():
             with os.fdopen(read, "rb") as pipe:
                 workers[number] = (pid, -1)
-                for index in range(number, len(parts), jobs):
-                    results[index] = _received(pipe)
+                for line in pipe:
+                    index, value = _received(line)
+                    results[index], done[index] = value, True
                     if on_chunk:
                         on_chunk(len(parts[index]))
+        if not all(done):
+            raise WorkerLost("a worker process ended before returning its result")
         return results
     finally:
+        os.close(tasks)
         for pid, read in workers.values():
             if read != -1:
                 with contextlib.suppress(OSError):
@@ -123,8 +136,16 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
         _remove_spilled(spill)
 
 
-def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
-    """A worker's whole life: compute its chunks in order, send each result, leave without cleanup."""
+_TASK = "<I"  # a chunk number in the task pipe
+
+
+def _next_task(tasks: int) -> int | None:
+    record = os.read(tasks, struct.calcsize(_TASK))
+    return struct.unpack(_TASK, record)[0] if record else None
+
+
+def _work(function, shared, parts: Sequence, tasks: int, pipe: int, spill: str) -> None:
+    """A worker's whole life: compute the chunks it takes, send each result, leave without cleanup."""
     # Ctrl-C reaches the whole process group: the parent alone reports it and ends the workers,
     # which would otherwise each print a traceback. SIGTERM ends a worker plainly, whatever
     # handler the parent (serve) had installed before forking.
@@ -133,12 +154,11 @@ def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     status = 0
     try:
-        for part in parts:
+        while (index := _next_task(tasks)) is not None:
             try:
-                outcome: tuple[str, Any] = ("result", function(shared, part))
+                outcome: tuple[str, Any] = ("result", function(shared, parts[index]))
             except Exception as exc:  # a SiteError travels back with its problems
                 outcome = ("error", exc)
-                parts = ()  # the stage fails at this result: the rest is not needed
             handle, path = tempfile.mkstemp(prefix=spill, dir=_spill_folder())
             with os.fdopen(handle, "wb") as file:
                 try:
@@ -147,7 +167,9 @@ def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
                     file.seek(0)
                     file.truncate()
                     pickle.dump(("error", RuntimeError(repr(outcome[1]))), file)
-            os.write(pipe, path.encode("utf-8", "surrogateescape") + b"\n")
+            os.write(pipe, f"{index} ".encode() + path.encode("utf-8", "surrogateescape") + b"\n")
+            if outcome[0] == "error":
+                break  # the stage fails at this result: the rest is not needed
     except BaseException:
         status = 1
     finally:
@@ -155,11 +177,11 @@ def _work(function, shared, parts: Sequence, pipe: int, spill: str) -> None:
         os._exit(status)
 
 
-def _received(pipe) -> Any:
-    line = pipe.readline()
+def _received(line: bytes) -> tuple[int, Any]:
     if not line.endswith(b"\n"):
         raise WorkerLost("a worker process ended before returning its result")
-    path = line[:-1].decode("utf-8", "surrogateescape")
+    number, _, name = line[:-1].partition(b" ")
+    path = name.decode("utf-8", "surrogateescape")
     try:
         with open(path, "rb") as file:
             kind, value = pickle.load(file)
@@ -168,7 +190,7 @@ def _received(pipe) -> Any:
             os.unlink(path)
     if kind == "error":
         raise value
-    return value
+    return int(number), value
 
 
 def _spill_folder() -> str | None:
