@@ -139,7 +139,12 @@ def _sketch_numpy(folded: str) -> tuple[int, ...]:
         mixed ^= mixed >> np.uint64(33)
         mixed *= np.uint64(_MIX)
         mixed ^= mixed >> np.uint64(33)
-    return tuple(int(v) for v in np.unique(mixed)[:SKETCH_SIZE])
+    # Sorted and deduplicated by hand: np.unique hashes (numpy 2), 75 µs of an article's 150.
+    mixed.sort()
+    first = np.empty(len(mixed), dtype=bool)
+    first[0] = True
+    np.not_equal(mixed[1:], mixed[:-1], out=first[1:])
+    return tuple(mixed[first][:SKETCH_SIZE].tolist())
 
 
 def _sketch_python(folded: str) -> tuple[int, ...]:
