@@ -29,6 +29,9 @@ def site_docs() -> list[SearchDoc]:
         doc("shuqian", "术前检查要做哪些", "术前检查要空腹。\n<strong>心电图</strong>和血常规都要做。", ("心电图",), "术前检查", "上海"),
         doc("zhigong", "职工医保报销比例", "职工医保的住院费用报销比例更高。\n门诊慢特病也能报销。", ("职工医保", "报销比例")),
         doc("guomin", "孩子过敏怎么办", "过敏性鼻炎反复发作，要去医院看看。\nHPV疫苗与过敏无关。", ("过敏",), "儿童健康", "广州"),
+        # 职工大病保险 three ways that only the body's text shows whole: a name made a tag later
+        # must still be found in them.
+        doc("dabing", "大病怎么报", "职工<strong>大病</strong>保险按年结算。\n&#32844;工大病保险又叫大额补充。\n职工<sup>1</sup>大病保险", ("大病",), "医保", "成都"),
     ]
 
 

@@ -209,16 +209,35 @@ def _names_source(candidates: Iterable[str]) -> str:
     return "|".join(map(re.escape, names))
 
 
-def _cut_chunk(shared: re.Pattern[str] | None, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[_Cut | None, _Names, set[str]]]:
-    """Each document's names and words, and its jieba cut unless the cut cache had it (None then)."""
-    results: list[tuple[_Cut | None, _Names, set[str]]] = []
+def _cut_chunk(shared: tuple, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[_Cut | None, _Names | None, set[str] | None]]:
+    """Each document's names and words, and its jieba cut unless the cut cache had it (None
+    then). Names and words are None when the cache had it and its names are the same."""
+    names, changed_names = shared
+    results: list[tuple[_Cut | None, _Names | None, set[str] | None]] = []
     for doc, cached in items:
-        known = None if cached is None else _unpack_cut(cached, with_names=False)
-        text = _blocks(doc) if known is None or shared is not None else ""
-        whole = _cut_jieba(doc, text) if known is None else known
-        found = _names_found(doc, text, shared)
-        results.append((whole if known is None else None, found, _words(_with_names(whole, found))))
+        if cached is not None and not _holds_any(doc, changed_names):
+            results.append((None, None, None))  # a name that is in no text changes nothing found
+            continue
+        text = _blocks(doc) if cached is None or names is not None else ""
+        found = _names_found(doc, text, names)
+        if cached is None:
+            made = _cut_jieba(doc, text)
+            results.append((made, found, _words(_with_names(made, found))))
+        elif _pack_names(found) == cached.found:
+            results.append((None, None, None))
+        else:
+            results.append((None, found, _words(_with_names(_unpack_cut(cached, with_names=False), found))))
     return results
+
+
+def _holds_any(doc: SearchDoc, names: Iterable[str]) -> bool:
+    """Whether a name may be in `doc`'s title, tags or body text: the body's tags are dropped but
+    not its blocks (quicker than body_text; a block boundary joins text, never parts it)."""
+    names = list(names)
+    if not names:
+        return False
+    plain = html.unescape(_TAGS.sub("", _SKIPPED_ELEMENTS.sub("", doc.body_html)))
+    return any(name in plain or name in doc.title or any(name in tag for tag in doc.tags) for name in names)
 
 
 def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
@@ -272,9 +291,13 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
     salt = _cut_salt()
     cache = _CutCache.load(cache_dir / CUTS_DIR, salt) if reuse else _CutCache(cache_dir / CUTS_DIR, salt)
     candidates = _name_candidates(docs)
+    last_names = cache.names
     if cache.names is None or cache.names[0] != candidates:
         cache.names = (candidates, _names_source(candidates))
     names = re.compile(cache.names[1]) if cache.names[1] else None
+    # Names are Chinese characters only, which re.escape leaves as they are.
+    changed_names = set(last_names[1].split("|")) ^ set(cache.names[1].split("|")) if last_names is not None else set()
+    changed_names.discard("")
     names_key = _digest(cache.names[1].encode("utf-8"))
 
     # Cut what changed: by jieba when the document did, only its names when the site's did.
@@ -290,7 +313,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
             todo.append(i)
             known.append(entry)
     items = [(docs[i], cached) for i, cached in zip(todo, known)]
-    done = (result for chunk in run_chunks(_cut_chunk, items, shared=names, jobs=jobs, minimum=200) for result in chunk)
+    done = (result for chunk in run_chunks(_cut_chunk, items, shared=(names, changed_names), jobs=jobs, minimum=200) for result in chunk)
     made: dict[int, _Cut] = {}  # what jieba cut in this build
     found: dict[int, _Names] = {}
     cuts: dict[int, _Cut] = {}  # whole cuts, of the documents whose slim page is made again
@@ -301,13 +324,14 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
     lost: Counter[str] = Counter()
     for i, (cut_now, found_now, words) in zip(todo, done):
         old = cache.entries.get(docs[i].path)
+        if found_now is None or words is None:  # none of the names the site gained or lost is in it
+            assert old is not None
+            cache.put(docs[i].path, old._replace(names=names_key))
+            continue
         if cut_now is not None:
             whole = made[i] = cut_now
         else:
             assert old is not None
-            if _pack_names(found_now) == old.found:  # none of the site's new names is in it
-                cache.put(docs[i].path, old._replace(names=names_key))
-                continue
             whole = _unpack_cut(old, with_names=False)
         found[i] = found_now
         cuts[i] = _with_names(whole, found_now)
