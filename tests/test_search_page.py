@@ -114,3 +114,85 @@ def test_results_arriving_do_not_shift_the_page(browser, served, viewport) -> No
     tab.page.wait_for_timeout(300)
     assert tab.page.evaluate("window.__shift") < 0.05
     tab.close()
+
+
+def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> None:
+    """search.js, Pagefind's script, the word list, and the entry and WebAssembly that Pagefind's
+    worker asks for first come from the page's head, at the very addresses then fetched."""
+    finished = []
+    tab.page.on("requestfinished", lambda request: finished.append(request))  # noqa: PLW0108 (Playwright wants a Python function)
+    tab.open("医保")
+    preloads = tab.page.eval_on_selector_all(
+        "link[rel=preload], link[rel=modulepreload]", "links => links.map(l => [l.rel, new URL(l.href).pathname + new URL(l.href).search, l.as, l.crossOrigin])"
+    )
+    assert ["modulepreload", "/js/search.js", "", None] in preloads
+    assert ["modulepreload", "/pagefind/pagefind.js", "", None] in preloads
+    for path in ("/pagefind/sitegen-words.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/wasm.unknown.pagefind"):
+        assert ["preload", path, "fetch", "anonymous"] in preloads  # as fetch() asks: CORS, same-origin credentials
+    tab.page.wait_for_timeout(500)  # the filters, which come after the results
+    urls = [request.url for request in finished]
+    # Pagefind asks for its entry where search.html preloaded it, never at its own ?ts=<now>.
+    assert any(url.endswith("/pagefind/pagefind-entry.json?ts=sitegen") for url in urls)
+    assert not [url for url in urls if re.search(r"pagefind-entry\.json\?ts=\d", url)]
+    # Each preloaded file is downloaded once: the worker gets it from the cache (or a 304).
+    for name in ("wasm.unknown.pagefind", "pagefind-entry.json?ts=sitegen", "pagefind.js", "sitegen-words.json"):
+        bodies = [request.sizes()["responseBodySize"] for request in finished if request.url.endswith("/" + name)]
+        assert len([size for size in bodies if size > 0]) == 1, (name, bodies)
+
+
+def test_every_preload_is_used(browser, served) -> None:
+    """Chromium warns about a preload nothing used within a few seconds of the load event."""
+    tab = SearchPage(browser, served)
+    warnings: list[str] = []
+    tab.page.on("console", lambda message: message.type in ("warning", "error") and warnings.append(message.text))
+    tab.open("医保")
+    tab.page.wait_for_timeout(4000)
+    assert [text for text in warnings if "preload" in text] == []
+    assert not tab.errors
+    tab.close()
+
+
+def test_pagefind_loads_before_the_first_keystroke(tab: SearchPage) -> None:
+    """On /search/ without a query Pagefind's index metadata is fetched at once, not on typing."""
+    with tab.page.expect_response(lambda response: response.url.endswith(".pf_meta")):
+        tab.open()
+    assert tab.page.locator("#search-results .card").count() == 0
+    assert tab.page.inner_text("#search-status") == ""
+
+
+def test_typing_alone_searches_and_keeps_the_address(tab: SearchPage) -> None:
+    """A word committed by an input method (one input event, no Enter) is searched at once."""
+    tab.open()
+    tab.page.focus("#search-input")
+    tab.page.keyboard.insert_text("过敏")
+    tab.wait_for("过敏")
+    assert tab.shown() and "过敏" in tab.page.inner_text("#search-results .card-excerpt mark >> nth=0")
+    assert "q=%E8%BF%87%E6%95%8F" in tab.page.url
+    tab.page.fill("#search-input", "")
+    tab.page.locator("#search-status").filter(has_text=re.compile(r"^$")).wait_for()
+    assert tab.shown() == []
+
+
+def test_characters_being_composed_are_not_searched(tab: SearchPage) -> None:
+    """Pinyin letters still in an input method's composition are no query: its commit is."""
+    tab.open()
+    tab.page.focus("#search-input")
+    tab.page.evaluate(
+        """() => {
+          const input = document.getElementById("search-input");
+          input.dispatchEvent(new CompositionEvent("compositionstart"));
+          input.value = "yibao";
+          input.dispatchEvent(new InputEvent("input", { isComposing: true, data: "yibao" }));
+        }"""
+    )
+    tab.page.wait_for_timeout(500)
+    assert tab.page.inner_text("#search-status") == "" and tab.shown() == []
+    tab.page.evaluate(
+        """() => {
+          const input = document.getElementById("search-input");
+          input.value = "医保";
+          input.dispatchEvent(new CompositionEvent("compositionend", { data: "医保" }));
+        }"""
+    )
+    tab.wait_for("医保")
+    assert len(tab.shown()) == 10
