@@ -8,8 +8,8 @@ never the model: each render returns the facts its page read, which fingerprint 
 from __future__ import annotations
 
 import re
-import types
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
@@ -27,7 +27,7 @@ from .model import Article, Site, Term
 from .routes import Route, page_count
 from .site import base_path
 from .theme import THEME_DIR
-from .views import ArticleList, PageView, PersonView, Reads, TaxonomyView, ViewFactory, image_key
+from .views import ArticleList, ArticleView, PageView, PersonView, Reads, SiteView, TaxonomyView, TermView, ViewFactory, image_key
 
 LAYOUTS_DIR = "layouts"
 _BODY_LINK = re.compile(r'\b(href|src)="([^"]*)"')
@@ -107,6 +107,13 @@ class LayoutSandbox(SandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._safe: dict[tuple[type, str], bool] = {}
+        self.fragments: MacroFragments | None = None  # set by the renderer, which knows its views
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        fragments = __self.fragments
+        if fragments is not None and type(__obj) is jinja2.runtime.Macro:
+            return fragments.call(__self, __context, __obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)
@@ -127,7 +134,82 @@ class LayoutSandbox(SandboxedEnvironment):
         return self.unsafe_undefined(obj, attribute)
 
 
-def layouts_environment(folders: list[Path], bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+# Arguments a macro call is told apart by: plain values, by value; views, by identity, for the
+# views the renderer's ViewFactory makes once and keeps (others are made per page, and a freed
+# view's id can be the next one's).
+_PLAIN_ARGUMENTS = (str, int, float, type(None))  # and their subclasses: Markup, bool
+_VIEW_ARGUMENTS = (ArticleView, TermView, SiteView)
+_CONTEXT_ARGUMENTS = ("_loop_vars", "_block_vars")  # Jinja's, for callables that take the context
+
+
+class MacroFragments:
+    """The HTML of macro calls that pages repeat, made once per renderer: an article's card is
+    on every list and 相关推荐 that shows it, the same bytes each time.
+
+    Only calls that cannot tell their pages apart are kept: a macro of a template imported without
+    context (Jinja makes that module once and keeps it) whose other top-level names are macros
+    or plain values (a `cycler` or `namespace` there would give each call its own output), called
+    with plain values and views only (no `caller`, no eval context, no list). The facts a call
+    read are kept with its HTML and added to every page that uses it, so fingerprints stay exact.
+    """
+
+    LIMIT = 20000  # calls kept per renderer: a card is about 1 KB
+
+    def __init__(self, reads: Reads):
+        self.reads = reads
+        self._macros: dict[int, jinja2.runtime.Macro] = {}  # macros found pure; kept, so ids stay theirs
+        self._made: dict[tuple, tuple[Any, frozenset[str]]] = {}
+
+    def call(self, env: LayoutSandbox, context: Any, macro: jinja2.runtime.Macro, args: tuple, kwargs: dict) -> Any:
+        key = self._key(env, macro, args, kwargs)
+        if key is None:
+            return super(LayoutSandbox, env).call(context, macro, *args, **kwargs)
+        made = self._made.get(key)
+        if made is not None:
+            self.reads.keys |= made[1]
+            return made[0]
+        reads = self.reads
+        outer, reads.keys = reads.keys, set()  # the call's own reads, nested calls' included
+        try:
+            html = super(LayoutSandbox, env).call(context, macro, *args, **kwargs)
+            inner = reads.keys
+        finally:
+            outer |= reads.keys
+            reads.keys = outer
+        if len(self._made) < self.LIMIT:
+            self._made[key] = (html, frozenset(inner))
+        return html
+
+    def _key(self, env: LayoutSandbox, macro: jinja2.runtime.Macro, args: tuple, kwargs: dict) -> tuple | None:
+        values: list[Any] = [id(macro)]
+        for value in (*args, *(v for k, v in sorted(kwargs.items()) if k not in _CONTEXT_ARGUMENTS)):
+            if isinstance(value, _VIEW_ARGUMENTS):
+                values.append(id(value))
+            elif isinstance(value, _PLAIN_ARGUMENTS):
+                values.append((type(value), value))
+            else:
+                return None
+        values.extend(k for k in sorted(kwargs) if k not in _CONTEXT_ARGUMENTS)
+        if self._macros.get(id(macro)) is not macro and not self._pure(env, macro):
+            return None
+        return tuple(values)
+
+    def _pure(self, env: LayoutSandbox, macro: jinja2.runtime.Macro) -> bool:
+        for template in list(env.cache.values()) if env.cache is not None else ():
+            module = template._module
+            if module is None:
+                continue
+            names = {name: value for name, value in vars(module).items() if not name.startswith("_")}
+            if not any(value is macro for value in names.values()):
+                continue
+            if all(type(value) is jinja2.runtime.Macro or isinstance(value, _PLAIN_ARGUMENTS) for value in names.values()):
+                self._macros[id(macro)] = macro
+                return True
+            return False
+        return False  # a macro of the page's own template, or of a module imported with context
+
+
+def layouts_environment(folders: list[Path], bytecode_cache: jinja2.BytecodeCache | None = None) -> LayoutSandbox:
     """The Jinja environment of a site's layouts: sandboxed, autoescaped, strict about undefined names."""
     # Layouts come from whoever edits the site, and `build` and `check` (the pre-commit hook) run
     # them: a pull request touching layouts/ must not run code on the machine that checks it. The
@@ -172,6 +254,7 @@ class PageRenderer:
         self.images = images or ImageStore(None, Path("."))
         self.reads = Reads()
         self.views = ViewFactory(site, self.reads, self._body_of)
+        self.env.fragments = MacroFragments(self.reads)
         self._bodies: dict[str, tuple[str, tuple[Heading, ...], tuple[str, ...]]] = {}
         # One renderer per kind of route: with routes.PLANNERS, the only place a page kind is named.
         self._renderers: dict[str, Callable[[Route], bytes]] = {
