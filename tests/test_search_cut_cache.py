@@ -226,3 +226,14 @@ def test_the_sample_site_after_a_tag_edit_is_the_cold_one(tmp_path: Path) -> Non
     build_site(fresh, search=True, cache=False)
     assert contents(site / CACHE_DIR / STAGING_DIR) == contents(fresh / CACHE_DIR / STAGING_DIR)
     assert (site / CACHE_DIR / WORDS_FILE).read_bytes() == (fresh / CACHE_DIR / WORDS_FILE).read_bytes()
+
+
+def test_a_no_cache_build_cuts_every_article(tmp_path: Path, cuts: list[str]) -> None:
+    from conftest import make_site
+
+    site = make_site(tmp_path, "basic")
+    build_site(site, search=True, jobs=1)
+    cuts.clear()
+    build_site(site, search=True, jobs=1, cache=False, out_dir=tmp_path / "plain")
+    titles = [p.read_text(encoding="utf-8").split("title:", 1)[1].split("\n", 1)[0].strip().strip('"') for p in (site / "content").rglob("*.md") if "title:" in p.read_text(encoding="utf-8")]
+    assert titles and any(title in cuts for title in titles)

@@ -125,7 +125,7 @@ def write_site(
                 if index_later:
                     pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
                 else:
-                    written += _write_search_index(docs, staged, previous, records, cache_dir, jobs)
+                    written += _write_search_index(docs, staged, previous, records, cache_dir, jobs, reuse=cache.folder is not None)
         with timer("commit"):
             removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
             mark_output_changing(cache_dir, out_dir)
@@ -136,14 +136,14 @@ def write_site(
 
 def _write_search_index(
     docs: list[SearchDoc], staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], records: dict[str, OutputRecord],
-    cache_dir: Path, jobs: int,
+    cache_dir: Path, jobs: int, *, reuse: bool,
 ) -> int:
     """Bring the slim pages up to date; index them unless the last index was made of the same.
 
     Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
     next build knows what the index it carries over holds. Returns how many files got new bytes.
     """
-    digest = prepare_index(docs, cache_dir, jobs=jobs)
+    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse)  # --no-cache: cut every article
     index = f"{PAGEFIND_DIR}/"
     old = {path: record for path, record in previous.items() if path.startswith(index)}
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
