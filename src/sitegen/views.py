@@ -91,6 +91,18 @@ BUILD_DATE = "d"
 REDIRECTS = "R"
 
 
+class _FactParts(dict):
+    """Fact key → what it adds to a fingerprint (`\\0key=digest`), made when first asked for."""
+
+    def __init__(self, facts: SiteFacts):
+        super().__init__()
+        self.facts = facts
+
+    def __missing__(self, key: str) -> bytes:
+        part = self[key] = f"\0{key}={self.facts.digest(key)}".encode("utf-8", "surrogateescape")
+        return part
+
+
 class SiteFacts:
     """The digest of each fact of one site model, computed when first asked for."""
 
@@ -101,13 +113,14 @@ class SiteFacts:
         self._articles = {a.source_path: a for a in site.articles}
         self._pages = {p.source_path: p for p in site.pages}
         self._people = {p.id: p for p in site.people}
+        self._shared = shared.encode("utf-8")
+        self._parts = _FactParts(self)
 
     def fingerprint(self, keys: Sequence[str]) -> str:
         """The digest of the shared inputs and of every fact in `keys`."""
-        digest = hashlib.blake2b(self.shared.encode("utf-8"), digest_size=16)
-        for key in keys:
-            digest.update(f"\0{key}={self.digest(key)}".encode("utf-8", "surrogateescape"))
-        return digest.hexdigest()
+        # Every page of a site is fingerprinted by each build that is not a no-op (13,000 pages
+        # of 30 facts at 10,000 articles): each fact's part is encoded once, and joined in C.
+        return hashlib.blake2b(self._shared + b"".join(map(self._parts.__getitem__, keys)), digest_size=16).hexdigest()
 
     def digest(self, key: str) -> str:
         found = self._digests.get(key)
