@@ -59,6 +59,12 @@ def term_key(term: Term) -> str:
     return f"t:{term.kind}:{term.name}"
 
 
+def term_count_key(term: Term) -> str:
+    # Apart from the term's other fields: an article page links its tags by name and URL, and
+    # must not be rendered again each time another article takes or drops one of them.
+    return f"tc:{term.kind}:{term.name}"
+
+
 def term_articles_key(term: Term) -> str:
     return f"ta:{term.kind}:{term.name}"
 
@@ -149,13 +155,15 @@ class SiteFacts:
         if kind == "r":
             article = self._articles.get(name)
             return MISSING if article is None else tuple(site.articles[i].source_path for i in site.related[article.id])
-        if kind in ("t", "ta"):
+        if kind in ("t", "tc", "ta"):
             taxonomy, _, term_name = name.partition(":")
             term = site.find_term(taxonomy, term_name)
             if term is None:
                 return MISSING
             if kind == "t":
-                return (term.title, term.slug, term.url, term.description, term.count, term.policy, term.feed_url)
+                return (term.title, term.slug, term.url, term.description, term.policy, term.feed_url)
+            if kind == "tc":
+                return term.count
             return tuple(site.articles[i].source_path for i in term.article_ids)
         if kind == "T":
             return tuple(t.name for t in site.terms.get(name, ()))
@@ -430,7 +438,8 @@ class TermView:
 
     @property
     def count(self) -> int:
-        return self._fact().count
+        self._views.reads.add(term_count_key(self._term))
+        return self._term.count
 
     @property
     def policy(self) -> bool:
