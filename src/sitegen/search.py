@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import _read_signed, _write_signed, signing_key
+from .content import stat_key
 from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
@@ -424,7 +425,7 @@ class _Entry(NamedTuple):
     found: tuple[str, str, str]  # _Names, each joined by _SEP
     meta: tuple[str, str, str]  # date, topic, city: what the slim page shows besides the cut
     page: bytes  # the slim page's digest
-    staged: tuple[int, int, int] | None  # its file's size, mtime and inode, as written
+    staged: tuple[int, int, int, int] | None  # its file's content.stat_key, as written
 
 
 class _CutCache:
@@ -567,12 +568,11 @@ def _unpack_cut(entry: _Entry, with_names: bool = True) -> _Cut:
     return _with_names(done, _Names(*(found.split(_SEP) if found else [] for found in entry.found)))
 
 
-def _stat(path: Path | str) -> tuple[int, int, int] | None:
+def _stat(path: Path | str) -> tuple[int, int, int, int] | None:
     try:
-        stat = os.stat(path)
+        return stat_key(os.stat(path))
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def write_index(cache_dir: Path, index_dir: Path) -> None:
