@@ -269,13 +269,14 @@ async function showMore(focusFirst) {
     if (search !== current) return; // a newer search took over while these loaded
     const item = card(data, search.pieces);
     list.append(item);
+    // The keyboard goes to the first new card as soon as it is there, not after the tenth.
+    if (!first && focusFirst) item.querySelector("a").focus();
     first ||= item;
     search.shown += 1;
   }
   more.hidden = search.shown >= search.found.results.length;
   more.disabled = false;
   if (!more.hidden) more.textContent = `加载更多\uff08还有 ${search.found.results.length - search.shown} 篇\uff09`;
-  if (focusFirst && first) first.querySelector("a").focus();
 }
 
 async function search(query, topic, city) {
