@@ -27,11 +27,12 @@ from .cache import CACHE_DIR, LOCK_FILE, BuildCache, CacheMismatch, OutputRecord
 from .config import CONFIG_FILE, INDEXNOW_VARIABLE, site_today
 from .content import PAGES_DIR, ContentScan, parse_article, parse_page, scan_content, stat_key
 from .errors import BuildInterrupted, Problem, SiteError
+from .hot_searches import HitCache, with_hot_results
 from .images import STORE_DIR as IMAGE_STORE
 from .images import ImageStore, is_image, make_variants
 from .loader import LoadedSite, load_site
 from .markdown import BodyPage, render_markdown
-from .model import Site
+from .model import Article, Site
 from .output import build_lock, check_output_folder, stop_if_asked
 from .people import PEOPLE_FILE
 from .render import PageRenderer
@@ -206,6 +207,8 @@ def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, l
     config, site, content = loaded.config, loaded.model.site, loaded.content
     noindex = options.noindex or options.drafts or options.future  # unreviewed pages stay unlisted
     with timer("plan"):
+        bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages), config.callouts)
+        site = _with_hot_results(site, bodies, cache)
         routes = plan_routes(site)
         if clashes := shared_paths(site, routes):
             raise SiteError(clashes)
@@ -214,10 +217,24 @@ def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, l
         # What every page depends on, whatever its templates read: a change here renders them all.
         shared = repr((__version__, layouts, noindex, config.model_dump_json(), base_path(config), loaded.search))
         facts = SiteFacts(site, shared)
-        bodies = _BodyReader(options.site_dir, cache.bodies, (*content.articles, *content.pages), config.callouts)
         images = ImageStore(_image_store(options.site_dir, cache), options.site_dir)
         renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex, images=images)
     return OutputPlan(site, routes, facts, renderer, loaded.search, noindex, bodies)
+
+
+def _with_hot_results(site: Site, bodies: _BodyReader, cache: BuildCache) -> Site:
+    """The site with the results of its 大家都在搜 pages, each body read only if the cache lacks its hits."""
+    if not site.hot_results:
+        return site
+    hits = HitCache([page.text for page in site.hot_results], site.config.callouts, cache.hot_hits)
+
+    def body_html(article: Article) -> str:
+        page = bodies(article.content_hash)
+        return page.html if page is not None else ""
+
+    site = with_hot_results(site, body_html, hits)
+    cache.hot_hits = hits.saved({article.content_hash for article in site.articles})
+    return site
 
 
 def _image_store(site_dir: Path, cache: BuildCache) -> Path:

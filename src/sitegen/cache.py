@@ -53,6 +53,7 @@ _OUTPUTS = "outputs"  # per-output-file records, by path
 _SHARD_COUNT = 32  # files per kind of entry: fewer cost big sites on a rewrite, more cost small sites on a read
 _RELATED = "related.pickle"
 _IMAGES = "images.pickle"  # what each image is (size, digest), by its file's stat
+_HOT = "hot-searches.pickle"  # which 大家都在搜 terms each body holds, by content hash (hot_searches.py)
 _UNRECORDED = "unrecorded"  # in the body store: bodies were written that the manifest may not list
 _LAST_BUILD = "last-build.pickle"
 LOCK_FILE = "build.lock"  # held by the build running on this site, see output.build_lock
@@ -254,6 +255,7 @@ class BuildCache:
     callouts: dict[str, str] = field(default_factory=dict)  # the callout titles of the bodies in `facts` and the store
     slugs: dict[str, str] = field(default_factory=dict)  # name → pinyin slug, see slugs.py
     images: dict[str, Any] = field(default_factory=dict)  # key → (stat, images.Measured): what each image is
+    hot_hits: Any = None  # hot_searches.HitCache.saved(): the 大家都在搜 terms each body holds
     warnings: list[str] = field(default_factory=list)
     bodies: BodyStore = field(default_factory=lambda: BodyStore(None))
     _articles: _Shards = field(default_factory=lambda: _Shards("articles"), repr=False)  # as last read or written
@@ -306,6 +308,8 @@ class BuildCache:
             cache.related = cache._saved["related"] = _read_signed(key, "related", folder / _RELATED)["related"]
             if (folder / _IMAGES).exists():
                 cache.images = cache._saved["images"] = _read_signed(key, "images", folder / _IMAGES)["images"]
+            if (folder / _HOT).exists():
+                cache.hot_hits = cache._saved["hot"] = _read_signed(key, "hot", folder / _HOT)["hot"]
             cache._outputs.read(key, folder / _OUTPUTS)
             cache.outputs = dict(cache._outputs.entries)
             cache._articles.read(key, folder / _SHARDS)
@@ -364,6 +368,9 @@ class BuildCache:
         if self._saved.get("images") != self.images:
             _write_signed(key, "images", self.folder / _IMAGES, {"images": self.images})
             self._saved["images"] = self.images
+        if self.hot_hits is not None and self._saved.get("hot") is not self.hot_hits:
+            _write_signed(key, "hot", self.folder / _HOT, {"hot": self.hot_hits})
+            self._saved["hot"] = self.hot_hits
         manifest = {"output_dir": self.output_dir, "excerpt_length": self.excerpt_length, "callouts": self.callouts, "slugs": self.slugs}
         _write_signed(key, "manifest", self.folder / _MANIFEST, manifest)
         if self.output_dir is not None:  # the cache describes this output again

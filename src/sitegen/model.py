@@ -199,6 +199,16 @@ class Link:
 
 
 @dataclass(frozen=True)
+class HotResults:
+    """A 大家都在搜 term's own results page (hot_searches.py): its best results, best first."""
+
+    text: str  # as site.toml writes it
+    url: str  # /search/<slug>/, with the base path
+    total: int = 0  # every article that holds it
+    results: tuple[tuple[int, str], ...] = ()  # (Article.id, the passage its card shows: "" for its excerpt)
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     """One link of a menu from site.toml, its URL already carrying the base path."""
 
@@ -237,6 +247,7 @@ class Site:
     hot_searches: tuple[Link, ...]
     build_date: dt.date
     search: bool = True
+    hot_results: tuple[HotResults, ...] = ()  # 大家都在搜 terms that have a results page of their own
     redirects: tuple[tuple[str, str], ...] = ()  # (old URL from an article's aliases, its URL now)
     pages: tuple[ContentPage, ...] = ()
     menus: dict[str, tuple[MenuEntry, ...]] = field(default_factory=dict)  # main, footer

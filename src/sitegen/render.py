@@ -21,13 +21,14 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from .errors import Problem, SiteError
 from .feeds import atom_feed, redirect_rules
+from .hot_searches import marked
 from .images import ImageStore, picture_html, resource_variant
 from .markdown import BodyPage, Heading
 from .model import Article, Site, Term
 from .routes import Route, page_count
 from .site import base_path
 from .theme import THEME_DIR
-from .views import ArticleList, ArticleView, PageView, PersonView, Reads, SiteView, TaxonomyView, TermView, ViewFactory, image_key
+from .views import ArticleList, ArticleView, PageView, PersonView, Reads, SearchResult, SiteView, TaxonomyView, TermView, ViewFactory, image_key
 
 LAYOUTS_DIR = "layouts"
 _BODY_LINK = re.compile(r'\b(href|src)="([^"]*)"')
@@ -392,8 +393,18 @@ class PageRenderer:
         return self._render("person.html", route.path, page=meta, person=view, pagination=pagination, total=len(ids))
 
     def _search(self, route: Route) -> bytes:
-        meta = self._meta("搜索", "", f"{self.prefix}/search/", kind="search", index=False)
-        return self._render("search.html", route.path, page=meta)
+        """/search/, or a 大家都在搜 term's page: the same layout with the term's first results in it."""
+        if not route.key:
+            meta = self._meta("搜索", "", f"{self.prefix}/search/", kind="search", index=False)
+            return self._render("search.html", route.path, page=meta, query="", results=None, total=0)
+        found = self.site.hot_results[route.key[0]]
+        cards = []
+        for index, shown in found.results:
+            article = self.site.articles[index]
+            cards.append(SearchResult(self.views.article(article), marked(shown or article.excerpt, found.text)))
+        summary = f"与\u201c{found.text}\u201d相关的文章 {found.total} 篇。"
+        meta = self._meta(f"{found.text}\uff1a搜索结果", summary, found.url, kind="search", index=False)
+        return self._render("search.html", route.path, page=meta, query=found.text, results=cards, total=found.total)
 
     def _not_found(self, route: Route) -> bytes:
         meta = self._meta("页面不存在", "", f"{self.prefix}/404.html", kind="404", index=False)

@@ -23,6 +23,7 @@ from .views import (
     ALL_PEOPLE,
     REDIRECTS,
     article_key,
+    hot_results_key,
     image_key,
     page_key,
     person_articles_key,
@@ -141,6 +142,10 @@ def _people(site: Site, prefix: str) -> Iterator[Route]:
 
 def _fixed(site: Site, prefix: str) -> Iterator[Route]:
     yield Route("search/index.html", "search")
+    # A results page for each 大家都在搜 term that is no topic, city or tag (hot_searches.py);
+    # kept out of the sitemap like the search page itself.
+    for number, results in enumerate(site.hot_results):
+        yield Route(output_path(results.url, prefix), "search", (number,), (hot_results_key(results.text),))
     yield Route("404.html", "404")
     if site.redirects:
         yield Route("_redirects", "redirects", (), (REDIRECTS,))

@@ -13,13 +13,14 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .config import SiteConfig, Taxonomy, TermSettings
 from .content import ArticleSource, PageSource
 from .errors import Problem
+from .hot_searches import result_urls
 from .markdown import RenderedBody
-from .model import Article, ArticleImage, ContentPage, Link, MenuEntry, Params, Person, Site, Term
+from .model import Article, ArticleImage, ContentPage, HotResults, Link, MenuEntry, Params, Person, Site, Term
 from .related import RelatedInput, related_articles
 from .slugs import is_safe_slug
 from .slugs import term_slug as name_slug
@@ -447,13 +448,14 @@ def _with_hot_searches(site: Site, prefix: str) -> Site:
     for taxonomy in reversed(site.taxonomies):  # a topic wins over a city or tag of the same name
         for term in site.terms[taxonomy.key]:
             by_name[term.name] = term
+    # A term that is no topic, city or tag gets a results page of its own, ranked by the build
+    # (hot_searches.py): its first results come with the page, not after the index loads.
+    pages = result_urls([text for text in config.hot_searches if text not in by_name], prefix)
     for text in config.hot_searches:
         found = by_name.get(text)
-        if found is not None:
-            links.append(Link(text, found.url))
-        else:
-            links.append(Link(text, f"{prefix}/search/?q={quote(text)}"))
+        links.append(Link(text, found.url if found is not None else pages[text]))
     if not links:
         terms = list(site.tags) or list(site.topics)
         links = [Link(t.name, t.url) for t in terms[: config.hot_searches_count]]
-    return replace(site, hot_searches=tuple(links))
+    results = tuple(HotResults(text, url) for text, url in pages.items())
+    return replace(site, hot_searches=tuple(links), hot_results=results)

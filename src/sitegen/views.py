@@ -89,6 +89,10 @@ def image_key(key: str) -> str:
     return f"i:{key}"
 
 
+def hot_results_key(text: str) -> str:
+    return f"hs:{text}"
+
+
 ALL_ARTICLES = "A"
 ALL_PEOPLE = "PE"
 ALL_PAGES = "P"
@@ -172,6 +176,9 @@ class SiteFacts:
             return MISSING if person is None else person
         if kind == "pa":
             return tuple(site.articles[i].source_path for i in site.person_articles.get(name, ()))
+        if kind == "hs":  # a 大家都在搜 page's results: which articles, in which order, with which passage
+            found = next((p for p in site.hot_results if p.text == name), None)
+            return MISSING if found is None else (found.url, found.total, tuple((site.articles[i].source_path, shown) for i, shown in found.results))
         if kind == "p":
             page = self._pages.get(name)
             return MISSING if page is None else (page.content_hash, page.url, page.link_targets)
@@ -775,3 +782,13 @@ class PersonView:
 
     def __hash__(self) -> int:
         return hash(self._person.id)
+
+
+class SearchResult:
+    """One card of a 大家都在搜 page: the article, and its passage with the term's places marked."""
+
+    __slots__ = ("article", "excerpt")
+
+    def __init__(self, article: ArticleView, excerpt: tuple[tuple[str, bool], ...]):
+        self.article = article
+        self.excerpt = excerpt  # (text, is a hit) pieces, in order

@@ -27,7 +27,7 @@ const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
 const ENTRY_TAG = "sitegen";
 
 let engine = null; // { pagefind, words, longest, t2s, filtersLoaded }
-let current = null; // { found, shown, pieces }
+let current = null; // { found (a promise on a 大家都在搜 page), next, skip, pieces }
 let searchCount = 0;
 
 // Started as soon as this script runs, query or not, so that a reader's first search finds
@@ -255,28 +255,38 @@ function fillFilter(select, counts, chosen) {
   select.value = chosen;
 }
 
+// The next ten results. Only the fragments of the cards shown are fetched, all at once; each
+// card goes in as soon as its own fragment and those of the cards above it are here, so the first
+// results do not wait for the slowest of ten. Cards only ever go in below the last: nothing on
+// screen moves. A result whose article is already on the page (a 大家都在搜 page's built-in
+// cards) is passed over.
 async function showMore(focusFirst) {
   const search = current;
-  const next = search.found.results.slice(search.shown, search.shown + PAGE_SIZE);
   more.disabled = true;
-  // Only the fragments of the cards shown are fetched, all at once; each card goes in as soon
-  // as its own fragment and those of the cards above it are here, so the first results do not
-  // wait for the slowest of ten. Cards only ever go in below the last: nothing on screen moves.
-  const fragments = next.map((result) => result.data());
+  const found = await search.found;
+  if (search !== current || !found) return;
   let first = null;
-  for (const fragment of fragments) {
-    const data = await fragment;
-    if (search !== current) return; // a newer search took over while these loaded
-    const item = card(data, search.pieces);
-    list.append(item);
-    // The keyboard goes to the first new card as soon as it is there, not after the tenth.
-    if (!first && focusFirst) item.querySelector("a").focus();
-    first ||= item;
-    search.shown += 1;
+  let added = 0;
+  while (added < PAGE_SIZE && search.next < found.results.length) {
+    const batch = found.results.slice(search.next, search.next + PAGE_SIZE - added);
+    search.next += batch.length;
+    const fragments = batch.map((result) => result.data());
+    for (const fragment of fragments) {
+      const data = await fragment;
+      if (search !== current) return; // a newer search took over while these loaded
+      if (search.skip.has(data.url)) continue;
+      const item = card(data, search.pieces);
+      list.append(item);
+      // The keyboard goes to the first new card as soon as it is there, not after the tenth.
+      if (!first && focusFirst) item.querySelector("a").focus();
+      first ||= item;
+      added += 1;
+    }
   }
-  more.hidden = search.shown >= search.found.results.length;
+  const left = Math.max(0, found.results.length - list.children.length);
+  more.hidden = search.next >= found.results.length || left === 0;
   more.disabled = false;
-  if (!more.hidden) more.textContent = `加载更多\uff08还有 ${search.found.results.length - search.shown} 篇\uff09`;
+  if (!more.hidden) more.textContent = `加载更多\uff08还有 ${left} 篇\uff09`;
 }
 
 async function search(query, topic, city) {
@@ -319,7 +329,7 @@ async function search(query, topic, city) {
       fillFilter(topicSelect, topics.topic, topic);
       fillFilter(citySelect, cities.city, city);
     }
-    current = { found, shown: 0, pieces: pieces || [] };
+    current = { found, next: 0, skip: new Set(), pieces: pieces || [] };
     list.replaceChildren();
     const where = [topic, city].filter(Boolean).join("\u3001");
     const scope = where ? `\uff08${where}\uff09` : "";
@@ -354,18 +364,53 @@ function run(remember) {
     if (topic) params.set("topic", topic);
     if (city) params.set("city", city);
     const tail = params.toString();
-    history.replaceState(null, "", tail ? `?${tail}` : location.pathname);
+    // From a 大家都在搜 page too, the address is the search page's: /search/?q=…
+    history.replaceState(null, "", `${searchPage}${tail ? `?${tail}` : ""}`);
   }
   search(q, topic, city);
 }
 
+// A 大家都在搜 page (/search/<term>/) comes with the term's first results built in: they stay,
+// and the index is searched only for 加载更多 and the filters' counts.
+async function adoptBuiltIn(query) {
+  const skip = new Set(Array.from(list.querySelectorAll(".card-link"), (link) => new URL(link.href).pathname));
+  const search = { found: null, next: 0, skip, pieces: [query] };
+  current = search;
+  search.found = loadEngine()
+    .then((loaded) => {
+      const groups = cutQuery(query, loaded);
+      if (!groups || !groups.length) return null;
+      search.pieces = groups.flat();
+      return runSearch(loaded.pagefind, groups, {});
+    })
+    .catch(() => null);
+  const found = await search.found;
+  if (!found || search !== current) return;
+  try {
+    const loaded = await loadEngine();
+    await (loaded.filtersLoaded ||= loaded.pagefind.filters());
+    const again = await runSearch(loaded.pagefind, cutQuery(query, loaded), {});
+    if (search !== current) return;
+    fillFilter(topicSelect, (again.filters || {}).topic, "");
+    fillFilter(citySelect, (again.filters || {}).city, "");
+  } catch (error) {
+    // The filters stay empty; the results on the page are still right.
+  }
+}
+
+const searchPage = list.dataset.page || location.pathname;
+const builtIn = list.dataset.query || "";
 const params = new URLSearchParams(location.search);
-input.value = params.get("q") || "";
+input.value = params.get("q") || builtIn;
 fillFilter(topicSelect, {}, params.get("topic") || "");
 fillFilter(citySelect, {}, params.get("city") || "");
 // Pagefind loads while the reader reads the page, before the first keystroke.
 loadEngine().catch(() => {});
-run(false);
+if (builtIn && input.value === builtIn && !topicSelect.value && !citySelect.value) {
+  adoptBuiltIn(builtIn);
+} else {
+  run(false);
+}
 
 // A short pause merges the events of one burst of typing; 300 ms from a keystroke to results is
 // the target, so it must stay short. An input method still choosing characters (拼音 before its
