@@ -87,3 +87,45 @@ def test_an_added_word_is_found_and_a_removed_one_is_not(site: Path, browser) ->
                 assert tab.shown() == []
         assert not tab.errors
         tab.close()
+
+
+def test_a_one_article_edit_patches_the_output_and_swaps_in_a_whole_new_index(site: Path) -> None:
+    out = site / "public"
+    folder_before = out.stat().st_ino
+    untouched = out / "zhengzhuang/fanfu-dishao-yuanyin/index.html"
+    page_before = untouched.stat().st_ino
+    index_before = (out / PAGEFIND_DIR).stat().st_ino
+    edit(site, ARTICLE, "磁共振", "核磁")
+    result = build_site(site, search=True)
+    # Patched in place (the output folder and an untouched page are the same files), not staged
+    # as a whole tree; the index is a new folder, swapped in as one.
+    assert out.stat().st_ino == folder_before
+    assert untouched.stat().st_ino == page_before
+    assert (out / PAGEFIND_DIR).stat().st_ino != index_before
+    assert "核磁" in (out / PAGEFIND_DIR / WORDS_FILE).read_text(encoding="utf-8")
+    assert result.written < 200  # the article, the pages that list it, and the index
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".sitegen-")) == [".sitegen-cache"]
+    # The next build finds what this one wrote: nothing to do.
+    assert build_site(site, search=True).written == 0
+
+
+def test_a_failed_index_leaves_the_patched_output_as_it_was(site: Path, monkeypatch) -> None:
+    from sitegen import search
+    from sitegen.errors import Problem, SiteError
+
+    out = site / "public"
+    before = contents(out)
+
+    def broken(arguments: list[str]) -> None:
+        Path(arguments[arguments.index("--output-path") + 1], "half-written").mkdir(parents=True)
+        raise SiteError(Problem("pagefind", None, "Pagefind 没能建立搜索索引"))
+
+    monkeypatch.setattr(search, "run_pagefind", broken)
+    edit(site, ARTICLE, "磁共振", "核磁")
+    with pytest.raises(SiteError):
+        build_site(site, search=True)
+    assert contents(out) == before
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".sitegen-")) == [".sitegen-cache"]
+    monkeypatch.undo()
+    build_site(site, search=True)
+    assert "核磁" in (out / PAGEFIND_DIR / WORDS_FILE).read_text(encoding="utf-8")

@@ -311,6 +311,12 @@ class StagedOutput:
     def staged_path(self, relative: str) -> Path:
         return self.folder / relative
 
+    def replace_folder(self, relative: str) -> Path:
+        """An empty folder to fill now that is the output's `relative` folder once committed."""
+        target = self.folder / relative
+        shutil.rmtree(target, ignore_errors=True)  # a reused tree holds the last one
+        return target
+
     def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
         return copy_static(self, files, taken)
 
@@ -388,14 +394,16 @@ class PatchedOutput:
         self._real_folders: dict[str, bool] = {"": True}  # folder → a real folder, no link on the way
         self._listings: dict[str, dict[str, bool]] = {}
         self._removed: list[str] = []
+        self._swaps: list[tuple[str, Path]] = []  # (output folder, the folder that replaces it)
         self._committed = False
 
     def __enter__(self) -> PatchedOutput:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if self.folder.exists():
-            shutil.rmtree(self.folder, ignore_errors=True)
+        for folder in (self.folder, *(fresh for _, fresh in self._swaps)):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
         self._owner.release()
 
     def keep(self, relative: str, record: OutputFile | None = None) -> bool:
@@ -462,8 +470,23 @@ class PatchedOutput:
 
     def staged_path(self, relative: str) -> Path:
         """Where the file is now: staged if this build wrote it, else in the output."""
+        for folder, fresh in self._swaps:
+            if relative.startswith(folder + "/"):
+                return fresh / relative[len(folder) + 1 :]
         staged = self.folder / relative
         return staged if staged.exists() else self.out_dir / relative
+
+    def replace_folder(self, relative: str) -> Path:
+        """An empty folder to fill now that takes the place of the output's `relative` folder on
+        commit, with two renames: Pagefind's index of 10,000 files is not renamed file by file.
+
+        It is beside the output, named as this build's staging folder with a suffix that no
+        staging folder has, so a build stopped before it is swapped in leaves it for
+        remove_leftovers (its tag names no live build)."""
+        fresh = self.folder.with_name(f"{self.folder.name}x{len(self._swaps)}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        self._swaps.append((relative, fresh))
+        return fresh
 
     def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
         return copy_static(self, files, taken)
@@ -505,11 +528,26 @@ class PatchedOutput:
                         continue  # under a symlink someone put in the output: not ours to delete
                     _clear(path)
                     _remove_empty_parents(path.parent, self.out_dir)
+                for relative, fresh in self._swaps:
+                    if fresh.is_dir():  # else nothing was written into it: the output's stays
+                        _swap_folder(fresh, self.out_dir / relative)
             except OSError as exc:
                 # Every file is whole, old or new; the cache still describes the old ones, so the
                 # next build renders whatever differs from it.
                 raise write_error(str(self.out_dir), exc) from None
         self._committed = True
+
+
+def _swap_folder(fresh: Path, target: Path) -> None:
+    """Put `fresh` where `target` is: the old one renamed aside, the new one in, the old deleted."""
+    retired = fresh.with_name(fresh.name + "old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        os.rename(target, retired)
+    os.rename(fresh, target)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _real_folders(root: Path, parent: str, checked: set[str]) -> None:

@@ -271,15 +271,30 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
     )
 
 
-def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, str, bytes, tuple[bytes, bytes] | None]]:
-    # The cuts jieba made are packed for the cut cache here, in the workers: zlib is a cost of
-    # every cold build.
-    docs, cuts, vocabulary, made = shared
+def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, bytes, tuple[bytes, bytes] | None, tuple | None]]:
+    # Made, packed for the cut cache and written here, in the workers: writing 10,000 slim pages
+    # (a folder each, as Pagefind derives the URL from the path) took 8 s in one process.
+    docs, cuts, vocabulary, made, staging, fresh = shared
     pages = []
     for i in items:
-        page = slim_page(docs[i], cuts[i], vocabulary)
-        pages.append((i, page, _digest(page.encode("utf-8")), _pack_cut(made[i]) if i in made else None))
+        data = slim_page(docs[i], cuts[i], vocabulary).encode("utf-8")
+        target = f"{staging}/{docs[i].path}"
+        if i in fresh:  # no page there that could already be right: no need to read it first
+            _write_new(target, data)
+        else:
+            _write_if_changed(Path(target), data)
+        pages.append((i, _digest(data), _pack_cut(made[i]) if i in made else None, _stat(target)))
     return pages
+
+
+def _write_new(target: str, data: bytes) -> None:
+    try:
+        handle = open(target, "wb")  # noqa: SIM115  (opened again below when its folder is missing)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        handle = open(target, "wb")  # noqa: SIM115
+    with handle:
+        handle.write(data)
 
 
 def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reuse: bool = True) -> str:
@@ -374,20 +389,25 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
                 cuts[i] = _unpack_cut(entry)
     if pending or cache.entries.keys() - current:
         cache.mark_changing()
-    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, made), jobs=jobs, minimum=200)
+    # Pages with no file there yet are written without reading one first (a cold build's all).
     if not cache.trusted:
         staging.mkdir(parents=True, exist_ok=True)
+        there = set()
         for existing in [p for p in staging.rglob("*") if p.is_file()]:
-            if existing.relative_to(staging).as_posix() not in current:
+            name = existing.relative_to(staging).as_posix()
+            if name not in current:
                 existing.unlink()
+            else:
+                there.add(name)
+        fresh = {i for i in pending if docs[i].path not in there}
     else:
         for path in cache.entries.keys() - current:
             (staging / path).unlink(missing_ok=True)
+        fresh = {i for i in pending if (entry := cache.entries.get(docs[i].path)) is None or entry.staged is None}
+    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, made, str(staging), fresh), jobs=jobs, minimum=200)
     cache.keep_only(current)
-    for i, page, page_digest, packed in (page for chunk in made_pages for page in chunk):
+    for i, page_digest, packed, staged in (page for chunk in made_pages for page in chunk):
         doc = docs[i]
-        target = f"{staging}/{doc.path}"
-        _write_if_changed(Path(target), page.encode("utf-8"))
         old = cache.entries.get(doc.path)
         if packed is None:
             assert old is not None  # only a document jieba did not cut again has an entry to keep
@@ -397,7 +417,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
         else:
             assert old is not None
             names_found = old.found
-        cache.put(doc.path, _Entry(keys[i], *packed, names_key, names_found, (doc.date, doc.topic, doc.city), page_digest, _stat(target)))
+        cache.put(doc.path, _Entry(keys[i], *packed, names_key, names_found, (doc.date, doc.topic, doc.city), page_digest, staged))
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{SEARCH_VERSION}\n{listed}\n".encode())
     for path in sorted(current):

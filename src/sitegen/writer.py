@@ -76,8 +76,9 @@ def write_site(
     changed, carried = _split_by_fingerprint(routes, previous, facts)
     # At most one page in ten to render again: patch the output in place. A bigger change (a
     # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
-    # that is a link (to another disk, renames from beside it would fail). Pagefind indexes a
-    # whole tree: with search on, only a caller that refreshes the index later (serve) patches.
+    # that is a link (to another disk, renames from beside it would fail). With search on, the
+    # output must already have an index: a patched build makes a whole new one beside it and
+    # swaps it in at commit (or leaves it for the caller to refresh, serve).
     # An output changed since the cache was saved (a killed build, --no-cache) may hold files
     # the cache does not know of: only a whole staged tree is sure to drop them.
     patch = (
@@ -86,10 +87,12 @@ def write_site(
         and len(changed) <= len(routes) // 10
         and out_dir.is_dir()
         and not out_dir.is_symlink()
-        and (not search or (not search_index_now and (out_dir / PAGEFIND_DIR).is_dir()))
+        and (not search or (out_dir / PAGEFIND_DIR).is_dir())
     )
-    index_later = patch and search
-    kept_index = (f"{PAGEFIND_DIR}/",) if index_later else ()  # left as it is until refreshed
+    index_later = patch and search and not search_index_now
+    # With patching, the index folder is left as it is: until refreshed (serve), or until this
+    # build swaps a new one in as a whole (PatchedOutput.replace_folder).
+    kept_index = (f"{PAGEFIND_DIR}/",) if patch and search else ()
     output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous)) if patch else StagedOutput(out_dir, cache.spare)
     with output as staged:
         with timer("pages"):
@@ -149,11 +152,12 @@ def _write_search_index(
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
         records.update(old)  # no slim page changed: the index is the same
         return 0
-    write_index(cache_dir, staged.folder / PAGEFIND_DIR)
+    folder = staged.replace_folder(PAGEFIND_DIR)
+    write_index(cache_dir, folder)
     written = 0
-    for path in (staged.folder / PAGEFIND_DIR).rglob("*"):
+    for path in folder.rglob("*"):
         if path.is_file():
-            relative = path.relative_to(staged.folder).as_posix()
+            relative = f"{PAGEFIND_DIR}/{path.relative_to(folder).as_posix()}"
             records[relative] = _record(staged, relative, digest)
             written += 1  # Pagefind writes its whole index anew
     return written
