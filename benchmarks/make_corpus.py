@@ -122,8 +122,10 @@ def body(rng: random.Random, title: str, tags: list[str], target: int = 1400) ->
     return "\n\n".join(parts) + "\n"
 
 
-def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None) -> Path:
-    """Write a site of `count` articles into `out` (replacing it); return `out`."""
+def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None, datetimes: bool = False) -> Path:
+    """Write a site of `count` articles into `out` (replacing it); return `out`.
+
+    `datetimes`: dates as RFC 3339 date-times in +08:00 (2025-12-26T09:30:00+08:00)."""
     shape = shape or Shape()
     if out.exists():
         shutil.rmtree(out)
@@ -153,7 +155,9 @@ def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None
         title = rng.choice(TITLE_PATTERNS).format(year=date.year, city="" if city == "全国" else city, subject=rng.choice(subjects))
         title = f"{title}(第{number + 1}期)" if rng.random() < 0.5 else title
         text = body(rng, title, tags)
-        front = f"---\ntitle: \"{title}\"\ndate: {date.isoformat()}\ncity: {city}\ntopic: {topic}\ntags: [{', '.join(tags)}]\n---\n"
+        # The time of day comes from the article's number, not from rng: the other draws stay.
+        when = f"{date.isoformat()}T{number * 7919 % 86400 // 3600:02d}:{number * 7919 % 3600 // 60:02d}:00+08:00" if datetimes else date.isoformat()
+        front = f"---\ntitle: \"{title}\"\ndate: {when}\ncity: {city}\ntopic: {topic}\ntags: [{', '.join(tags)}]\n---\n"
         path = out / "content" / slug / f"{number // 1000:03d}" / f"a{number:06d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(front + text, encoding="utf-8")
@@ -194,8 +198,9 @@ def main() -> None:
     parser.add_argument("--big-topics", action="store_true", help="topics of 600-1,700 articles per 10,000")
     parser.add_argument("--common-tags", action="store_true", help="three generic tags, each on a third of the site")
     parser.add_argument("--skewed-cities", action="store_true", help="big cities nine times as likely as small ones")
+    parser.add_argument("--datetimes", action="store_true", help="dates as RFC 3339 date-times (2025-12-26T09:30:00+08:00)")
     args = parser.parse_args()
-    make_corpus(args.count, args.out, args.seed, shape_from(args))
+    make_corpus(args.count, args.out, args.seed, shape_from(args), datetimes=args.datetimes)
     print(f"{args.count} articles in {args.out}")
 
 
