@@ -93,16 +93,17 @@ class HitCache:
     `rules` is whatever else a body's text depends on besides its file (the callout titles)."""
 
     def __init__(self, texts: Sequence[str], rules: object, saved: object = None):
-        self.salt = (HOT_VERSION, tuple(texts), repr(rules))
+        self.texts = tuple(texts)
+        self.salt = (HOT_VERSION, self.texts, repr(rules))
         fits = isinstance(saved, tuple) and len(saved) == 2 and saved[0] == self.salt
         self._saved = saved if fits else None
         self.hits: dict[str, BodyHits] = dict(saved[1]) if fits else {}  # type: ignore[index]
         self.changed = not fits
 
-    def get(self, content_hash: str, body_html: Callable[[], str], texts: Sequence[str]) -> BodyHits:
+    def get(self, content_hash: str, body_html: Callable[[], str]) -> BodyHits:
         found = self.hits.get(content_hash)
         if found is None:
-            found = self.hits[content_hash] = body_hits(body_html(), texts)
+            found = self.hits[content_hash] = body_hits(body_html(), self.texts)
             self.changed = True
         return found
 
@@ -122,8 +123,7 @@ def with_hot_results(site: Site, body_html: Callable[[Article], str], cache: Hit
     """The site with the results of each 大家都在搜 term that has a page of its own (site.py planned them)."""
     if not site.hot_results:
         return site
-    texts = [page.text for page in site.hot_results]
-    hits_of = [cache.get(a.content_hash, partial(body_html, a), texts) for a in site.articles]
+    hits_of = [cache.get(a.content_hash, partial(body_html, a)) for a in site.articles]
     lengths = [max(1, a.characters) for a in site.articles]
     average = sum(lengths) / len(lengths) if lengths else 1.0
     pages = []

@@ -530,7 +530,7 @@ class PatchedOutput:
                     _remove_empty_parents(path.parent, self.out_dir)
                 for relative, fresh in self._swaps:
                     if fresh.is_dir():  # else nothing was written into it: the output's stays
-                        _swap_folder(fresh, self.out_dir / relative)
+                        swap_folder(fresh, self.out_dir / relative)
             except OSError as exc:
                 # Every file is whole, old or new; the cache still describes the old ones, so the
                 # next build renders whatever differs from it.
@@ -538,7 +538,7 @@ class PatchedOutput:
         self._committed = True
 
 
-def _swap_folder(fresh: Path, target: Path) -> None:
+def swap_folder(fresh: Path, target: Path) -> None:
     """Put `fresh` where `target` is: the old one renamed aside, the new one in, the old deleted."""
     retired = fresh.with_name(fresh.name + "old")
     shutil.rmtree(retired, ignore_errors=True)

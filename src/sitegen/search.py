@@ -40,6 +40,7 @@ from .content import stat_key
 from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
+from .output import swap_folder
 from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
@@ -636,18 +637,12 @@ def refresh_index(out_dir: Path, cache_dir: Path) -> None:
     """Index the slim pages again into a folder beside the output and swap it in with one rename:
     for serve, after a build that patched pages in (the served index stays whole meanwhile)."""
     fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
-    retired = fresh.with_name(fresh.name + "-old")
-    for leftover in (fresh, retired):  # from a refresh that was stopped
-        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.rmtree(fresh, ignore_errors=True)  # from a refresh that was stopped
     try:
         write_index(cache_dir, fresh)
-        current = out_dir / PAGEFIND_DIR
-        if current.exists():
-            os.rename(current, retired)
-        os.rename(fresh, current)
+        swap_folder(fresh, out_dir / PAGEFIND_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
 
 
 def _pagefind_command() -> list[str]:
