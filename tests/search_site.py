@@ -104,6 +104,8 @@ class SearchPage:
             count = len(self.shown())
             more.click()
             self.page.locator("#search-results a.card-link").nth(count).wait_for()
+            # The button stays disabled until the whole batch is in, and is hidden after the last.
+            self.page.wait_for_function("() => { const b = document.getElementById('search-more'); return b.hidden || !b.disabled; }")
         return self.shown()
 
     def close(self) -> None:

@@ -209,7 +209,7 @@ def test_the_results_are_there_without_the_script_and_load_more_goes_on_to_the_l
             count = page.locator("#search-results a.card-link").count()
             more.click()
             page.locator("#search-results a.card-link").nth(count).wait_for()
-            page.wait_for_timeout(200)
+            page.wait_for_function("() => { const b = document.getElementById('search-more'); return b.hidden || !b.disabled; }")
         shown = page.eval_on_selector_all("#search-results a.card-link", "links => links.map(a => new URL(a.href).pathname)")
         # The built-in ten stay first; the index's own results follow, none twice. (The index may
         # find a few more: its phrase search matches words, this page's ranking the exact text.)
