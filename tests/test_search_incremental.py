@@ -4,6 +4,7 @@ found or no longer found in Chromium."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import build_site
 from search_site import SearchPage, sample_site, serving
-from sitegen.search import PAGEFIND_DIR, STAGING_DIR, WORDS_FILE
+from sitegen.search import PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORDS_FILE
 
 ARTICLE = "content/zhengzhuang/toutong-gua-shenme-ke.md"  # the only article with 磁共振
 
@@ -116,11 +117,17 @@ def test_a_failed_index_leaves_the_patched_output_as_it_was(site: Path, monkeypa
     out = site / "public"
     before = contents(out)
 
-    def broken(arguments: list[str]) -> None:
-        Path(arguments[arguments.index("--output-path") + 1], "half-written").mkdir(parents=True)
-        raise SiteError(Problem("pagefind", None, "Pagefind 没能建立搜索索引"))
+    class Broken:
+        def __init__(self, arguments: list[str]) -> None:
+            Path(arguments[arguments.index("--output-path") + 1], "half-written").mkdir(parents=True)
 
-    monkeypatch.setattr(search, "run_pagefind", broken)
+        def wait(self) -> None:
+            raise SiteError(Problem("pagefind", None, "Pagefind 没能建立搜索索引"))
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(search, "start_pagefind", Broken)
     edit(site, ARTICLE, "磁共振", "核磁")
     with pytest.raises(SiteError):
         build_site(site, search=True)
@@ -129,3 +136,75 @@ def test_a_failed_index_leaves_the_patched_output_as_it_was(site: Path, monkeypa
     monkeypatch.undo()
     build_site(site, search=True)
     assert "核磁" in (out / PAGEFIND_DIR / WORDS_FILE).read_text(encoding="utf-8")
+
+
+def test_whole_rebuilds_make_a_complete_index_while_the_pages_render(site: Path, tmp_path: Path) -> None:
+    # Pagefind runs beside the pages stage, into the staged tree. A template change stages a
+    # whole tree, from the second time on in the spare tree the last one left, whose stale files
+    # are removed while Pagefind may still be writing: its folder must come out whole. The third
+    # build changes no slim page and carries the index over into a spare holding an older one.
+    cold = sample_site(tmp_path / "cold")
+    build_site(cold, search=True, cache=False)
+    expected = len({p for p in contents(cold / "public" / PAGEFIND_DIR) if p.startswith("fragment/")})
+    for mark, word in (("<!-- 改版一 -->", "核磁"), ("<!-- 改版二 -->", "放射科"), ("<!-- 改版三 -->", "放射科")):
+        text = (site / ARTICLE).read_text(encoding="utf-8")
+        (site / ARTICLE).write_text(re.sub("磁共振|核磁|放射科", word, text, count=1), encoding="utf-8")
+        edit(site, "layouts/base.html", "<body", f"{mark}<body")
+        result = build_site(site, search=True)
+        assert result.rendered > 100  # the whole site, staged
+        index = site / "public" / PAGEFIND_DIR
+        names = {p.relative_to(index).as_posix() for p in index.rglob("*") if p.is_file()}
+        assert "pagefind-entry.json" in names and WORDS_FILE in names
+        assert len({p for p in names if p.startswith("fragment/")}) == expected, mark
+        assert word in (index / WORDS_FILE).read_text(encoding="utf-8")
+
+
+def test_a_failure_while_the_pages_render_stops_pagefind(site: Path, monkeypatch) -> None:
+    from sitegen import search, writer
+    from sitegen.errors import Problem, SiteError
+
+    out = site / "public"
+    before = contents(out)
+    runs: list[str] = []
+    start = search.start_pagefind
+
+    def started(arguments: list[str]):
+        run = start(arguments)
+        runs.append("started")
+        stop = run.stop
+
+        def stopped() -> None:
+            runs.append("stopped")
+            stop()
+
+        run.stop = stopped
+        return run
+
+    def failing(*args, **kwargs):
+        raise SiteError(Problem("layouts/article.html", 3, "模板出错"))
+
+    monkeypatch.setattr(search, "start_pagefind", started)
+    monkeypatch.setattr(writer, "_write_pages", failing)
+    edit(site, "layouts/base.html", "<body", "<!-- 改版 --><body")
+    edit(site, ARTICLE, "磁共振", "核磁")
+    with pytest.raises(SiteError):
+        build_site(site, search=True)
+    assert runs == ["started", "stopped"]
+    assert contents(out) == before
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".sitegen-")) == [".sitegen-cache"]
+
+
+def test_the_replaced_index_is_deleted_by_the_next_build_while_pagefind_runs(site: Path) -> None:
+    out, retired = site / "public", site / ".sitegen-cache" / RETIRED_DIR
+    first = (out / PAGEFIND_DIR / "pagefind-entry.json").read_bytes()
+    edit(site, ARTICLE, "磁共振", "核磁")
+    build_site(site, search=True)
+    # Moved into the cache, not deleted on the way to the swap: the same bytes.
+    assert (retired / "pagefind-entry.json").read_bytes() == first
+    second = (out / PAGEFIND_DIR / "pagefind-entry.json").read_bytes()
+    edit(site, ARTICLE, "核磁", "放射科")
+    build_site(site, search=True)
+    assert (retired / "pagefind-entry.json").read_bytes() == second  # only the last one is kept
+    assert "放射科" in (out / PAGEFIND_DIR / WORDS_FILE).read_text(encoding="utf-8")
+    build_site(site, search=False)
+    assert not retired.exists()  # a build without search has no use for it

@@ -93,6 +93,9 @@ class BuildResult:
     search_docs: tuple = ()  # then: what to pass to refresh_search_index (search.SearchDoc)
 
 
+SEARCH_STEP = "search step"  # --profile's line for the search index's own time, stages overlapping
+
+
 class StageTimer:
     """Wall and CPU time spent in each stage, for `sitegen build --profile`."""
 
@@ -178,6 +181,9 @@ def _build(options: BuildOptions, swapped: list[bool]) -> BuildResult:
         plan, cache, site_dir=site_dir, out_dir=out_dir, jobs=jobs, search_index_now=options.search_index_now,
         on_progress=options.on_progress, timer=timer, swapped=swapped,
     )  # fmt: skip
+    if written.index_seconds:
+        # Not a stage: Pagefind runs beside the pages stage. What the search index costs on its own.
+        timer.timings[SEARCH_STEP] = written.index_seconds
     stop_if_asked("commit")
     return _finish(loaded, plan, written, cache, options, signature, timer)
 

@@ -311,10 +311,13 @@ class StagedOutput:
     def staged_path(self, relative: str) -> Path:
         return self.folder / relative
 
-    def replace_folder(self, relative: str) -> Path:
-        """An empty folder to fill now that is the output's `relative` folder once committed."""
+    def replace_folder(self, relative: str, retire_to: Path | None = None) -> Path:
+        """An empty folder to fill now that is the output's `relative` folder once committed.
+
+        What a reused tree holds there is moved to `retire_to` when given, else deleted."""
         target = self.folder / relative
-        shutil.rmtree(target, ignore_errors=True)  # a reused tree holds the last one
+        if not (retire_to is not None and target.is_dir() and not target.is_symlink() and retire_folder(target, retire_to)):
+            _clear(target) if target.is_symlink() or target.is_file() else shutil.rmtree(target, ignore_errors=True)
         return target
 
     def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
@@ -394,14 +397,14 @@ class PatchedOutput:
         self._real_folders: dict[str, bool] = {"": True}  # folder → a real folder, no link on the way
         self._listings: dict[str, dict[str, bool]] = {}
         self._removed: list[str] = []
-        self._swaps: list[tuple[str, Path]] = []  # (output folder, the folder that replaces it)
+        self._swaps: list[tuple[str, Path, Path | None]] = []  # (output folder, the folder that replaces it, where the old goes)
         self._committed = False
 
     def __enter__(self) -> PatchedOutput:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        for folder in (self.folder, *(fresh for _, fresh in self._swaps)):
+        for folder in (self.folder, *(fresh for _, fresh, _ in self._swaps)):
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
         self._owner.release()
@@ -470,22 +473,23 @@ class PatchedOutput:
 
     def staged_path(self, relative: str) -> Path:
         """Where the file is now: staged if this build wrote it, else in the output."""
-        for folder, fresh in self._swaps:
+        for folder, fresh, _ in self._swaps:
             if relative.startswith(folder + "/"):
                 return fresh / relative[len(folder) + 1 :]
         staged = self.folder / relative
         return staged if staged.exists() else self.out_dir / relative
 
-    def replace_folder(self, relative: str) -> Path:
+    def replace_folder(self, relative: str, retire_to: Path | None = None) -> Path:
         """An empty folder to fill now that takes the place of the output's `relative` folder on
         commit, with two renames: Pagefind's index of 10,000 files is not renamed file by file.
+        The folder it replaces is moved to `retire_to` when given, else deleted.
 
         It is beside the output, named as this build's staging folder with a suffix that no
         staging folder has, so a build stopped before it is swapped in leaves it for
         remove_leftovers (its tag names no live build)."""
         fresh = self.folder.with_name(f"{self.folder.name}x{len(self._swaps)}")
         shutil.rmtree(fresh, ignore_errors=True)
-        self._swaps.append((relative, fresh))
+        self._swaps.append((relative, fresh, retire_to))
         return fresh
 
     def copy_static(self, files: dict[str, Path], taken: set[str]) -> WriteStats:
@@ -528,9 +532,9 @@ class PatchedOutput:
                         continue  # under a symlink someone put in the output: not ours to delete
                     _clear(path)
                     _remove_empty_parents(path.parent, self.out_dir)
-                for relative, fresh in self._swaps:
+                for relative, fresh, retire_to in self._swaps:
                     if fresh.is_dir():  # else nothing was written into it: the output's stays
-                        swap_folder(fresh, self.out_dir / relative)
+                        swap_folder(fresh, self.out_dir / relative, retire_to)
             except OSError as exc:
                 # Every file is whole, old or new; the cache still describes the old ones, so the
                 # next build renders whatever differs from it.
@@ -538,8 +542,9 @@ class PatchedOutput:
         self._committed = True
 
 
-def swap_folder(fresh: Path, target: Path) -> None:
-    """Put `fresh` where `target` is: the old one renamed aside, the new one in, the old deleted."""
+def swap_folder(fresh: Path, target: Path, retire_to: Path | None = None) -> None:
+    """Put `fresh` where `target` is: the old one renamed aside, the new one in, the old deleted,
+    or moved to `retire_to` for a later build to delete where it has time to spare."""
     retired = fresh.with_name(fresh.name + "old")
     shutil.rmtree(retired, ignore_errors=True)
     if target.is_symlink() or target.is_file():
@@ -547,7 +552,21 @@ def swap_folder(fresh: Path, target: Path) -> None:
     elif target.exists():
         os.rename(target, retired)
     os.rename(fresh, target)
+    if retire_to is not None and retired.exists() and retire_folder(retired, retire_to):
+        return
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def retire_folder(folder: Path, slot: Path) -> bool:
+    """Move `folder` to `slot` (emptied first) instead of deleting it now; False where it cannot
+    go there (another file system), and then it is left where it is."""
+    shutil.rmtree(slot, ignore_errors=True)  # one the last build had no time to delete
+    try:
+        slot.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(folder, slot)
+    except OSError:
+        return False
+    return True
 
 
 def _real_folders(root: Path, parent: str, checked: set[str]) -> None:

@@ -29,6 +29,8 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -45,6 +47,7 @@ from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
 STAGING_DIR = "search-pages"  # the slim pages Pagefind indexes, under .sitegen-cache/
+RETIRED_DIR = "retired-index"  # the index a build replaced, under .sitegen-cache/: the next one deletes it
 WORDS_FILE = "sitegen-words.json"  # the index's word list: in the index folder, and the cache's copy
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
 # Bump when the slim pages would come out differently from the same site (cutting, layout).
@@ -598,9 +601,34 @@ def _stat(path: Path | str) -> tuple[int, int, int, int] | None:
 
 def write_index(cache_dir: Path, index_dir: Path) -> None:
     """Index the slim pages `prepare_index` wrote into `index_dir`, with the word list beside."""
-    shutil.rmtree(index_dir, ignore_errors=True)  # a reused tree holds the last index
-    run_pagefind(["--site", str(cache_dir / STAGING_DIR), "--output-path", str(index_dir), "--force-language", LANGUAGE])
-    shutil.copyfile(cache_dir / WORDS_FILE, index_dir / WORDS_FILE)
+    IndexRun(cache_dir, index_dir).wait()
+
+
+class IndexRun:
+    """Pagefind indexing the slim pages into `index_dir`, started at once and left to run (it is
+    mostly one core's work) while the build renders its pages; wait() for it to finish."""
+
+    def __init__(self, cache_dir: Path, index_dir: Path):
+        shutil.rmtree(index_dir, ignore_errors=True)  # a reused tree holds the last index
+        self.cache_dir, self.index_dir = cache_dir, index_dir
+        self.seconds = 0.0  # how long Pagefind ran, once waited for
+        self._started = time.perf_counter()
+        self._pagefind = start_pagefind(["--site", str(cache_dir / STAGING_DIR), "--output-path", str(index_dir), "--force-language", LANGUAGE])
+
+    def wait(self) -> None:
+        """Wait for Pagefind and put the word list beside its index; SiteError if it failed."""
+        # This process has nothing else to do until Pagefind is done: the index the last build
+        # replaced goes now, not on the way to the swap (10,000 files: a second).
+        shutil.rmtree(self.cache_dir / RETIRED_DIR, ignore_errors=True)
+        try:
+            self._pagefind.wait()
+        finally:
+            self.seconds = time.perf_counter() - self._started
+        shutil.copyfile(self.cache_dir / WORDS_FILE, self.index_dir / WORDS_FILE)
+
+    def stop(self) -> None:
+        """End Pagefind if it is still running (the build failed or was stopped meanwhile)."""
+        self._pagefind.stop()
 
 
 def _write_if_changed(target: Path, data: bytes) -> None:
@@ -655,12 +683,38 @@ def _pagefind_command() -> list[str]:
     return [str(get_executable())]
 
 
-def run_pagefind(arguments: list[str]) -> None:
-    command = [*_pagefind_command(), *arguments, "--quiet"]
-    try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引\uff1a{exc}")) from None
-    if finished.returncode != 0:
-        detail = (finished.stderr or finished.stdout).strip().splitlines()
-        raise SiteError(Problem("search", None, f"Pagefind 生成搜索索引失败\uff1a{detail[-1] if detail else finished.returncode}"))
+class PagefindRun:
+    """A running Pagefind command; its output goes to a file, so it never waits on a full pipe
+    while the build is busy elsewhere."""
+
+    def __init__(self, arguments: list[str], timeout: float = 600.0):
+        self._deadline = time.monotonic() + timeout
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed by wait() or stop())
+        try:
+            self._process = subprocess.Popen([*_pagefind_command(), *arguments, "--quiet"], stdout=self._log, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            self._log.close()
+            raise SiteError(Problem("search", None, f"无法运行 Pagefind 生成搜索索引\uff1a{exc}")) from None
+
+    def wait(self) -> None:
+        try:
+            code = self._process.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise SiteError(Problem("search", None, "Pagefind 生成搜索索引超时\uff08600 秒\uff09")) from None
+        self._log.seek(0)
+        detail = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        self._log.close()
+        if code != 0:
+            raise SiteError(Problem("search", None, f"Pagefind 生成搜索索引失败\uff1a{detail[-1] if detail else code}"))
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+def start_pagefind(arguments: list[str]) -> PagefindRun:
+    """Start Pagefind with `arguments` (--quiet added); wait() on the result ends with it."""
+    return PagefindRun(arguments)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
-from .search import PAGEFIND_DIR, SearchDoc, prepare_index, refresh_index, search_docs, write_index
+from .search import PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, prepare_index, refresh_index, search_docs, write_index
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
 from .workers import default_jobs, run_chunks
@@ -52,6 +53,9 @@ class Written:
     removed: int
     search_pending: bool  # pages were patched in and the search index has yet to catch up
     search_docs: tuple[SearchDoc, ...] = ()  # when pending: what refresh_search_index indexes
+    # The index step's own wall time, the slim pages and then Pagefind's run, which overlaps the
+    # pages stage: what the index would cost on its own, for --profile.
+    index_seconds: float = 0.0
 
 
 def write_site(
@@ -94,73 +98,109 @@ def write_site(
     # build swaps a new one in as a whole (PatchedOutput.replace_folder).
     kept_index = (f"{PAGEFIND_DIR}/",) if patch and search else ()
     output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous)) if patch else StagedOutput(out_dir, cache.spare)
+    pending: tuple[SearchDoc, ...] = ()
+    index: _SearchIndex | None = None
+    if not search:
+        shutil.rmtree(cache_dir / RETIRED_DIR, ignore_errors=True)  # left by a build with search on
     with output as staged:
-        with timer("pages"):
-            records, written, rendered = _write_pages(staged, changed, carried, plan.renderer, facts, jobs, on_progress)
-        stop_if_asked("pages")
-        with timer("sitemap"):
-            written += _write_sitemaps(staged, site, routes, previous, records)
-            robots = robots_page(site, plan.noindex)
-            written += staged.write(robots.path, robots.content)
-            records[robots.path] = _record(staged, robots.path, "")
-        with timer("static"):
-            taken = set(records)
-            files = static_files(site_dir)
-            # static/_redirects joins the rules the aliases make instead of colliding with them
-            own_rules = files.pop(NETLIFY_REDIRECTS) if NETLIFY_REDIRECTS in taken and NETLIFY_REDIRECTS in files else None
-            static = staged.copy_static(files, taken)
-            written += static.written
-            for relative in taken - set(records):
-                records[relative] = _record(staged, relative, "")
-            if own_rules is not None:
-                staged.write(NETLIFY_REDIRECTS, redirect_rules(site, _read_or_empty(own_rules)))  # counted as the route's
-                records[NETLIFY_REDIRECTS] = _record(staged, NETLIFY_REDIRECTS, "")  # rendered again next time
-            if plan.noindex:  # written after static/, whose own _headers it extends
-                headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
-                written += staged.write(headers.path, headers.content)
-                records[headers.path] = _record(staged, headers.path, "")
-            staged.remove_others(set(records), kept_index)
-        pending: tuple[SearchDoc, ...] = ()
-        if search:
-            with timer("search index"):
-                assert plan.body_page is not None
-                docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix)
-                if index_later:
-                    pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
-                else:
-                    written += _write_search_index(docs, staged, previous, records, cache_dir, jobs, reuse=cache.folder is not None)
+        try:
+            if search:
+                # First, so that Pagefind (mostly one core's work) runs while the pages render.
+                with timer("search pages"):
+                    assert plan.body_page is not None
+                    docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix)
+                    if index_later:
+                        pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
+                    else:
+                        index = _start_search_index(docs, staged, previous, cache_dir, jobs, reuse=cache.folder is not None)
+            with timer("pages"):
+                records, written, rendered = _write_pages(staged, changed, carried, plan.renderer, facts, jobs, on_progress)
+            stop_if_asked("pages")
+            with timer("sitemap"):
+                written += _write_sitemaps(staged, site, routes, previous, records)
+                robots = robots_page(site, plan.noindex)
+                written += staged.write(robots.path, robots.content)
+                records[robots.path] = _record(staged, robots.path, "")
+            with timer("static"):
+                taken = set(records)
+                files = static_files(site_dir)
+                # static/_redirects joins the rules the aliases make instead of colliding with them
+                own_rules = files.pop(NETLIFY_REDIRECTS) if NETLIFY_REDIRECTS in taken and NETLIFY_REDIRECTS in files else None
+                static = staged.copy_static(files, taken)
+                written += static.written
+                for relative in taken - set(records):
+                    records[relative] = _record(staged, relative, "")
+                if own_rules is not None:
+                    staged.write(NETLIFY_REDIRECTS, redirect_rules(site, _read_or_empty(own_rules)))  # counted as the route's
+                    records[NETLIFY_REDIRECTS] = _record(staged, NETLIFY_REDIRECTS, "")  # rendered again next time
+                if plan.noindex:  # written after static/, whose own _headers it extends
+                    headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
+                    written += staged.write(headers.path, headers.content)
+                    records[headers.path] = _record(staged, headers.path, "")
+                # The index folder is left alone while Pagefind may still be writing into it.
+                indexing = index is not None and index.run is not None
+                kept = set(records) | (index.records.keys() if index else set())
+                staged.remove_others(kept, kept_index or ((f"{PAGEFIND_DIR}/",) if indexing else ()))
+            if index is not None:
+                with timer("search index"):
+                    written += index.finish(staged, records)
+        finally:
+            if index is not None:
+                index.stop()
         with timer("commit"):
             removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
             mark_output_changing(cache_dir, out_dir)
             staged.commit(records)
             swapped.append(True)
-    return Written(records, written, rendered, removed, index_later, pending)
+    return Written(records, written, rendered, removed, index_later, pending, index.seconds if index else 0.0)
 
 
-def _write_search_index(
-    docs: list[SearchDoc], staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], records: dict[str, OutputRecord],
-    cache_dir: Path, jobs: int, *, reuse: bool,
-) -> int:
-    """Bring the slim pages up to date; index them unless the last index was made of the same.
+class _SearchIndex:
+    """The output's index: the last one carried over (`records` already holds its files), or a
+    new one that Pagefind is making; finish() waits for it and records its files."""
+
+    def __init__(self, digest: str, records: dict[str, OutputRecord], run: IndexRun | None):
+        self.digest, self.records, self.run = digest, records, run
+        self.seconds = 0.0  # the index step's own time: the slim pages, then Pagefind's run
+
+    def finish(self, staged: StagedOutput | PatchedOutput, records: dict[str, OutputRecord]) -> int:
+        """Record the index's files in `records`; how many got new bytes."""
+        records.update(self.records)
+        if self.run is None:
+            return 0
+        self.run.wait()
+        self.seconds += self.run.seconds
+        written = 0
+        for path in self.run.index_dir.rglob("*"):
+            if path.is_file():
+                relative = f"{PAGEFIND_DIR}/{path.relative_to(self.run.index_dir).as_posix()}"
+                records[relative] = _record(staged, relative, self.digest)
+                written += 1  # Pagefind writes its whole index anew
+        return written
+
+    def stop(self) -> None:
+        if self.run is not None:
+            self.run.stop()
+
+
+def _start_search_index(
+    docs: list[SearchDoc], staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], cache_dir: Path, jobs: int, *, reuse: bool
+) -> _SearchIndex:
+    """Bring the slim pages up to date, then keep the last index if it was made of the same, or
+    start Pagefind on them.
 
     Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
-    next build knows what the index it carries over holds. Returns how many files got new bytes.
+    next build knows what the index it carries over holds.
     """
+    started = time.perf_counter()
     digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse)  # --no-cache: cut every article
-    index = f"{PAGEFIND_DIR}/"
-    old = {path: record for path, record in previous.items() if path.startswith(index)}
+    old = {path: record for path, record in previous.items() if path.startswith(f"{PAGEFIND_DIR}/")}
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
-        records.update(old)  # no slim page changed: the index is the same
-        return 0
-    folder = staged.replace_folder(PAGEFIND_DIR)
-    write_index(cache_dir, folder)
-    written = 0
-    for path in folder.rglob("*"):
-        if path.is_file():
-            relative = f"{PAGEFIND_DIR}/{path.relative_to(folder).as_posix()}"
-            records[relative] = _record(staged, relative, digest)
-            written += 1  # Pagefind writes its whole index anew
-    return written
+        index = _SearchIndex(digest, old, None)  # no slim page changed: the index is the same
+    else:
+        index = _SearchIndex(digest, {}, IndexRun(cache_dir, staged.replace_folder(PAGEFIND_DIR, cache_dir / RETIRED_DIR)))
+    index.seconds = time.perf_counter() - started
+    return index
 
 
 def _split_by_fingerprint(
