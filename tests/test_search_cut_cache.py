@@ -237,3 +237,30 @@ def test_a_no_cache_build_cuts_every_article(tmp_path: Path, cuts: list[str]) ->
     build_site(site, search=True, jobs=1, cache=False, out_dir=tmp_path / "plain")
     titles = [p.read_text(encoding="utf-8").split("title:", 1)[1].split("\n", 1)[0].strip().strip('"') for p in (site / "content").rglob("*.md") if "title:" in p.read_text(encoding="utf-8")]
     assert titles and any(title in cuts for title in titles)
+
+
+def test_bodies_are_read_only_to_be_cut(tmp_path: Path) -> None:
+    # A build gives the documents without their bodies, by key: the slim pages are the same as
+    # from the bodies themselves, and only a document that must be cut has its body read.
+    docs = site_docs()
+    by_key = {f"salt:{d.path}": d.body_html for d in docs}
+    lazy = [d._replace(body_html="", body_key=f"salt:{d.path}") for d in docs]
+    read: list[str] = []
+
+    def bodies(d: SearchDoc) -> str:
+        read.append(d.body_key)
+        return by_key[d.body_key]
+
+    eager_digest, eager_pages, eager_words = cold([d._replace(body_key=f"salt:{d.path}") for d in docs], tmp_path / "eager")
+    digest = prepare_index(lazy, tmp_path / "lazy", jobs=1, bodies=bodies)
+    assert (digest, contents(tmp_path / "lazy" / STAGING_DIR), (tmp_path / "lazy" / WORDS_FILE).read_bytes()) == (eager_digest, eager_pages, eager_words)
+    assert sorted(read) == sorted(by_key)
+    read.clear()
+    assert prepare_index(lazy, tmp_path / "lazy", jobs=1, bodies=bodies) == digest
+    assert read == []  # nothing changed: no body read
+    # One body changes (its key with it): only it is read.
+    by_key["salt:v2"] = by_key[lazy[0].body_key].replace("补上", "补缴")
+    lazy[0] = lazy[0]._replace(body_key="salt:v2")
+    prepare_index(lazy, tmp_path / "lazy", jobs=1, bodies=bodies)
+    assert read == ["salt:v2"]
+    assert "补缴" in (tmp_path / "lazy" / STAGING_DIR / lazy[0].path).read_text(encoding="utf-8")

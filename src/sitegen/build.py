@@ -31,7 +31,7 @@ from .hot_searches import HitCache, with_hot_results
 from .images import STORE_DIR as IMAGE_STORE
 from .images import ImageStore, is_image, make_variants
 from .loader import LoadedSite, load_site
-from .markdown import BodyPage, render_markdown
+from .markdown import RENDERER_VERSION, BodyPage, render_markdown
 from .model import Article, Site
 from .output import build_lock, check_output_folder, stop_if_asked
 from .people import PEOPLE_FILE
@@ -225,7 +225,9 @@ def _plan_output(loaded: LoadedSite, cache: BuildCache, options: BuildOptions, l
         facts = SiteFacts(site, shared)
         images = ImageStore(_image_store(options.site_dir, cache), options.site_dir)
         renderer = PageRenderer(site, layout_folders(options.site_dir), bodies, cache.templates, noindex=noindex, images=images)
-    return OutputPlan(site, routes, facts, renderer, loaded.search, noindex, bodies)
+    # A body's HTML is its source's, rendered by this renderer with these callout titles.
+    body_salt = hashlib.blake2b(repr((RENDERER_VERSION, sorted(config.callouts.items()))).encode(), digest_size=8).hexdigest()
+    return OutputPlan(site, routes, facts, renderer, loaded.search, noindex, bodies, body_salt)
 
 
 def _with_hot_results(site: Site, bodies: _BodyReader, cache: BuildCache) -> Site:

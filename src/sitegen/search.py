@@ -74,24 +74,48 @@ class SearchDoc(NamedTuple):
     city: str
     date: str  # ISO, or "" for a page without one
     body_html: str  # the rendered body: made plain text (body_text) where it is cut, in the workers
+    # What the body is made of, when it is read only if it must be cut (prepare_index's `bodies`):
+    # its source's content hash and what else its HTML depends on. The cut cache keys it by this.
+    body_key: str = ""
 
 
-def search_docs(site: Site, body_page: Callable[[str], BodyPage | None], prefix: str) -> list[SearchDoc]:
-    """The documents of the index: every article, then every page, with their body text."""
+def search_docs(
+    site: Site, body_page: Callable[[str], BodyPage | None], prefix: str, body_salt: str = "", *, read_bodies: bool = True
+) -> list[SearchDoc]:
+    """The documents of the index: every article, then every page, with their body's key and,
+    with `read_bodies`, their body (else prepare_index reads the few it cuts, see body_reader)."""
     docs: list[SearchDoc] = []
+
+    def body_html(key: str) -> str:
+        page = body_page(key) if read_bodies else None
+        return page.html if page else ""
+
     for article in site.articles:
-        page = body_page(article.content_hash)
         docs.append(
             SearchDoc(
                 output_path(article.url, prefix), article.title, tuple(article.tags), article.topic, article.city,
-                article.date.isoformat(), page.html if page else "",
+                article.date.isoformat(), body_html(article.content_hash), f"{body_salt}:{article.content_hash}",
             )
         )  # fmt: skip
     for content in site.pages:
-        page = body_page(content.content_hash)
         updated = content.updated.isoformat() if content.updated else ""
-        docs.append(SearchDoc(output_path(content.url, prefix), content.title, (), "", "", updated, page.html if page else ""))
+        key = f"{body_salt}:{content.content_hash}"
+        docs.append(SearchDoc(output_path(content.url, prefix), content.title, (), "", "", updated, body_html(content.content_hash), key))
     return docs
+
+
+def body_reader(body_page: Callable[[str], BodyPage | None]) -> Callable[[SearchDoc], str]:
+    """prepare_index's `bodies` for documents of search_docs(read_bodies=False)."""
+
+    def body_html(doc: SearchDoc) -> str:
+        page = body_page(doc.body_key.rpartition(":")[2])
+        return page.html if page else ""
+
+    return body_html
+
+
+def _with_body(doc: SearchDoc, bodies: Callable[[SearchDoc], str] | None) -> SearchDoc:
+    return doc._replace(body_html=bodies(doc)) if bodies is not None and not doc.body_html and doc.body_key else doc
 
 
 # The body's HTML is the sanitiser's output (markdown.py): well formed, no comments, no scripts.
@@ -217,9 +241,13 @@ def _names_source(candidates: Iterable[str]) -> str:
 def _cut_chunk(shared: tuple, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[_Cut | None, _Names | None, set[str] | None]]:
     """Each document's names and words, and its jieba cut unless the cut cache had it (None
     then). Names and words are None when the cache had it and its names are the same."""
-    names, changed_names = shared
+    names, changed_names, bodies = shared
     results: list[tuple[_Cut | None, _Names | None, set[str] | None]] = []
     for doc, cached in items:
+        if cached is not None and not changed_names:
+            results.append((None, None, None))
+            continue
+        doc = _with_body(doc, bodies)
         if cached is not None and not _holds_any(doc, changed_names):
             results.append((None, None, None))  # a name that is in no text changes nothing found
             continue
@@ -301,12 +329,15 @@ def _write_new(target: str, data: bytes) -> None:
         handle.write(data)
 
 
-def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reuse: bool = True) -> str:
+def prepare_index(
+    docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reuse: bool = True, bodies: Callable[[SearchDoc], str] | None = None
+) -> str:
     """Write the slim pages and the word list under `cache_dir`; return their digest, the index's
     fingerprint (the same digest: the index Pagefind makes of them is the same).
 
     What jieba made of each document is kept in the cut cache, so only changed documents are cut
-    again; `reuse=False` (a build with --no-cache) starts it anew. Paths are unique (routes)."""
+    again; `reuse=False` (a build with --no-cache) starts it anew. Paths are unique (routes).
+    A document without its body_html is given it by `bodies` when it must be cut."""
     docs = list(docs)
     salt = _cut_salt()
     cache = _CutCache.load(cache_dir / CUTS_DIR, salt) if reuse else _CutCache(cache_dir / CUTS_DIR, salt)
@@ -333,7 +364,7 @@ def prepare_index(docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reus
             todo.append(i)
             known.append(entry)
     items = [(docs[i], cached) for i, cached in zip(todo, known)]
-    done = (result for chunk in run_chunks(_cut_chunk, items, shared=(names, changed_names), jobs=jobs, minimum=200) for result in chunk)
+    done = (result for chunk in run_chunks(_cut_chunk, items, shared=(names, changed_names, bodies), jobs=jobs, minimum=200) for result in chunk)
     made: dict[int, _Cut] = {}  # what jieba cut in this build
     found: dict[int, _Names] = {}
     cuts: dict[int, _Cut] = {}  # whole cuts, of the documents whose slim page is made again
@@ -554,7 +585,8 @@ def _digest(data: bytes) -> bytes:
 
 def _doc_key(doc: SearchDoc) -> bytes:
     digest = hashlib.blake2b(repr((doc.title, doc.tags)).encode("utf-8", "surrogatepass"), digest_size=16)
-    digest.update(doc.body_html.encode("utf-8", "surrogatepass"))
+    # By what the body is made of when known: its HTML need not be read to see it is the same.
+    digest.update(doc.body_key.encode("utf-8", "surrogatepass") if doc.body_key else b"\0" + doc.body_html.encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 

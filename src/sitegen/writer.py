@@ -22,7 +22,7 @@ from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
-from .search import PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, prepare_index, refresh_index, search_docs, write_index
+from .search import PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, body_reader, prepare_index, refresh_index, search_docs, write_index
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
 from .workers import default_jobs, run_chunks
@@ -41,6 +41,7 @@ class OutputPlan:
     search: bool
     noindex: bool
     body_page: Callable[[str], BodyPage | None] | None = None  # bodies by key, for the search index
+    body_salt: str = ""  # what bodies' HTML depends on besides their source (search.SearchDoc.body_key)
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,13 @@ def write_site(
                 # First, so that Pagefind (mostly one core's work) runs while the pages render.
                 with timer("search pages"):
                     assert plan.body_page is not None
-                    docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix)
+                    # Bodies are read only to be cut: the cut cache knows the rest by their keys.
+                    docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix, plan.body_salt, read_bodies=index_later)
                     if index_later:
                         pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
                     else:
-                        index = _start_search_index(docs, staged, previous, cache_dir, jobs, reuse=cache.folder is not None)
+                        bodies = body_reader(plan.body_page)
+                        index = _start_search_index(docs, bodies, staged, previous, cache_dir, jobs, reuse=cache.folder is not None)
             with timer("pages"):
                 records, written, rendered = _write_pages(staged, changed, carried, plan.renderer, facts, jobs, on_progress)
             stop_if_asked("pages")
@@ -184,7 +187,14 @@ class _SearchIndex:
 
 
 def _start_search_index(
-    docs: list[SearchDoc], staged: StagedOutput | PatchedOutput, previous: dict[str, OutputRecord], cache_dir: Path, jobs: int, *, reuse: bool
+    docs: list[SearchDoc],
+    bodies: Callable[[SearchDoc], str],
+    staged: StagedOutput | PatchedOutput,
+    previous: dict[str, OutputRecord],
+    cache_dir: Path,
+    jobs: int,
+    *,
+    reuse: bool,
 ) -> _SearchIndex:
     """Bring the slim pages up to date, then keep the last index if it was made of the same, or
     start Pagefind on them.
@@ -193,7 +203,7 @@ def _start_search_index(
     next build knows what the index it carries over holds.
     """
     started = time.perf_counter()
-    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse)  # --no-cache: cut every article
+    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse, bodies=bodies)  # --no-cache: cut every article
     old = {path: record for path, record in previous.items() if path.startswith(f"{PAGEFIND_DIR}/")}
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
         index = _SearchIndex(digest, old, None)  # no slim page changed: the index is the same
