@@ -78,7 +78,8 @@ def write_site(
     previous = cache.outputs if same_output else {}  # what the current output folder holds
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    changed, carried = _split_by_fingerprint(routes, previous, facts)
+    with timer("fingerprints"):  # every page's facts, digested: most of a small edit's time
+        changed, carried = _split_by_fingerprint(routes, previous, facts)
     # At most one page in ten to render again: patch the output in place. A bigger change (a
     # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
     # that is a link (to another disk, renames from beside it would fail). With search on, the
