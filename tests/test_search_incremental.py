@@ -208,3 +208,41 @@ def test_the_replaced_index_is_deleted_by_the_next_build_while_pagefind_runs(sit
     assert "放射科" in (out / PAGEFIND_DIR / WORDS_FILE).read_text(encoding="utf-8")
     build_site(site, search=False)
     assert not retired.exists()  # a build without search has no use for it
+
+
+@pytest.mark.parametrize("free_gb", [0.5, 64])
+def test_pagefind_waits_for_the_pages_when_memory_is_short(site: Path, tmp_path: Path, monkeypatch, free_gb: float) -> None:
+    from sitegen import search, writer
+
+    order: list[str] = []
+    start, write_pages = search.start_pagefind, writer._write_pages
+
+    def started(arguments: list[str]):
+        order.append("pagefind")
+        return start(arguments)
+
+    def pages(*args, **kwargs):
+        order.append("pages")
+        return write_pages(*args, **kwargs)
+
+    monkeypatch.setattr(search, "start_pagefind", started)
+    monkeypatch.setattr(writer, "_write_pages", pages)
+    monkeypatch.setattr(writer, "_memory_available", lambda: int(free_gb * 1024**3))
+    edit(site, "layouts/base.html", "<body", "<!-- 改版 --><body")
+    edit(site, ARTICLE, "磁共振", "核磁")
+    build_site(site, search=True)
+    assert order == (["pages", "pagefind"] if free_gb < 1 else ["pagefind", "pages"])
+    cold = sample_site(tmp_path / "cold")
+    build_site(cold, search=True, cache=False)
+    ours, theirs = contents(site / "public" / PAGEFIND_DIR), contents(cold / "public" / PAGEFIND_DIR)
+    assert len([p for p in ours if p.startswith("fragment/")]) == len([p for p in theirs if p.startswith("fragment/")])
+    assert "核磁" in ours[WORDS_FILE].decode("utf-8")
+
+
+def test_pagefind_runs_beside_the_pages_only_with_memory_to_spare(monkeypatch) -> None:
+    from sitegen import writer
+
+    for free, pages, beside in ((None, 10**6, True), (8 * 1024**3, 10_000, True), (4 * 1024**3, 10_000, True), (3 * 1024**3, 10_000, False), (8 * 1024**3, 30_000, False)):
+        monkeypatch.setattr(writer, "_memory_available", lambda free=free: free)
+        assert writer.pagefind_beside_pages(pages) is beside, (free, pages)
+    assert writer._memory_available() is None or writer._memory_available() > 0

@@ -142,7 +142,7 @@ def write_site(
                     written += staged.write(headers.path, headers.content)
                     records[headers.path] = _record(staged, headers.path, "")
                 # The index folder is left alone while Pagefind may still be writing into it.
-                indexing = index is not None and index.run is not None
+                indexing = index is not None and (index.run is not None or index.start is not None)
                 kept = set(records) | (index.records.keys() if index else set())
                 staged.remove_others(kept, kept_index or ((f"{PAGEFIND_DIR}/",) if indexing else ()))
             if index is not None:
@@ -161,15 +161,18 @@ def write_site(
 
 class _SearchIndex:
     """The output's index: the last one carried over (`records` already holds its files), or a
-    new one that Pagefind is making; finish() waits for it and records its files."""
+    new one that Pagefind is making, or is to make once the pages are done (`start`, when memory
+    is short); finish() waits for it and records its files."""
 
-    def __init__(self, digest: str, records: dict[str, OutputRecord], run: IndexRun | None):
-        self.digest, self.records, self.run = digest, records, run
+    def __init__(self, digest: str, records: dict[str, OutputRecord], run: IndexRun | None, start: Callable[[], IndexRun] | None = None):
+        self.digest, self.records, self.run, self.start = digest, records, run, start
         self.seconds = 0.0  # the index step's own time: the slim pages, then Pagefind's run
 
     def finish(self, staged: StagedOutput | PatchedOutput, records: dict[str, OutputRecord]) -> int:
         """Record the index's files in `records`; how many got new bytes."""
         records.update(self.records)
+        if self.run is None and self.start is not None:
+            self.run = self.start()
         if self.run is None:
             return 0
         self.run.wait()
@@ -187,6 +190,30 @@ class _SearchIndex:
             self.run.stop()
 
 
+# What Pagefind holds per slim page at its peak (1.96 GB for 10,000 measured; kept above it), and
+# what the page workers may need beside it: with less memory free, it waits for the pages.
+_PAGEFIND_BYTES_PER_PAGE = 256 * 1024
+_PAGES_HEADROOM = 1024**3
+
+
+def _memory_available() -> int | None:
+    """Bytes of memory free for new work (Linux's MemAvailable), None where it cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def pagefind_beside_pages(pages: int) -> bool:
+    """Whether Pagefind may index `pages` slim pages while the pages render, memory allowing."""
+    available = _memory_available()
+    return available is None or available >= pages * _PAGEFIND_BYTES_PER_PAGE + _PAGES_HEADROOM
+
+
 def _start_search_index(
     docs: list[SearchDoc],
     bodies: Callable[[SearchDoc], str],
@@ -198,7 +225,7 @@ def _start_search_index(
     reuse: bool,
 ) -> _SearchIndex:
     """Bring the slim pages up to date, then keep the last index if it was made of the same, or
-    start Pagefind on them.
+    start Pagefind on them (after the pages instead, when memory is short).
 
     Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
     next build knows what the index it carries over holds.
@@ -209,7 +236,11 @@ def _start_search_index(
     if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
         index = _SearchIndex(digest, old, None)  # no slim page changed: the index is the same
     else:
-        index = _SearchIndex(digest, {}, IndexRun(cache_dir, staged.replace_folder(PAGEFIND_DIR, cache_dir / RETIRED_DIR)))
+
+        def start() -> IndexRun:
+            return IndexRun(cache_dir, staged.replace_folder(PAGEFIND_DIR, cache_dir / RETIRED_DIR))
+
+        index = _SearchIndex(digest, {}, start()) if pagefind_beside_pages(len(docs)) else _SearchIndex(digest, {}, None, start)
     index.seconds = time.perf_counter() - started
     return index
 
