@@ -123,6 +123,7 @@ class SiteFacts:
         self._articles = {a.source_path: a for a in site.articles}
         self._pages = {p.source_path: p for p in site.pages}
         self._people = {p.id: p for p in site.people}
+        self._source_paths = [a.source_path for a in site.articles]  # by article id, for lists of articles
         self._shared = shared.encode("utf-8")
         self._parts = _FactParts(self)
 
@@ -158,7 +159,7 @@ class SiteFacts:
             return MISSING if picture is None else picture
         if kind == "r":
             article = self._articles.get(name)
-            return MISSING if article is None else tuple(site.articles[i].source_path for i in site.related[article.id])
+            return MISSING if article is None else tuple(map(self._source_paths.__getitem__, site.related[article.id]))
         if kind in ("t", "tc", "ta"):
             taxonomy, _, term_name = name.partition(":")
             term = site.find_term(taxonomy, term_name)
@@ -168,14 +169,14 @@ class SiteFacts:
                 return (term.title, term.slug, term.url, term.description, term.policy, term.feed_url)
             if kind == "tc":
                 return term.count
-            return tuple(site.articles[i].source_path for i in term.article_ids)
+            return tuple(map(self._source_paths.__getitem__, term.article_ids))
         if kind == "T":
             return tuple(t.name for t in site.terms.get(name, ()))
         if kind == "pe":
             person = self._people.get(name)
             return MISSING if person is None else person
         if kind == "pa":
-            return tuple(site.articles[i].source_path for i in site.person_articles.get(name, ()))
+            return tuple(map(self._source_paths.__getitem__, site.person_articles.get(name, ())))
         if kind == "hs":  # a 大家都在搜 page's results: which articles, in which order, with which passage
             found = next((p for p in site.hot_results if p.text == name), None)
             return MISSING if found is None else (found.url, found.total, tuple((site.articles[i].source_path, shown) for i, shown in found.results))
@@ -183,7 +184,7 @@ class SiteFacts:
             page = self._pages.get(name)
             return MISSING if page is None else (page.content_hash, page.url, page.link_targets)
         if key == ALL_ARTICLES:
-            return tuple(a.source_path for a in site.articles)
+            return tuple(self._source_paths)
         if key == ALL_PEOPLE:
             return tuple(p.id for p in site.people)
         if key == ALL_PAGES:
