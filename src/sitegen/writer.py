@@ -126,21 +126,7 @@ def write_site(
                 written += staged.write(robots.path, robots.content)
                 records[robots.path] = _record(staged, robots.path, "")
             with timer("static"):
-                taken = set(records)
-                files = static_files(site_dir)
-                # static/_redirects joins the rules the aliases make instead of colliding with them
-                own_rules = files.pop(NETLIFY_REDIRECTS) if NETLIFY_REDIRECTS in taken and NETLIFY_REDIRECTS in files else None
-                static = staged.copy_static(files, taken)
-                written += static.written
-                for relative in taken - set(records):
-                    records[relative] = _record(staged, relative, "")
-                if own_rules is not None:
-                    staged.write(NETLIFY_REDIRECTS, redirect_rules(site, _read_or_empty(own_rules)))  # counted as the route's
-                    records[NETLIFY_REDIRECTS] = _record(staged, NETLIFY_REDIRECTS, "")  # rendered again next time
-                if plan.noindex:  # written after static/, whose own _headers it extends
-                    headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
-                    written += staged.write(headers.path, headers.content)
-                    records[headers.path] = _record(staged, headers.path, "")
+                written += _write_static(staged, site_dir, site, plan.noindex, records)
                 # The index folder is left alone while Pagefind may still be writing into it.
                 indexing = index is not None and (index.run is not None or index.start is not None)
                 kept = set(records) | (index.records.keys() if index else set())
@@ -157,6 +143,25 @@ def write_site(
             staged.commit(records)
             swapped.append(True)
     return Written(records, written, rendered, removed, index_later, pending, index.seconds if index else 0.0)
+
+
+def _write_static(staged: StagedOutput | PatchedOutput, site_dir: Path, site: Site, noindex: bool, records: dict[str, OutputRecord]) -> int:
+    """Copy static/ (the site's, then the theme's) around the pages; how many files got new bytes."""
+    taken = set(records)
+    files = static_files(site_dir)
+    # static/_redirects joins the rules the aliases make instead of colliding with them
+    own_rules = files.pop(NETLIFY_REDIRECTS) if NETLIFY_REDIRECTS in taken and NETLIFY_REDIRECTS in files else None
+    written = staged.copy_static(files, taken).written
+    for relative in taken - set(records):
+        records[relative] = _record(staged, relative, "")
+    if own_rules is not None:
+        staged.write(NETLIFY_REDIRECTS, redirect_rules(site, _read_or_empty(own_rules)))  # counted as the route's
+        records[NETLIFY_REDIRECTS] = _record(staged, NETLIFY_REDIRECTS, "")  # rendered again next time
+    if noindex:  # written after static/, whose own _headers it extends
+        headers = noindex_headers_page(_read_or_empty(site_dir / STATIC_DIR / NETLIFY_HEADERS))
+        written += staged.write(headers.path, headers.content)
+        records[headers.path] = _record(staged, headers.path, "")
+    return written
 
 
 class _SearchIndex:
