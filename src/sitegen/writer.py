@@ -8,6 +8,7 @@ change (views.py), decides between patching the output in place and staging a wh
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -182,17 +183,27 @@ class _SearchIndex:
             return 0
         self.run.wait()
         self.seconds += self.run.seconds
-        written = 0
-        for path in self.run.index_dir.rglob("*"):
-            if path.is_file():
-                relative = f"{PAGEFIND_DIR}/{path.relative_to(self.run.index_dir).as_posix()}"
-                records[relative] = _record(staged, relative, self.digest)
-                written += 1  # Pagefind writes its whole index anew
-        return written
+        found = _files_below(str(self.run.index_dir), f"{PAGEFIND_DIR}/", self.digest)
+        records.update(found)
+        return len(found)  # Pagefind writes its whole index anew
 
     def stop(self) -> None:
         if self.run is not None:
             self.run.stop()
+
+
+def _files_below(folder: str, prefix: str, fingerprint: str) -> dict[str, OutputRecord]:
+    """A record of every file under `folder`, named `prefix` + its path there. Walked with
+    scandir: Path.rglob and a stat each took 0.3 s for the 10,000 files of a 10,000-page index."""
+    found: dict[str, OutputRecord] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                found.update(_files_below(entry.path, f"{prefix}{entry.name}/", fingerprint))
+            elif entry.is_file():
+                stat = entry.stat()
+                found[prefix + entry.name] = OutputRecord(fingerprint, stat.st_size, stat.st_mtime_ns, stat.st_ino, ())
+    return found
 
 
 # What Pagefind holds per slim page at its peak (1.96 GB for 10,000 measured; kept above it), and
