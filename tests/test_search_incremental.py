@@ -12,7 +12,7 @@ import pytest
 
 from conftest import build_site
 from search_site import SearchPage, sample_site, serving
-from sitegen.search import PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORDS_FILE
+from sitegen.search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORDS_FILE
 
 ARTICLE = "content/zhengzhuang/toutong-gua-shenme-ke.md"  # the only article with 磁共振
 
@@ -215,7 +215,7 @@ def test_pagefind_waits_for_the_pages_when_memory_is_short(site: Path, tmp_path:
     from sitegen import search, writer
 
     order: list[str] = []
-    start, write_pages = search.start_pagefind, writer._write_pages
+    start, write_pages, split = search.start_pagefind, writer._write_pages, writer._split_by_fingerprint
 
     def started(arguments: list[str]):
         order.append("pagefind")
@@ -225,13 +225,19 @@ def test_pagefind_waits_for_the_pages_when_memory_is_short(site: Path, tmp_path:
         order.append("pages")
         return write_pages(*args, **kwargs)
 
+    def fingerprints(*args, **kwargs):
+        order.append("fingerprints")
+        return split(*args, **kwargs)
+
     monkeypatch.setattr(search, "start_pagefind", started)
     monkeypatch.setattr(writer, "_write_pages", pages)
+    monkeypatch.setattr(writer, "_split_by_fingerprint", fingerprints)
     monkeypatch.setattr(writer, "_memory_available", lambda: int(free_gb * 1024**3))
     edit(site, "layouts/base.html", "<body", "<!-- 改版 --><body")
     edit(site, ARTICLE, "磁共振", "核磁")
     build_site(site, search=True)
-    assert order == (["pages", "pagefind"] if free_gb < 1 else ["pagefind", "pages"])
+    # Beside everything after the slim pages, the fingerprints included; else after the pages.
+    assert order == (["fingerprints", "pages", "pagefind"] if free_gb < 1 else ["pagefind", "fingerprints", "pages"])
     cold = sample_site(tmp_path / "cold")
     build_site(cold, search=True, cache=False)
     ours, theirs = contents(site / "public" / PAGEFIND_DIR), contents(cold / "public" / PAGEFIND_DIR)
@@ -246,3 +252,19 @@ def test_pagefind_runs_beside_the_pages_only_with_memory_to_spare(monkeypatch) -
         monkeypatch.setattr(writer, "_memory_available", lambda free=free: free)
         assert writer.pagefind_beside_pages(pages) is beside, (free, pages)
     assert writer._memory_available() is None or writer._memory_available() > 0
+
+
+def test_an_index_file_lost_from_the_output_makes_the_index_again(site: Path) -> None:
+    index = site / "public" / PAGEFIND_DIR
+    lost = sorted((index / "fragment").iterdir())[0]
+    fragments = {p.name for p in (index / "fragment").iterdir()}
+    entry = (index / "pagefind-entry.json").read_bytes()
+    lost.unlink()
+    # No slim page changes, so the last index would be carried over: but it is no longer whole.
+    edit(site, "layouts/base.html", "<body", "<!-- 改版 --><body")
+    build_site(site, search=True)
+    # Made again (Pagefind names its other files anew on every run), every fragment there.
+    assert (index / "pagefind-entry.json").read_bytes() != entry
+    assert {p.name for p in (index / "fragment").iterdir()} == fragments
+    assert (index / WORDS_FILE).exists()
+    assert not (site / ".sitegen-cache" / NEW_INDEX_DIR).exists()  # moved into the output

@@ -47,6 +47,7 @@ from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
 STAGING_DIR = "search-pages"  # the slim pages Pagefind indexes, under .sitegen-cache/
+NEW_INDEX_DIR = "new-index"  # where Pagefind writes a build's index, under .sitegen-cache/, until it is put in place
 RETIRED_DIR = "retired-index"  # the index a build replaced, under .sitegen-cache/: the next one deletes it
 WORDS_FILE = "sitegen-words.json"  # the index's word list: in the index folder, and the cache's copy
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
@@ -659,8 +660,10 @@ class IndexRun:
         shutil.copyfile(self.cache_dir / WORDS_FILE, self.index_dir / WORDS_FILE)
 
     def stop(self) -> None:
-        """End Pagefind if it is still running (the build failed or was stopped meanwhile)."""
+        """End Pagefind if it is still running (the build failed or was stopped meanwhile), and
+        delete what it wrote unless that was moved away."""
         self._pagefind.stop()
+        shutil.rmtree(self.index_dir, ignore_errors=True)
 
 
 def _write_if_changed(target: Path, data: bytes) -> None:

@@ -23,7 +23,7 @@ from .model import Site
 from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
-from .search import PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, body_reader, prepare_index, refresh_index, search_docs, write_index
+from .search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, body_reader, prepare_index, refresh_index, search_docs, write_index
 from .theme import STATIC_DIR, static_files
 from .views import SiteFacts
 from .workers import default_jobs, run_chunks
@@ -79,45 +79,45 @@ def write_site(
     previous = cache.outputs if same_output else {}  # what the current output folder holds
     if not same_output and cache.spare is not None and cache.spare.exists():
         shutil.rmtree(cache.spare, ignore_errors=True)  # it belongs to another output folder
-    with timer("fingerprints"):  # every page's facts, digested: most of a small edit's time
-        changed, carried = _split_by_fingerprint(routes, previous, facts)
-    # At most one page in ten to render again: patch the output in place. A bigger change (a
-    # template, site.toml) stages a whole new tree and swaps it in at once, and so does an output
-    # that is a link (to another disk, renames from beside it would fail). With search on, the
-    # output must already have an index: a patched build makes a whole new one beside it and
-    # swaps it in at commit (or leaves it for the caller to refresh, serve).
-    # An output changed since the cache was saved (a killed build, --no-cache) may hold files
-    # the cache does not know of: only a whole staged tree is sure to drop them.
-    patch = (
-        bool(previous)
-        and not output_pending(cache_dir, out_dir)
-        and len(changed) <= len(routes) // 10
-        and out_dir.is_dir()
-        and not out_dir.is_symlink()
-        and (not search or (out_dir / PAGEFIND_DIR).is_dir())
-    )
-    index_later = patch and search and not search_index_now
-    # With patching, the index folder is left as it is: until refreshed (serve), or until this
-    # build swaps a new one in as a whole (PatchedOutput.replace_folder).
-    kept_index = (f"{PAGEFIND_DIR}/",) if patch and search else ()
-    output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous)) if patch else StagedOutput(out_dir, cache.spare)
-    pending: tuple[SearchDoc, ...] = ()
-    index: _SearchIndex | None = None
     if not search:
         shutil.rmtree(cache_dir / RETIRED_DIR, ignore_errors=True)  # left by a build with search on
-    with output as staged:
-        try:
-            if search:
-                # First, so that Pagefind (mostly one core's work) runs while the pages render.
+    index: _SearchIndex | None = None
+    pending: tuple[SearchDoc, ...] = ()
+    try:
+        if search and search_index_now:
+            # First of all, so that Pagefind (mostly one core's work) runs while the rest is done.
+            with timer("search pages"):
+                index = _start_search_index(plan, previous, cache_dir, jobs, reuse=cache.folder is not None)
+        with timer("fingerprints"):  # every page's facts, digested: most of a small edit's time
+            changed, carried = _split_by_fingerprint(routes, previous, facts)
+        # At most one page in ten to render again: patch the output in place. A bigger change (a
+        # template, site.toml) stages a whole new tree and swaps it in at once, and so does an
+        # output that is a link (to another disk, renames from beside it would fail). With search
+        # on, the output must already have an index: a patched build swaps a whole new one in at
+        # commit (or leaves it for the caller to refresh, serve).
+        # An output changed since the cache was saved (a killed build, --no-cache) may hold files
+        # the cache does not know of: only a whole staged tree is sure to drop them.
+        patch = (
+            bool(previous)
+            and not output_pending(cache_dir, out_dir)
+            and len(changed) <= len(routes) // 10
+            and out_dir.is_dir()
+            and not out_dir.is_symlink()
+            and (not search or (out_dir / PAGEFIND_DIR).is_dir())
+        )
+        index_later = patch and search and not search_index_now
+        # With patching, the index folder is left as it is: until refreshed (serve), or until this
+        # build swaps a new one in as a whole (PatchedOutput.replace_folder).
+        kept_index = (f"{PAGEFIND_DIR}/",) if patch and search else ()
+        output: StagedOutput | PatchedOutput = PatchedOutput(out_dir, set(previous)) if patch else StagedOutput(out_dir, cache.spare)
+        with output as staged:
+            if search and index is None:  # serve's rebuilds: the index now only if not patched
                 with timer("search pages"):
-                    assert plan.body_page is not None
-                    # Bodies are read only to be cut: the cut cache knows the rest by their keys.
-                    docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix, plan.body_salt, read_bodies=index_later)
-                    if index_later:
-                        pending = tuple(docs)  # cut after the reload, with the index: seconds on a big site
+                    if index_later:  # cut after the reload, with the index: seconds on a big site
+                        assert plan.body_page is not None
+                        pending = tuple(search_docs(plan.site, plan.body_page, plan.renderer.prefix, plan.body_salt))
                     else:
-                        bodies = body_reader(plan.body_page)
-                        index = _start_search_index(docs, bodies, staged, previous, cache_dir, jobs, reuse=cache.folder is not None)
+                        index = _start_search_index(plan, previous, cache_dir, jobs, reuse=cache.folder is not None)
             with timer("pages"):
                 records, written, rendered = _write_pages(staged, changed, carried, plan.renderer, facts, jobs, on_progress)
             stop_if_asked("pages")
@@ -128,21 +128,21 @@ def write_site(
                 records[robots.path] = _record(staged, robots.path, "")
             with timer("static"):
                 written += _write_static(staged, site_dir, site, plan.noindex, records)
-                # The index folder is left alone while Pagefind may still be writing into it.
-                indexing = index is not None and (index.run is not None or index.start is not None)
-                kept = set(records) | (index.records.keys() if index else set())
-                staged.remove_others(kept, kept_index or ((f"{PAGEFIND_DIR}/",) if indexing else ()))
+                # A new index replaces the folder whole (replace_folder): its old files are not
+                # removed one by one.
+                new_index = (f"{PAGEFIND_DIR}/",) if index is not None and not index.kept else ()
+                staged.remove_others(set(records) | (index.kept.keys() if index else set()), kept_index or new_index)
             if index is not None:
                 with timer("search index"):
-                    written += index.finish(staged, records)
-        finally:
-            if index is not None:
-                index.stop()
-        with timer("commit"):
-            removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
-            mark_output_changing(cache_dir, out_dir)
-            staged.commit(records)
-            swapped.append(True)
+                    written += index.finish(staged, records, cache_dir / RETIRED_DIR)
+            with timer("commit"):
+                removed = len({path for path in previous if not path.startswith(kept_index)} - set(records))
+                mark_output_changing(cache_dir, out_dir)
+                staged.commit(records)
+                swapped.append(True)
+    finally:
+        if index is not None:
+            index.stop()
     return Written(records, written, rendered, removed, index_later, pending, index.seconds if index else 0.0)
 
 
@@ -166,30 +166,40 @@ def _write_static(staged: StagedOutput | PatchedOutput, site_dir: Path, site: Si
 
 
 class _SearchIndex:
-    """The output's index: the last one carried over (`records` already holds its files), or a
-    new one that Pagefind is making, or is to make once the pages are done (`start`, when memory
-    is short); finish() waits for it and records its files."""
+    """The output's index: the last one, to carry over if the output still holds it (`kept`), or
+    a new one that Pagefind is making into the cache (`run`), or is to make once the pages are
+    done (memory was short); finish() puts it in place and records its files."""
 
-    def __init__(self, digest: str, records: dict[str, OutputRecord], run: IndexRun | None, start: Callable[[], IndexRun] | None = None):
-        self.digest, self.records, self.run, self.start = digest, records, run, start
+    def __init__(self, digest: str, kept: dict[str, OutputRecord], run: IndexRun | None, start: Callable[[], IndexRun]):
+        self.digest, self.kept, self.run, self.start = digest, kept, run, start
         self.seconds = 0.0  # the index step's own time: the slim pages, then Pagefind's run
 
-    def finish(self, staged: StagedOutput | PatchedOutput, records: dict[str, OutputRecord]) -> int:
+    def finish(self, staged: StagedOutput | PatchedOutput, records: dict[str, OutputRecord], retire_to: Path) -> int:
         """Record the index's files in `records`; how many got new bytes."""
-        records.update(self.records)
-        if self.run is None and self.start is not None:
-            self.run = self.start()
-        if self.run is None:
+        if self.run is None and self.kept and all(staged.keep(path, record) for path, record in self.kept.items()):
+            records.update(self.kept)
             return 0
+        if self.run is None:  # after the pages, or the output lost a file of the last index
+            self.run = self.start()
         self.run.wait()
         self.seconds += self.run.seconds
-        found = _files_below(str(self.run.index_dir), f"{PAGEFIND_DIR}/", self.digest)
+        target = staged.replace_folder(PAGEFIND_DIR, retire_to)
+        _move_folder(self.run.index_dir, target)
+        found = _files_below(str(target), f"{PAGEFIND_DIR}/", self.digest)
         records.update(found)
         return len(found)  # Pagefind writes its whole index anew
 
     def stop(self) -> None:
         if self.run is not None:
             self.run.stop()
+
+
+def _move_folder(source: Path, target: Path) -> None:
+    try:
+        os.rename(source, target)
+    except OSError:  # the output is on another file system than the cache
+        shutil.copytree(source, target)
+        shutil.rmtree(source, ignore_errors=True)
 
 
 def _files_below(folder: str, prefix: str, fingerprint: str) -> dict[str, OutputRecord]:
@@ -230,33 +240,27 @@ def pagefind_beside_pages(pages: int) -> bool:
     return available is None or available >= pages * _PAGEFIND_BYTES_PER_PAGE + _PAGES_HEADROOM
 
 
-def _start_search_index(
-    docs: list[SearchDoc],
-    bodies: Callable[[SearchDoc], str],
-    staged: StagedOutput | PatchedOutput,
-    previous: dict[str, OutputRecord],
-    cache_dir: Path,
-    jobs: int,
-    *,
-    reuse: bool,
-) -> _SearchIndex:
+def _start_search_index(plan: OutputPlan, previous: dict[str, OutputRecord], cache_dir: Path, jobs: int, *, reuse: bool) -> _SearchIndex:
     """Bring the slim pages up to date, then keep the last index if it was made of the same, or
-    start Pagefind on them (after the pages instead, when memory is short).
+    start Pagefind on them, into the cache (after the pages instead, when memory is short).
 
     Every file of the index is recorded with the slim pages' digest as its fingerprint, so the
     next build knows what the index it carries over holds.
     """
     started = time.perf_counter()
-    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse, bodies=bodies)  # --no-cache: cut every article
+    assert plan.body_page is not None
+    # Bodies are read only to be cut: the cut cache knows the rest by their keys.
+    docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix, plan.body_salt, read_bodies=False)
+    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse, bodies=body_reader(plan.body_page))  # --no-cache: cut every article
+
+    def start() -> IndexRun:
+        return IndexRun(cache_dir, cache_dir / NEW_INDEX_DIR)
+
     old = {path: record for path, record in previous.items() if path.startswith(f"{PAGEFIND_DIR}/")}
-    if old and all(record.fingerprint == digest for record in old.values()) and all(staged.keep(p, r) for p, r in old.items()):
-        index = _SearchIndex(digest, old, None)  # no slim page changed: the index is the same
+    if old and all(record.fingerprint == digest for record in old.values()):
+        index = _SearchIndex(digest, old, None, start)  # no slim page changed: the index is the same
     else:
-
-        def start() -> IndexRun:
-            return IndexRun(cache_dir, staged.replace_folder(PAGEFIND_DIR, cache_dir / RETIRED_DIR))
-
-        index = _SearchIndex(digest, {}, start()) if pagefind_beside_pages(len(docs)) else _SearchIndex(digest, {}, None, start)
+        index = _SearchIndex(digest, {}, start() if pagefind_beside_pages(len(docs)) else None, start)
     index.seconds = time.perf_counter() - started
     return index
 
