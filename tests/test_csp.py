@@ -222,7 +222,9 @@ def test_search_finds_articles_within_the_policy(watched: Watched) -> None:
     results = watched.page.locator("#search-results li")
     results.first.wait_for()
     assert results.count() >= 1
-    assert "医保" in watched.page.locator("#search-status").inner_text()
+    # The status follows the first card, once the first batch is in: waited for, not read at once
+    # (a fresh-clone CI run read "正在搜索…" between the two).
+    watched.page.locator("#search-status", has_text="医保").wait_for()
     # A second query typed into the form: the worker and WebAssembly are already running.
     watched.page.fill("#search-input", "湿疹")
     watched.page.press("#search-input", "Enter")
