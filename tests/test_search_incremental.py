@@ -268,3 +268,25 @@ def test_an_index_file_lost_from_the_output_makes_the_index_again(site: Path) ->
     assert {p.name for p in (index / "fragment").iterdir()} == fragments
     assert (index / WORDS_FILE).exists()
     assert not (site / ".sitegen-cache" / NEW_INDEX_DIR).exists()  # moved into the output
+
+
+def test_the_index_records_have_a_shard_of_their_own(site: Path) -> None:
+    # Pagefind names most of its files anew on every run: with their records spread over every
+    # shard of output records, each edit with search on rewrote all of them.
+    from sitegen.cache import _OUTPUTS, _read_signed, signing_key
+
+    def shard_paths() -> list[set[str]]:
+        folder = site / ".sitegen-cache" / _OUTPUTS
+        return [set(_read_signed(signing_key(), "outputs", path)["outputs"]) for path in sorted(folder.glob("*.pickle"))]
+
+    edit(site, ARTICLE, "磁共振", "核磁")
+    build_site(site, search=True)
+    first, *others = shard_paths()
+    assert first and all(path.startswith(f"{PAGEFIND_DIR}/") for path in first)
+    assert "pagefind/pagefind-entry.json" in first
+    assert not any(path.startswith(f"{PAGEFIND_DIR}/") for shard in others for path in shard)
+    before = [sorted(shard) for shard in others]
+    # And from build to build the pages' records stay in the shards they were in.
+    edit(site, ARTICLE, "核磁", "磁共振")
+    build_site(site, search=True)
+    assert [sorted(shard) for shard in shard_paths()[1:]] == before

@@ -44,7 +44,7 @@ KEY_ENVIRONMENT = "SITEGEN_CACHE_KEY"  # a file holding the signing key; default
 # the build's settings hold, so a cache they restore was signed by an earlier build of theirs.
 SECRET_ENVIRONMENT = "SITEGEN_CACHE_SECRET"
 SECRET_MINIMUM = 32  # characters
-_FORMAT = 15  # bump whenever what the cache holds changes shape
+_FORMAT = 16  # bump whenever what the cache holds changes shape
 # Everything whose change makes cached results wrong: the format, the renderer, the slug rules.
 _VERSION = f"{__version__}/{_FORMAT}/markdown-{RENDERER_VERSION}/slugs-{SLUG_VERSION}"
 _MANIFEST = "manifest.pickle"  # written last; the rest is in the files below
@@ -379,7 +379,11 @@ class BuildCache:
 
 
 def _shard_of(path: str) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % _SHARD_COUNT
+    # The search index's files have the first shard to themselves: Pagefind names most of them
+    # anew on every run, which would otherwise rewrite every shard after a one-article edit.
+    if path.startswith("pagefind/"):
+        return 0
+    return 1 + zlib.crc32(path.encode("utf-8", "surrogateescape")) % (_SHARD_COUNT - 1)
 
 
 class _Shards:
