@@ -163,3 +163,25 @@ def test_free_workers_take_the_chunks_a_busy_one_has_not_started() -> None:
     assert [value for _, value in pairs] == [item * 2 for item in range(400)]  # in order, whoever made them
     by_parent = sum(1 for pid, _ in pairs if pid == os.getpid())
     assert by_parent < 200  # a fixed half each would have kept the worker idle
+
+
+def test_ctrl_c_inside_the_sanitisers_attribute_filter_is_not_lost(monkeypatch) -> None:
+    # nh3 calls the filter from Rust and prints, then ignores, what it raises: a Ctrl-C landing
+    # there once left `sitegen serve` running after it (a fresh-clone test run under load).
+    import pytest
+
+    from sitegen import markdown
+
+    real = markdown._filter_attribute
+    calls: list[str] = []
+
+    def interrupted(element: str, attribute: str, value: str):
+        calls.append(attribute)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real(element, attribute, value)
+
+    monkeypatch.setattr(markdown, "_filter_attribute", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        markdown.sanitize_html('<p><a href="https://example.cn/">链接</a></p>')
+    assert markdown.sanitize_html('<a href="https://example.cn/">链接</a>') == '<a href="https://example.cn/">链接</a>'
