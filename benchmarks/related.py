@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import QUALITY_TARGET, TARGETS, related_inputs, related_quality  # noqa: E402
+from run import QUALITY_TARGET, RELATED_TARGETS, related_inputs, related_quality  # noqa: E402
 
 
 def ensure_built(site: Path, jobs: int) -> None:
@@ -77,7 +77,7 @@ def main() -> None:
                 lists = related_articles(inputs, settings, jobs=args.jobs)
                 times.append(time.perf_counter() - started)
         load = os.getloadavg()
-        target = TARGETS["related lists"].get(size)
+        target = RELATED_TARGETS.get(size)
         quality = related_quality(inputs, lists, settings.count)
         if times:
             mark = "" if target is None else ("  ok" if min(times) <= target else "  MISSED")
