@@ -759,6 +759,11 @@ def test_with_search_on_an_edit_reloads_first_and_the_index_catches_up_after(tmp
         slim = next((site / ".sitegen-cache" / "search-pages").rglob(f"{source.stem}/index.html"))
         assert "补充" in slim.read_text(encoding="utf-8")
         assert not [p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith(".sitegen-pagefind")]
+        # Pagefind wrote where a build's does, and the index it replaced waits in the cache for
+        # the next indexing to delete, off the refresh's way.
+        cache = site / ".sitegen-cache"
+        assert not (cache / "new-index").exists()
+        assert (cache / "retired-index" / "pagefind-entry.json").is_file()
         status, _, _ = request(run.port, "/pagefind/pagefind-entry.json")
         assert status == 200
 

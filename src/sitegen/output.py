@@ -557,6 +557,16 @@ def swap_folder(fresh: Path, target: Path, retire_to: Path | None = None) -> Non
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def move_folder(source: Path, target: Path) -> None:
+    """Rename `source` to `target`, or copy it there and delete it when they are on two file
+    systems (an output on another disk than the cache)."""
+    try:
+        os.rename(source, target)
+    except OSError:
+        shutil.copytree(source, target)
+        shutil.rmtree(source, ignore_errors=True)
+
+
 def retire_folder(folder: Path, slot: Path) -> bool:
     """Move `folder` to `slot` (emptied first) instead of deleting it now; False where it cannot
     go there (another file system), and then it is left where it is."""

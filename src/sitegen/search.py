@@ -42,7 +42,7 @@ from .content import stat_key
 from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
-from .output import swap_folder
+from .output import move_folder, swap_folder
 from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
@@ -698,14 +698,20 @@ def word_list(vocabulary: Iterable[str]) -> str:
 
 
 def refresh_index(out_dir: Path, cache_dir: Path) -> None:
-    """Index the slim pages again into a folder beside the output and swap it in with one rename:
-    for serve, after a build that patched pages in (the served index stays whole meanwhile)."""
-    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"
-    shutil.rmtree(fresh, ignore_errors=True)  # from a refresh that was stopped
+    """Index the slim pages again and swap the new index in with renames: for serve, after a
+    build that patched pages in (the served index stays whole meanwhile).
+
+    Pagefind writes where a build's does (NEW_INDEX_DIR, guarded by the build lock the caller
+    holds); the index it replaces is left in RETIRED_DIR for the next indexing to delete."""
+    run = IndexRun(cache_dir, cache_dir / NEW_INDEX_DIR)
+    fresh = out_dir.parent / f".sitegen-pagefind-{out_dir.name}"  # beside the output: one rename in
     try:
-        write_index(cache_dir, fresh)
-        swap_folder(fresh, out_dir / PAGEFIND_DIR)
+        run.wait()
+        shutil.rmtree(fresh, ignore_errors=True)  # from a refresh that was stopped
+        move_folder(run.index_dir, fresh)
+        swap_folder(fresh, out_dir / PAGEFIND_DIR, retire_to=cache_dir / RETIRED_DIR)
     finally:
+        run.stop()
         shutil.rmtree(fresh, ignore_errors=True)
 
 

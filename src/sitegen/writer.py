@@ -20,7 +20,7 @@ from .cache import CACHE_DIR, LOCK_FILE, BuildCache, OutputRecord, mark_output_c
 from .feeds import NETLIFY_HEADERS, NETLIFY_REDIRECTS, noindex_headers_page, redirect_rules, robots_page, sitemap_pages
 from .markdown import BodyPage
 from .model import Site
-from .output import PatchedOutput, StagedOutput, build_lock, stop_if_asked
+from .output import PatchedOutput, StagedOutput, build_lock, move_folder, stop_if_asked
 from .render import PageRenderer
 from .routes import Route
 from .search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, IndexRun, SearchDoc, body_reader, prepare_index, refresh_index, search_docs, write_index
@@ -184,7 +184,7 @@ class _SearchIndex:
         self.run.wait()
         self.seconds += self.run.seconds
         target = staged.replace_folder(PAGEFIND_DIR, retire_to)
-        _move_folder(self.run.index_dir, target)
+        move_folder(self.run.index_dir, target)
         found = _files_below(str(target), f"{PAGEFIND_DIR}/", self.digest)
         records.update(found)
         return len(found)  # Pagefind writes its whole index anew
@@ -192,14 +192,6 @@ class _SearchIndex:
     def stop(self) -> None:
         if self.run is not None:
             self.run.stop()
-
-
-def _move_folder(source: Path, target: Path) -> None:
-    try:
-        os.rename(source, target)
-    except OSError:  # the output is on another file system than the cache
-        shutil.copytree(source, target)
-        shutil.rmtree(source, ignore_errors=True)
 
 
 def _files_below(folder: str, prefix: str, fingerprint: str) -> dict[str, OutputRecord]:
