@@ -78,6 +78,7 @@ class SearchDoc(NamedTuple):
     # What the body is made of, when it is read only if it must be cut (prepare_index's `bodies`):
     # its source's content hash and what else its HTML depends on. The cut cache keys it by this.
     body_key: str = ""
+    body_hash: str = ""  # its source's content hash: where the body store keeps its HTML
 
 
 def search_docs(
@@ -95,13 +96,15 @@ def search_docs(
         docs.append(
             SearchDoc(
                 output_path(article.url, prefix), article.title, tuple(article.tags), article.topic, article.city,
-                article.date.isoformat(), body_html(article.content_hash), f"{body_salt}:{article.content_hash}",
+                article.date.isoformat(), body_html(article.content_hash), f"{body_salt}:{article.content_hash}", article.content_hash,
             )
         )  # fmt: skip
     for content in site.pages:
         updated = content.updated.isoformat() if content.updated else ""
         key = f"{body_salt}:{content.content_hash}"
-        docs.append(SearchDoc(output_path(content.url, prefix), content.title, (), "", "", updated, body_html(content.content_hash), key))
+        docs.append(
+            SearchDoc(output_path(content.url, prefix), content.title, (), "", "", updated, body_html(content.content_hash), key, content.content_hash)
+        )
     return docs
 
 
@@ -109,7 +112,7 @@ def body_reader(body_page: Callable[[str], BodyPage | None]) -> Callable[[Search
     """prepare_index's `bodies` for documents of search_docs(read_bodies=False)."""
 
     def body_html(doc: SearchDoc) -> str:
-        page = body_page(doc.body_key.rpartition(":")[2])
+        page = body_page(doc.body_hash)
         return page.html if page else ""
 
     return body_html
