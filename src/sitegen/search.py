@@ -243,11 +243,15 @@ def _names_source(candidates: Iterable[str]) -> str:
     return "|".join(map(re.escape, names))
 
 
-def _cut_chunk(shared: tuple, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[_Cut | None, _Names | None, set[str] | None]]:
-    """Each document's names and words, and its jieba cut unless the cut cache had it (None
-    then). Names and words are None when the cache had it and its names are the same."""
+def _cut_chunk(shared: tuple, items: Sequence[tuple[SearchDoc, _Entry | None]]) -> list[tuple[tuple[bytes, bytes] | None, _Names | None, str | list[str] | None]]:
+    """Each document's names and words (packed), and its jieba cut packed for the cut cache
+    unless the cache had it (None then). Names and words are None when the cache had it and its
+    names are the same.
+
+    Packed, because all of it goes back to the parent: a cut as lists of words took longer to
+    pickle and load (1.6 s per 2,000 articles, the loading in the parent alone) than jieba took."""
     names, changed_names, bodies = shared
-    results: list[tuple[_Cut | None, _Names | None, set[str] | None]] = []
+    results: list[tuple[tuple[bytes, bytes] | None, _Names | None, str | list[str] | None]] = []
     for doc, cached in items:
         if cached is not None and not changed_names:
             results.append((None, None, None))
@@ -260,11 +264,12 @@ def _cut_chunk(shared: tuple, items: Sequence[tuple[SearchDoc, _Entry | None]]) 
         found = _names_found(doc, text, names)
         if cached is None:
             made = _cut_jieba(doc, text)
-            results.append((made, found, _words(_with_names(made, found))))
+            results.append((_pack_cut(made), found, _pack(list(_words(_with_names(made, found))))))
         elif _pack_names(found) == cached.found:
             results.append((None, None, None))
         else:
-            results.append((None, found, _words(_with_names(_unpack_cut(cached, with_names=False), found))))
+            words = _words(_with_names(_unpack_cut(cached.cut, cached.pairs), found))
+            results.append((None, found, _pack(list(words))))
     return results
 
 
@@ -308,19 +313,19 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
     )
 
 
-def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, bytes, tuple[bytes, bytes] | None, tuple | None]]:
-    # Made, packed for the cut cache and written here, in the workers: writing 10,000 slim pages
-    # (a folder each, as Pagefind derives the URL from the path) took 8 s in one process.
-    docs, cuts, vocabulary, made, staging, fresh = shared
+def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, bytes, tuple | None]]:
+    # Made and written here, in the workers: writing 10,000 slim pages (a folder each, as
+    # Pagefind derives the URL from the path) took 8 s in one process. The cuts come packed.
+    docs, cuts, vocabulary, staging, fresh = shared
     pages = []
     for i in items:
-        data = slim_page(docs[i], cuts[i], vocabulary).encode("utf-8")
+        data = slim_page(docs[i], _unpack_cut(*cuts[i]), vocabulary).encode("utf-8")
         target = f"{staging}/{docs[i].path}"
         if i in fresh:  # no page there that could already be right: no need to read it first
             _write_new(target, data)
         else:
             _write_if_changed(Path(target), data)
-        pages.append((i, _digest(data), _pack_cut(made[i]) if i in made else None, _stat(target)))
+        pages.append((i, _digest(data), _stat(target)))
     return pages
 
 
@@ -370,9 +375,8 @@ def prepare_index(
             known.append(entry)
     items = [(docs[i], cached) for i, cached in zip(todo, known)]
     done = (result for chunk in run_chunks(_cut_chunk, items, shared=(names, changed_names, bodies), jobs=jobs, minimum=200) for result in chunk)
-    made: dict[int, _Cut] = {}  # what jieba cut in this build
-    found: dict[int, _Names] = {}
-    cuts: dict[int, _Cut] = {}  # whole cuts, of the documents whose slim page is made again
+    # The documents whose slim page is made again: their cut and pairs, packed, and names found.
+    cuts: dict[int, tuple[bytes, bytes, tuple[str, str, str]]] = {}
     # The vocabulary, as a count of the documents holding each word: a changed document moves
     # only its own words, and the words that come or go tell which other slim pages change.
     current = {doc.path for doc in docs}
@@ -384,19 +388,16 @@ def prepare_index(
             assert old is not None
             cache.put(docs[i].path, old._replace(names=names_key))
             continue
-        if cut_now is not None:
-            whole = made[i] = cut_now
-        else:
+        if cut_now is None:
             assert old is not None
-            whole = _unpack_cut(old, with_names=False)
-        found[i] = found_now
-        cuts[i] = _with_names(whole, found_now)
-        gained.update(words)
+            cut_now = (old.cut, old.pairs)
+        cuts[i] = (*cut_now, _pack_names(found_now))
+        gained.update(_unpack(words))
         if old is not None:
-            lost.update(_words(_unpack_cut(old)))
+            lost.update(_words(_unpack_cut(old.cut, old.pairs, old.found)))
     for path, entry in cache.entries.items():
         if path not in current:
-            lost.update(_words(_unpack_cut(entry)))
+            lost.update(_words(_unpack_cut(entry.cut, entry.pairs, entry.found)))
     counts = cache.counts
     moved: set[str] = set()  # words the vocabulary gained or lost
     for word in gained.keys() | lost.keys():
@@ -426,7 +427,7 @@ def prepare_index(
             pending.append(i)
             if i not in cuts:
                 assert entry is not None
-                cuts[i] = _unpack_cut(entry)
+                cuts[i] = (entry.cut, entry.pairs, entry.found)
     if pending or cache.entries.keys() - current:
         cache.mark_changing()
     # Pages with no file there yet are written without reading one first (a cold build's all).
@@ -444,20 +445,12 @@ def prepare_index(
         for path in cache.entries.keys() - current:
             (staging / path).unlink(missing_ok=True)
         fresh = {i for i in pending if (entry := cache.entries.get(docs[i].path)) is None or entry.staged is None}
-    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, made, str(staging), fresh), jobs=jobs, minimum=200)
+    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, str(staging), fresh), jobs=jobs, minimum=200)
     cache.keep_only(current)
-    for i, page_digest, packed, staged in (page for chunk in made_pages for page in chunk):
+    for i, page_digest, staged in (page for chunk in made_pages for page in chunk):
         doc = docs[i]
-        old = cache.entries.get(doc.path)
-        if packed is None:
-            assert old is not None  # only a document jieba did not cut again has an entry to keep
-            packed = (old.cut, old.pairs)
-        if i in found:
-            names_found = _pack_names(found[i])
-        else:
-            assert old is not None
-            names_found = old.found
-        cache.put(doc.path, _Entry(keys[i], *packed, names_key, names_found, (doc.date, doc.topic, doc.city), page_digest, staged))
+        cut, pairs, names_found = cuts[i]
+        cache.put(doc.path, _Entry(keys[i], cut, pairs, names_key, names_found, (doc.date, doc.topic, doc.city), page_digest, staged))
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{SEARCH_VERSION}\n{listed}\n".encode())
     for path in sorted(current):
@@ -620,13 +613,13 @@ def _pack_cut(done: _Cut) -> tuple[bytes, bytes]:
     return zlib.compress(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL), 1), _SEP.join(done.pairs).encode("utf-8")
 
 
-def _unpack_cut(entry: _Entry, with_names: bool = True) -> _Cut:
-    body, title, tags, extra, lone = (_unpack(packed) for packed in pickle.loads(zlib.decompress(entry.cut)))
-    pairs = entry.pairs.decode("utf-8").split(_SEP) if entry.pairs else []
-    done = _Cut(body, title, tags, extra, pairs, lone)
-    if not with_names:
+def _unpack_cut(cut: bytes, pairs: bytes, found: tuple[str, str, str] | None = None) -> _Cut:
+    """A cut packed by _pack_cut, with the names `found` (packed by _pack_names) when given."""
+    body, title, tags, extra, lone = (_unpack(packed) for packed in pickle.loads(zlib.decompress(cut)))
+    done = _Cut(body, title, tags, extra, pairs.decode("utf-8").split(_SEP) if pairs else [], lone)
+    if found is None:
         return done
-    return _with_names(done, _Names(*(found.split(_SEP) if found else [] for found in entry.found)))
+    return _with_names(done, _Names(*(names.split(_SEP) if names else [] for names in found)))
 
 
 def _stat(path: Path | str) -> tuple[int, int, int, int] | None:
