@@ -126,6 +126,7 @@ class SiteFacts:
         self._source_paths = [a.source_path for a in site.articles]  # by article id, for lists of articles
         self._shared = shared.encode("utf-8")
         self._parts = _FactParts(self)
+        self._articles_digested = False
 
     def fingerprint(self, keys: Sequence[str]) -> str:
         """The digest of the shared inputs and of every fact in `keys`."""
@@ -136,24 +137,37 @@ class SiteFacts:
     def digest(self, key: str) -> str:
         found = self._digests.get(key)
         if found is None:
+            if not self._articles_digested and key[:2] in ("a:", "r:"):
+                self._digest_articles()
+                return self.digest(key)
             found = self._digests[key] = _digest(self._value(key))
         return found
+
+    def _digest_articles(self) -> None:
+        # Whenever one article's fact is asked for, nearly all are (every page of a build is
+        # fingerprinted): one loop over the articles saves the dispatch of each key.
+        self._articles_digested = True
+        digests, paths, related = self._digests, self._source_paths, self.site.related
+        for article in self.site.articles:
+            digests[f"a:{article.source_path}"] = _digest(self._article_value(article))
+            digests[f"r:{article.source_path}"] = _digest(tuple(map(paths.__getitem__, related[article.id])))
+
+    @staticmethod
+    def _article_value(article: Article) -> tuple:
+        # The file's hash covers front matter and body; the rest is derived from settings
+        # (shared), the build date (stale, review_due, overdue) or other articles (link targets,
+        # URL). review_due and overdue come from the front matter, the settings and the build date.
+        return (
+            article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, article.terms,
+            article.review_due, article.overdue, article.cover, article.images,
+        )  # fmt: skip
 
     def _value(self, key: str) -> Any:
         site = self.site
         kind, _, name = key.partition(":")
         if kind == "a":
             article = self._articles.get(name)
-            if article is None:
-                return MISSING
-            # The file's hash covers front matter and body; the rest is derived from settings
-            # (shared), the build date (stale) or other articles (link targets, URL).
-            terms = tuple((t.kind, t.name) for t in site.terms_of(article))
-            # review_due and overdue come from the front matter, the settings and the build date.
-            return (
-                article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, terms,
-                article.review_due, article.overdue, article.cover, article.images,
-            )  # fmt: skip
+            return MISSING if article is None else self._article_value(article)
         if kind == "i":  # an image: its digest covers its bytes and the settings, the rest its URLs
             picture = site.images.get(name)
             return MISSING if picture is None else picture
