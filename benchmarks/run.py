@@ -90,7 +90,7 @@ def tree_rss(root: int) -> int:
 
 def run_build(site: Path, jobs: int, search: bool = False) -> dict:
     """Run one `sitegen build` and measure it."""
-    command = [sys.executable, "-m", "sitegen.cli", "build", "--site", str(site), "--jobs", str(jobs), "--profile"]
+    command = [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--jobs", str(jobs), "--profile"]
     command.append("--search" if search else "--no-search")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()

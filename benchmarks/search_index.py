@@ -65,7 +65,7 @@ def build(site: Path, jobs: int) -> tuple[float, float, float]:
     """(wall seconds of the build, seconds of its search index stage, the load average after)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "sitegen.cli", "build", "--site", str(site), "--search", "--profile", "--jobs", str(jobs)],
+        [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--search", "--profile", "--jobs", str(jobs)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     wall = time.perf_counter() - started

@@ -49,3 +49,32 @@ def test_missing_site_toml(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--site", str(tmp_path)])
     assert result.exit_code == 1
     assert "site.toml" in result.output and "Traceback" not in result.output
+
+
+def test_serve_runs_with_the_cycle_collector_that_one_shot_commands_turn_off(basic_site: Path, monkeypatch) -> None:
+    # `sitegen` turns the collector off for its one-shot commands (__main__); a preview runs for
+    # hours of rebuilds, whose reference cycles must still be freed.
+    import gc
+
+    import sitegen.serve
+
+    seen: list[bool] = []
+    monkeypatch.setattr(sitegen.serve, "serve", lambda options, on_event: seen.append(gc.isenabled()))
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        result = CliRunner().invoke(main, ["serve", "--site", str(basic_site), "--port", "0"])
+    finally:
+        gc.enable() if was else gc.disable()
+    assert result.exit_code == 0, result.output
+    assert seen == [True]
+
+
+def test_a_one_shot_command_exits_with_its_status_and_all_its_output(basic_site: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site", str(basic_site), "--no-search"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("已生成") and done.stdout.endswith("\n")
+    bad = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site", str(basic_site / "nowhere")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "site.toml" in bad.stderr and "Traceback" not in bad.stderr

@@ -187,6 +187,9 @@ def _print_serve_event(event) -> None:
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME", help="Also answer requests for this host name (besides localhost and IP addresses); repeatable.")
 def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, drafts: bool, future: bool, open_browser: bool, allowed_hosts: tuple[str, ...]) -> None:
     """Preview the site: build, serve, and rebuild and reload the browser on every change."""
+    import gc
+
+    gc.enable()  # off for the one-shot commands (__main__); a preview runs for hours
     try:
         # Imported here so that `sitegen build` does not load the HTTP server and the file watcher.
         from .serve import ServeError, ServeOptions, serve
@@ -387,4 +390,7 @@ def push_command(site_dir: Path, out_dir: Path | None, dry_run: bool, endpoint: 
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m sitegen.cli` runs as `sitegen` does: Ctrl-C while loading, the collector, the exit.
+    from sitegen.__main__ import main as run
+
+    run()
