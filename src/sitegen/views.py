@@ -101,16 +101,15 @@ BUILD_DATE = "d"
 REDIRECTS = "R"
 
 
-class _FactParts(dict):
-    """Fact key → what it adds to a fingerprint (`\\0key=digest`), made when first asked for."""
+class _Digests(dict):
+    """Fact key → the fact's digest (16 bytes), computed when first asked for."""
 
     def __init__(self, facts: SiteFacts):
         super().__init__()
         self.facts = facts
 
     def __missing__(self, key: str) -> bytes:
-        part = self[key] = f"\0{key}={self.facts.digest(key)}".encode("utf-8", "surrogateescape")
-        return part
+        return self.facts._compute(key)
 
 
 class SiteFacts:
@@ -119,28 +118,32 @@ class SiteFacts:
     def __init__(self, site: Site, shared: str):
         self.site = site
         self.shared = shared  # what every page depends on: version, layouts, settings, options
-        self._digests: dict[str, str] = {}
+        self._digests = _Digests(self)
         self._articles = {a.source_path: a for a in site.articles}
         self._pages = {p.source_path: p for p in site.pages}
         self._people = {p.id: p for p in site.people}
         self._source_paths = [a.source_path for a in site.articles]  # by article id, for lists of articles
         self._shared = shared.encode("utf-8")
-        self._parts = _FactParts(self)
         self._articles_digested = False
 
     def fingerprint(self, keys: Sequence[str]) -> str:
-        """The digest of the shared inputs and of every fact in `keys`."""
-        # Every page of a site is fingerprinted by each build that is not a no-op (13,000 pages
-        # of 30 facts at 10,000 articles): each fact's part is encoded once, and joined in C.
-        return hashlib.blake2b(self._shared + b"".join(map(self._parts.__getitem__, keys)), digest_size=16).hexdigest()
+        """The digest of the shared inputs and of every fact in `keys`.
+
+        Only ever compared with a fingerprint of the same keys (a page's record keeps the keys it
+        read), so the keys themselves need not be hashed: just the facts' digests, joined in C
+        (every page of a site is fingerprinted by each build that is not a no-op)."""
+        return hashlib.blake2b(self._shared + b"".join(map(self._digests.__getitem__, keys)), digest_size=16).hexdigest()
 
     def digest(self, key: str) -> str:
-        found = self._digests.get(key)
-        if found is None:
-            if not self._articles_digested and key[:2] in ("a:", "r:"):
-                self._digest_articles()
-                return self.digest(key)
-            found = self._digests[key] = _digest(self._value(key))
+        """The digest of one fact, as hex."""
+        return self._digests[key].hex()
+
+    def _compute(self, key: str) -> bytes:
+        if not self._articles_digested and key[:2] in ("a:", "r:"):
+            self._digest_articles()
+            if key in self._digests:
+                return self._digests[key]
+        found = self._digests[key] = _digest(self._value(key))
         return found
 
     def _digest_articles(self) -> None:
@@ -212,8 +215,8 @@ class SiteFacts:
         return MISSING
 
 
-def _digest(value: Any) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+def _digest(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 # --- the views ---------------------------------------------------------------------------------
