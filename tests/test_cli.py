@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
@@ -78,3 +79,24 @@ def test_a_one_shot_command_exits_with_its_status_and_all_its_output(basic_site:
     assert done.returncode == 0 and done.stdout.startswith("已生成") and done.stdout.endswith("\n")
     bad = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site", str(basic_site / "nowhere")], capture_output=True, text=True)
     assert bad.returncode == 1 and "site.toml" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["build", "--bogus"], "没有 --bogus 这个选项"),
+        (["build", "--jobs", "x"], "--jobs/-j 的值不对\uff1a应为不小于 1 的整数"),
+        (["build", "--out"], "选项 --out 后面应写一个值"),
+        (["build", "extra"], "多余的参数\uff1aextra"),
+        (["new"], "缺少参数 TITLE"),
+        (["new", "标题"], "缺少选项 --city"),
+        (["buil"], "没有 buil 这个命令\uff1b可用的命令\uff1abuild、check"),
+        (["--bogus"], "没有 --bogus 这个选项"),
+    ],
+)
+def test_a_mistyped_command_line_gets_one_chinese_line(args: list[str], said: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0] and "--help 查看用法" in lines[0], result.output
+    assert "Error" not in result.output and "Usage" not in result.output
