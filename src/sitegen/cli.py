@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -123,34 +125,33 @@ def _expected(param: click.Parameter | None) -> str:
     return "请检查这个值"
 
 
+@contextmanager
+def _said_in_chinese(ctx: click.Context) -> Iterator[None]:
+    """Any usage error raised inside, as _in_chinese() says it."""
+    try:
+        yield
+    except _UsageError:
+        raise
+    except click.UsageError as error:
+        raise _in_chinese(error, ctx) from None
+
+
 class _Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
+        with _said_in_chinese(ctx):
             return super().parse_args(ctx, args)
-        except _UsageError:
-            raise
-        except click.UsageError as error:
-            raise _in_chinese(error, ctx) from None
 
 
 class _Commands(click.Group):
     command_class = _Command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
+        with _said_in_chinese(ctx):
             return super().parse_args(ctx, args)
-        except _UsageError:
-            raise
-        except click.UsageError as error:
-            raise _in_chinese(error, ctx) from None
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[no-untyped-def]
-        try:
+        with _said_in_chinese(ctx):
             return super().resolve_command(ctx, args)
-        except _UsageError:
-            raise
-        except click.UsageError as error:
-            raise _in_chinese(error, ctx) from None
 
 
 @click.group(cls=_Commands)

@@ -134,10 +134,6 @@ class SiteFacts:
         (every page of a site is fingerprinted by each build that is not a no-op)."""
         return hashlib.blake2b(self._shared + b"".join(map(self._digests.__getitem__, keys)), digest_size=16).hexdigest()
 
-    def digest(self, key: str) -> str:
-        """The digest of one fact, as hex."""
-        return self._digests[key].hex()
-
     def _compute(self, key: str) -> bytes:
         if not self._articles_digested and key[:2] in ("a:", "r:"):
             self._digest_articles()
@@ -150,10 +146,10 @@ class SiteFacts:
         # Whenever one article's fact is asked for, nearly all are (every page of a build is
         # fingerprinted): one loop over the articles saves the dispatch of each key.
         self._articles_digested = True
-        digests, paths, related = self._digests, self._source_paths, self.site.related
+        digests = self._digests
         for article in self.site.articles:
             digests[f"a:{article.source_path}"] = _digest(self._article_value(article))
-            digests[f"r:{article.source_path}"] = _digest(tuple(map(paths.__getitem__, related[article.id])))
+            digests[f"r:{article.source_path}"] = _digest(self._related_value(article))
 
     @staticmethod
     def _article_value(article: Article) -> tuple:
@@ -164,6 +160,9 @@ class SiteFacts:
             article.content_hash, article.url, article.stale, article.link_targets, article.disclaimer, article.terms,
             article.review_due, article.overdue, article.cover, article.images,
         )  # fmt: skip
+
+    def _related_value(self, article: Article) -> tuple[str, ...]:
+        return tuple(map(self._source_paths.__getitem__, self.site.related[article.id]))
 
     def _value(self, key: str) -> Any:
         site = self.site
@@ -176,7 +175,7 @@ class SiteFacts:
             return MISSING if picture is None else picture
         if kind == "r":
             article = self._articles.get(name)
-            return MISSING if article is None else tuple(map(self._source_paths.__getitem__, site.related[article.id]))
+            return MISSING if article is None else self._related_value(article)
         if kind in ("t", "tc", "ta"):
             taxonomy, _, term_name = name.partition(":")
             term = site.find_term(taxonomy, term_name)
