@@ -23,6 +23,8 @@ from sitegen.hot_searches import fold, marked, passage, result_urls
         ("HPV疫苗", "hpv疫苗"),
         ("医保\u3000报销", "医保 报销"),
         ("…怀疑鼻炎", "…怀疑鼻炎"),  # the ellipsis keeps its one character (NFKC would make three)
+        ("內地醫保難報銷", "内地医保难报销"),  # traditional characters as simplified
+        ("乾隆年間的乾燥", "乾隆年间的干燥"),  # by phrase, as OpenCC converts
     ],
 )
 def test_fold_keeps_every_position(text: str, folded: str) -> None:
@@ -52,6 +54,7 @@ def test_passage_starts_near_the_hit(text: str, first: int, expected: str) -> No
         ("先做CT检查再看ct检查结果", "CT检查", (("先做", False), ("CT检查", True), ("再看", False), ("ct检查", True), ("结果", False))),
         ("没有这个词", "医保", (("没有这个词", False),)),
         ("…医保医保", "医保", (("…", False), ("医保", True), ("医保", True))),
+        ("內地醫保一般不能結算", "医保", (("內地", False), ("醫保", True), ("一般不能結算", False))),  # shown as written
     ],
 )
 def test_marked_cuts_at_every_hit(text: str, term: str, pieces: tuple) -> None:

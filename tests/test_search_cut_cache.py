@@ -88,6 +88,8 @@ def test_after_each_edit_the_output_is_the_cold_one(tmp_path: Path) -> None:
         edited(docs, "zhigong", city="深圳"),  # only what the slim page shows besides the words
         [d for d in docs if d.path != "shuqian/index.html"],  # an article deleted
         [*docs, doc("xinwen", "新的文章讲断缴", "断缴三个月以后，个人账户还能用吗？", ("个人账户", "断缴"))],  # a new one
+        # one in traditional characters, whose simplified words hold a name (職工醫保 → 职工医保)
+        [*docs, doc("xianggang", "內地居民在香港看病", "職工醫保一般不能在香港結算。\n回來後也很難報銷。", ("香港",))],
     ]
     for number, step in enumerate(steps):
         assert warm(step, folder) == cold(step, tmp_path / "cold"), number
@@ -264,3 +266,14 @@ def test_bodies_are_read_only_to_be_cut(tmp_path: Path) -> None:
     prepare_index(lazy, tmp_path / "lazy", jobs=1, bodies=bodies)
     assert read == ["salt:v2"]
     assert "补缴" in (tmp_path / "lazy" / STAGING_DIR / lazy[0].path).read_text(encoding="utf-8")
+
+
+def test_an_article_in_traditional_characters_is_indexed_in_simplified_words_too(tmp_path: Path) -> None:
+    docs = [*site_docs(), doc("xianggang", "內地居民在香港看病", "職工醫保一般不能在香港結算。", ("香港",))]
+    prepare_index(docs, tmp_path, jobs=1)
+    page = (tmp_path / STAGING_DIR / "xianggang/index.html").read_text(encoding="utf-8")
+    shown, rest = page.split("<div>", 1)[1].split("</div>", 1)
+    assert shown.split()[:2] == ["職工", "醫保"] and "医保" not in shown  # the body as written, for the card's excerpt
+    words = set(rest.replace("<", " <").replace(">", "> ").split())
+    assert {"内地", "医保", "结算", "职工医保"} <= words  # 职工医保: the site's tag name, found in simplified text
+    assert "医保" in (tmp_path / WORDS_FILE).read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitegen.text import join_cjk_aware, make_excerpt, sketch_similarity, text_sketch, title_key
+from sitegen.text import join_cjk_aware, make_excerpt, simplified, sketch_similarity, text_sketch, title_key
 
 LONG = "深圳医保断缴后,个人账户余额可以继续使用。统筹基金待遇从断缴次月起暂停。补缴后待遇可以恢复,但等待期内的费用不能报销。"
 
@@ -23,6 +23,21 @@ def test_excerpt(text: str, limit: int, expected: str) -> None:
     excerpt = make_excerpt(text, limit)
     assert excerpt == expected
     assert len(excerpt) <= limit + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("內地醫保一般不能在香港結算", "内地医保一般不能在香港结算"),
+        ("醫保 = 医保", "医保 = 医保"),  # simplified text is left as it is
+        ("乾燥的天氣", "干燥的天气"),
+        ("乾隆", "乾隆"),  # by phrase: a name keeps its character
+        ("HPV疫苗，ＣＴ", "HPV疫苗，ＣＴ"),  # nothing but the script changes
+        ("", ""),
+    ],
+)
+def test_simplified(text: str, expected: str) -> None:
+    assert simplified(text) == expected
 
 
 def test_join_without_spaces_between_chinese() -> None:

@@ -7,7 +7,8 @@ results itself and writes them into `/search/<slug>/`: the results arrive with t
 search box there is the ordinary one; 加载更多 and every other query go through the index.
 
 An article is a result when its title, one of its tags or its body text holds the term (letter
-case and full-width forms folded), as the search page's phrase search finds it. Results are
+case, full-width forms and traditional characters folded), as the search page's phrase search
+finds it. Results are
 ranked by BM25 over weighted occurrences: title ×10 and tags ×5, the weights the index gives
 them (search.TITLE_WEIGHT, search.TAGS_WEIGHT), saturation 1.4 and length normalisation 0.75,
 Pagefind's own defaults; ties go to the newer article. Only the body's hits need the body, and
@@ -23,8 +24,9 @@ from functools import partial
 from .model import Article, Site
 from .search import TAGS_WEIGHT, TITLE_WEIGHT, body_text
 from .slugs import term_slug
+from .text import simplified
 
-HOT_VERSION = 1  # bump when what a body's hits hold, or how they are found, changes
+HOT_VERSION = 2  # bump when what a body's hits hold, or how they are found, changes
 RESULTS_SHOWN = 10  # as many as search.js shows before 加载更多 (its PAGE_SIZE)
 PASSAGE_LENGTH = 110  # characters of an excerpt, as search.js cuts them
 _SATURATION = 1.4  # Pagefind's termSaturation
@@ -40,8 +42,10 @@ _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20
 
 
 def fold(text: str) -> str:
-    """Text as it is compared: full-width forms and letter case folded (ＣＴ检查 = ct检查), length kept."""
-    return text.translate(_WIDTH).lower()
+    """Text as it is compared: traditional characters, full-width forms and letter case folded
+    (醫保 = 医保, ＣＴ检查 = ct检查), length kept."""
+    simple = simplified(text)
+    return (simple if len(simple) == len(text) else text).translate(_WIDTH).lower()
 
 
 def result_urls(texts: Sequence[str], prefix: str) -> dict[str, str]:

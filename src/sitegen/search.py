@@ -43,6 +43,7 @@ from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
 from .output import move_folder, swap_folder
+from .text import simplified
 from .workers import run_chunks
 
 PAGEFIND_DIR = "pagefind"  # the search index, in the output folder
@@ -179,7 +180,12 @@ def _blocks(doc: SearchDoc) -> str:
 
 def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     """What jieba makes of `doc` (its blocks are `text`): all of its cut but the names, which
-    depend on the whole site, so the cut cache keeps this part by the document alone."""
+    depend on the whole site, so the cut cache keeps this part by the document alone.
+
+    Text in traditional characters is cut again in simplified ones, added to `extra` (the title's
+    to `title`, a tag's to `tags`): search.js turns every query into simplified characters, so
+    医保 finds an article that says 醫保. jieba's dictionary is simplified and cuts it better too.
+    Words the two scripts write alike are then counted twice, in the few articles this concerns."""
     import rjieba
 
     body = [word for word in rjieba.cut(text) if not word.isspace()]
@@ -187,9 +193,25 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     extra = [word for word in rjieba.cut_for_search(text) if word not in shown]  # only Chinese words differ
     title = cut(doc.title)
     tags = [word for tag in doc.tags for word in cut(tag)]
+    cut_texts = [" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.tags))]
+    simple_text, simple_title, *simple_tags = (simplified(t) for t in (text, doc.title, *doc.tags))
+    if simple_text != text:
+        simple_body = [word for word in rjieba.cut(simple_text) if not word.isspace()]
+        had = shown | set(extra) | set(simple_body)
+        # The whole text again, in order (a phrase typed must find its words side by side), and
+        # the shorter words of search mode that neither cut has yet.
+        extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had)]
+        cut_texts.append(" ".join(simple_body))
+    if simple_title != doc.title:
+        title += cut(simple_title)
+        cut_texts.append(" ".join(rjieba.cut(simple_title)))
+    for tag, simple_tag in zip(doc.tags, simple_tags):
+        if simple_tag != tag:
+            tags += cut(simple_tag)
+            cut_texts.append(" ".join(rjieba.cut(simple_tag)))
     pairs: set[str] = set()  # once for each article: they only make a word findable
     lone: set[str] = set()
-    for cut_text in (" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.tags))):
+    for cut_text in cut_texts:
         # Joined by map in C: a generator of a + b for each match cost as much as the matching.
         pairs.update(map("".join, _PAIR.findall(cut_text)))
         lone.update(map("".join, _LONE_PAIR.findall(cut_text)))
@@ -207,7 +229,10 @@ class _Names(NamedTuple):
 def _names_found(doc: SearchDoc, text: str, names: re.Pattern[str] | None) -> _Names:
     if names is None:
         return _Names([], [], [])
-    return _Names(names.findall(text), names.findall(doc.title), [name for tag in doc.tags for name in names.findall(tag)])
+    # In simplified characters, as the names are (a site's names in traditional ones are cut alike).
+    return _Names(
+        names.findall(simplified(text)), names.findall(simplified(doc.title)), [name for tag in doc.tags for name in names.findall(simplified(tag))]
+    )
 
 
 def _with_names(done: _Cut, found: _Names) -> _Cut:
@@ -232,7 +257,7 @@ def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
 
 def _name_candidates(docs: Sequence[SearchDoc]) -> tuple[str, ...]:
     named = {tag for doc in docs for tag in doc.tags} | {doc.topic for doc in docs}  # each name tested once, not once an article
-    return tuple(sorted(name for name in named if len(name) > 1 and all(_han(c) for c in name)))
+    return tuple(sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)}))
 
 
 def _names_source(candidates: Iterable[str]) -> str:
@@ -279,8 +304,9 @@ def _holds_any(doc: SearchDoc, names: Iterable[str]) -> bool:
     names = list(names)
     if not names:
         return False
-    plain = html.unescape(_TAGS.sub("", _SKIPPED_ELEMENTS.sub("", doc.body_html)))
-    return any(name in plain or name in doc.title or any(name in tag for tag in doc.tags) for name in names)
+    plain = simplified(html.unescape(_TAGS.sub("", _SKIPPED_ELEMENTS.sub("", doc.body_html))))
+    title, tags = simplified(doc.title), [simplified(tag) for tag in doc.tags]
+    return any(name in plain or name in title or any(name in tag for tag in tags) for name in names)
 
 
 def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
@@ -682,9 +708,9 @@ def word_list(vocabulary: Iterable[str]) -> str:
     table: dict[str, str] = {}
     back = opencc.OpenCC("t2s")
     # Whole words first: OpenCC picks the right traditional form by phrase (头发 → 頭髮, 发票 → 發票).
-    for simplified, traditional in zip(words, converter.convert("\n".join(words)).split("\n")):
-        if len(simplified) == len(traditional):
-            for s, t in zip(simplified, traditional):
+    for word, traditional in zip(words, converter.convert("\n".join(words)).split("\n")):
+        if len(word) == len(traditional):
+            for s, t in zip(word, traditional):
                 if s != t:
                     table.setdefault(t, s)
     for t in list(table):  # keep only what converts back: a table entry must be a plain variant

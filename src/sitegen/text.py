@@ -6,6 +6,7 @@ import heapq
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 SENTENCE_ENDS = "\u3002\uff01\uff1f\uff1b!?;"  # 。！？； and their ASCII forms
@@ -168,3 +169,21 @@ def sketch_similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
     union = sorted(set(first) | set(second))[:k]
     shared = set(first) & set(second)
     return sum(1 for value in union if value in shared) / k
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> tuple[re.Pattern[str], Callable[[str], str]]:
+    import opencc
+
+    convert = opencc.OpenCC("t2s").convert
+    # The characters OpenCC changes on their own: a text without any is left as it is, unread by
+    # OpenCC (a search of this class is a sixth of the cost of converting).
+    chars = [chr(code) for code in (*range(0x3400, 0xA000), *range(0xF900, 0xFB00))]
+    changed = "".join(char for char, simple in zip(chars, convert("\n".join(chars)).split("\n")) if char != simple)
+    return re.compile(f"[{changed}]"), convert
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters, converted by phrase (OpenCC's t2s): 醫保 → 医保, 乾燥 → 干燥, 乾隆 stays."""
+    pattern, convert = _traditional()
+    return convert(text) if pattern.search(text) else text

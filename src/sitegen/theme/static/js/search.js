@@ -119,12 +119,14 @@ function cutQuery(query, { words, longest, t2s }) {
 
 // One word typed that the index holds as several (失业保险 as 失业 and 保险) is searched as a
 // phrase first, so that articles with 失业 in one place and 保险 in another come only if no
-// article has them side by side; several words typed must all be there, anywhere.
+// article has them side by side; several words typed must all be there, anywhere. A Latin word
+// alone is searched as itself first, as Pagefind matches every word it begins (Hp, not HPV),
+// and only if no article has it as a word does it find those (a word still being typed).
 // The phrase's results keep the order of the plain search's, which weighs title and tags
 // (Pagefind ranks a phrase search without them).
 async function runSearch(pagefind, groups, filters) {
   const term = groups.flat().join(" ");
-  const asPhrase = groups.length === 1 && groups[0].length > 1;
+  const asPhrase = groups.length === 1 && (groups[0].length > 1 || !HAN.test(groups[0][0]));
   // Both at once: they wait for the same index chunks.
   const [plain, phrase] = await Promise.all([
     pagefind.search(term, { filters }),
@@ -151,10 +153,16 @@ function bodyText(data) {
   return text.replace(/(?<=[^\x00-\x7f])\.$/u, "");
 }
 
+// Text as the query's pieces are: lower case, traditional characters as simplified (the index's
+// table), one character for one, so a position in it is one in the text.
+function folded(text, t2s) {
+  return text.toLowerCase().replace(/[\u3400-\u9fff\uf900-\ufaff]/gu, (c) => t2s.get(c) || c);
+}
+
 // A short passage around the first hit, with every hit marked; the start of the body otherwise.
-function excerptNodes(text, pieces) {
+function excerptNodes(text, pieces, t2s) {
   const han = pieces.filter((piece) => piece.length > 0);
-  const lower = text.toLowerCase();
+  const lower = folded(text, t2s);
   let first = -1;
   for (const piece of han) {
     const at = lower.indexOf(piece);
@@ -171,7 +179,7 @@ function excerptNodes(text, pieces) {
   const nodes = [];
   if (start > 0) nodes.push(document.createTextNode("\u2026"));
   const marks = [];
-  const passageLower = passage.toLowerCase();
+  const passageLower = folded(passage, t2s);
   for (const piece of han) {
     for (let at = passageLower.indexOf(piece); at >= 0; at = passageLower.indexOf(piece, at + piece.length)) {
       marks.push([at, at + piece.length]);
@@ -197,7 +205,7 @@ function dateText(iso) {
   return `${year}年${month}月${day}日`;
 }
 
-function card(data, pieces) {
+function card(data, pieces, t2s) {
   const item = document.createElement("li");
   item.className = "card";
   const link = document.createElement("a");
@@ -208,7 +216,7 @@ function card(data, pieces) {
   title.textContent = data.meta.title || data.url;
   const excerpt = document.createElement("p");
   excerpt.className = "card-excerpt";
-  excerpt.append(...excerptNodes(bodyText(data), pieces));
+  excerpt.append(...excerptNodes(bodyText(data), pieces, t2s));
   link.append(title, excerpt);
   const meta = document.createElement("p");
   meta.className = "card-meta";
@@ -265,6 +273,8 @@ async function showMore(focusFirst) {
   more.disabled = true;
   const found = await search.found;
   if (search !== current || !found) return;
+  const { t2s } = await loadEngine(); // loaded: it gave `found`
+  if (search !== current) return;
   let first = null;
   let added = 0;
   while (added < PAGE_SIZE && search.next < found.results.length) {
@@ -275,7 +285,7 @@ async function showMore(focusFirst) {
       const data = await fragment;
       if (search !== current) return; // a newer search took over while these loaded
       if (search.skip.has(data.url)) continue;
-      const item = card(data, search.pieces);
+      const item = card(data, search.pieces, t2s);
       list.append(item);
       // The keyboard goes to the first new card as soon as it is there, not after the tenth.
       if (!first && focusFirst) item.querySelector("a").focus();
