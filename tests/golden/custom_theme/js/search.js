@@ -7,6 +7,7 @@
 // so nothing is found, rather than Pagefind quietly dropping it and matching the rest.
 // Results are built with DOM methods only: no text from the index is inserted as markup.
 const PAGE_SIZE = 10;
+const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
 const topicSelect = document.getElementById("search-topic");
@@ -92,29 +93,57 @@ async function makeEngine() {
 
 // The query's words as the index holds them, one list for each word the reader typed (split
 // at spaces and punctuation), or null if some character is in no article.
-function cutQuery(query, { words, longest, t2s }) {
+function cutQuery(query, engine) {
+  return queryCuts(query, engine, 1)[0] || null;
+}
+
+// Up to `limit` ways to cut the query into words of the index, the longest words first: the
+// first is cutQuery's. jieba cut each article by its own reckoning, so a run typed may be in an
+// article as other words than the longest (不|知道 where the list has 不知道, 更|有利 where it
+// has 更有): when the first cut finds nothing, the others are tried (search()).
+function queryCuts(query, { words, longest, t2s }, limit) {
   const text = Array.from(query.normalize("NFKC").toLowerCase(), (c) => t2s.get(c) || c).join("");
-  const groups = [];
+  let cuts = [[]];
   for (const typed of text.split(/[\s\p{P}\p{S}]+/u)) {
-    const pieces = [];
+    let pieces = [[]]; // the ways to cut this word typed so far
     for (const [run] of typed.matchAll(RUNS)) {
-      if (!HAN.test(run)) {
-        pieces.push(run);
-        continue;
-      }
-      let at = 0;
-      while (at < run.length) {
-        let size = Math.min(longest, run.length - at);
-        while (size > 1 && !words.has(run.slice(at, at + size))) size -= 1;
-        const piece = run.slice(at, at + size);
-        if (!words.has(piece)) return null;
+      const ways = HAN.test(run) ? runCuts(run, words, longest, limit) : [[run]];
+      if (!ways.length) return [];
+      pieces = pieces.flatMap((before) => ways.map((way) => [...before, ...way])).slice(0, limit);
+    }
+    if (pieces[0].length) cuts = cuts.flatMap((groups) => pieces.map((way) => [...groups, way])).slice(0, limit);
+  }
+  return cuts[0].length ? cuts : [];
+}
+
+// The ways to cut a run of Chinese characters into words of the index, longest words first,
+// up to `limit`; none if some character is in no word.
+function runCuts(run, words, longest, limit) {
+  const end = run.length;
+  const reaches = new Array(end + 1).fill(false); // whether the run can be cut from here to its end
+  reaches[end] = true;
+  for (let at = end - 1; at >= 0; at -= 1) {
+    for (let size = 1; size <= Math.min(longest, end - at) && !reaches[at]; size += 1) {
+      reaches[at] = reaches[at + size] && words.has(run.slice(at, at + size));
+    }
+  }
+  const found = [];
+  const walk = (at, pieces) => {
+    if (at === end) {
+      found.push([...pieces]);
+      return;
+    }
+    for (let size = Math.min(longest, end - at); size >= 1 && found.length < limit; size -= 1) {
+      const piece = run.slice(at, at + size);
+      if (reaches[at + size] && words.has(piece)) {
         pieces.push(piece);
-        at += size;
+        walk(at + size, pieces);
+        pieces.pop();
       }
     }
-    if (pieces.length) groups.push(pieces);
-  }
-  return groups;
+  };
+  if (reaches[0]) walk(0, []);
+  return found;
 }
 
 // One word typed that the index holds as several (失业保险 as 失业 and 保险) is searched as a
@@ -315,14 +344,20 @@ async function search(query, topic, city) {
     // a filter chosen waits for them; a plain one shows its results first and counts after.
     const loadFilters = () => (loaded.filtersLoaded ||= loaded.pagefind.filters());
     if (topic || city) await loadFilters();
-    const groups = cutQuery(query, loaded);
-    const pieces = groups ? groups.flat() : null;
+    const cuts = queryCuts(query, loaded, OTHER_CUTS + 1);
+    let groups = cuts[0] || null;
     const filters = {};
     if (topic) filters.topic = topic;
     if (city) filters.city = city;
-    const found = pieces && pieces.length
-      ? await runSearch(loaded.pagefind, groups, filters)
-      : { results: [], filters: {}, totalFilters: {} };
+    let found = groups ? await runSearch(loaded.pagefind, groups, filters) : { results: [], filters: {}, totalFilters: {} };
+    // Other cuts only for one word typed: several are searched each on its own, where a cut
+    // into more and shorter words would match them anywhere.
+    for (const other of groups && groups.length === 1 ? cuts.slice(1) : []) {
+      if (found.results.length || token !== searchCount) break;
+      const again = await runSearch(loaded.pagefind, other, filters);
+      if (again.results.length) [found, groups] = [again, other];
+    }
+    const pieces = groups ? groups.flat() : null;
     if (token !== searchCount) return;
     // Each list counts the results as they would be without its own choice, so a reader who
     // chose 深圳 still sees the other cities and can move to one.
