@@ -100,3 +100,43 @@ def test_a_mistyped_command_line_gets_one_chinese_line(args: list[str], said: st
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and said in lines[0] and "--help 查看用法" in lines[0], result.output
     assert "Error" not in result.output and "Usage" not in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["serve"], ["new"], ["init"], ["check"], ["push"]])
+def test_help_is_in_chinese_and_fits_the_terminal(command: list[str]) -> None:
+    from sitegen.text import is_wide
+
+    result = CliRunner().invoke(main, [*command, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("用法：") and "选项：" in text
+    for english in ("Usage", "Options", "Commands", "Show this", "default:", "[required]", "DIRECTORY", "TEXT", "INTEGER"):
+        assert english not in text, english
+    rows = [line for line in text.splitlines() if line.startswith("  -")]
+    assert rows and all(any(is_wide(c) for c in row) for row in rows)  # every option says what it does in Chinese
+    assert all(sum(2 if is_wide(c) else 1 for c in line) <= 80 for line in text.splitlines())
+    if not command:
+        assert "命令：" in text and "build  构建网站" in text
+
+
+def test_sitegen_alone_shows_the_help() -> None:
+    result = CliRunner().invoke(main, [])
+    assert result.output.startswith("用法：") and "命令：" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("构建网站，输出到 public/。", 80, ["构建网站，输出到 public/。"]),
+        ("一二三四五六", 6, ["一二三", "四五六"]),  # two columns a character
+        ("一二三，四五", 6, ["一二", "三，四", "五"]),  # a stop never starts a line: 三 goes down with it
+        ("站点目录 site.toml、content/", 20, ["站点目录 site.toml、", "content/"]),
+        ("站点目录 site.toml content/", 18, ["站点目录 site.toml", "content/"]),  # a Latin run kept whole
+        ("端口（0<=x<=65535）。", 12, ["端口（", "0<=x<=65535）。"]),
+        ("https://api.indexnow.org/indexnow", 10, ["https://api.indexnow.org/indexnow"]),  # nowhere to break
+    ],
+)
+def test_help_lines_are_cut_by_columns(text: str, width: int, lines: list[str]) -> None:
+    from sitegen.cli import _wrapped
+
+    assert _wrapped(text, width) == lines

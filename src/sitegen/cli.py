@@ -130,32 +130,159 @@ def _said_in_chinese(ctx: click.Context) -> Iterator[None]:
     """Any usage error raised inside, as _in_chinese() says it."""
     try:
         yield
-    except _UsageError:
+    except (_UsageError, click.exceptions.NoArgsIsHelpError):  # `sitegen` alone shows its help
         raise
     except click.UsageError as error:
         raise _in_chinese(error, ctx) from None
 
 
+# --- --help in Chinese ------------------------------------------------------------------------
+# click's own headings and notes are English; its wrapping counts characters, so a line of
+# Chinese (two columns a character) ran twice as wide as the terminal.
+
+_NO_LINE_START = set("，。；：、）》」』！？”")
+
+
+def _columns(text: str) -> int:
+    from .text import is_wide
+
+    return sum(2 if is_wide(char) else 1 for char in text)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` columns (a Chinese character takes two): broken between
+    Chinese characters, or before a run of Latin letters, at its space when it has one; a
+    full-width stop never starts a line (the character before it moves down with it)."""
+    from .text import is_wide
+
+    lines: list[str] = []
+    line = ""
+    for char in " ".join(text.split()):
+        if line and _columns(line + char) > width:
+            # What goes down to the next line: a stop with the unit before it, a Latin run whole.
+            start = len(line)
+            if char in _NO_LINE_START or (char != " " and not is_wide(char)):
+                start -= char in _NO_LINE_START and is_wide(line[-1])
+                while start > 0 and line[start - 1] != " " and not is_wide(line[start - 1]):
+                    start -= 1
+            if start > 0:
+                lines.append(line[:start].rstrip())
+                line = line[start:].lstrip()
+            elif char in _NO_LINE_START:  # nothing to break at: the stop hangs past the width
+                line += char
+                continue
+            if char == " " and not line:
+                continue
+        line += char
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class _HelpFormatter(click.HelpFormatter):
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}\uff1a\n")
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_text(self, text: str) -> None:
+        for number, paragraph in enumerate(text.split("\n\n")):
+            if number:
+                self.write_paragraph()
+            for line in _wrapped(paragraph, max(self.width - self.current_indent, 20)):
+                self.write(f"{'':>{self.current_indent}}{line}\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        first_width = min(max(_columns(first) for first, _ in rows), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _columns(first) <= first_width - col_spacing:
+                self.write(" " * (first_width - _columns(first)))
+            else:
+                self.write("\n" + " " * (first_width + self.current_indent))
+            lines = _wrapped(second, max(self.width - first_width - self.current_indent, 20))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_width + self.current_indent}}{line}\n")
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
+
+
+class _Option(click.Option):
+    """An option whose help says its default and whether it is needed in Chinese."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self.hidden:
+            return None
+        extra = self.get_help_extra(ctx)
+        notes = [f"默认：{extra['default']}"] if "default" in extra else []
+        notes += [extra["range"]] if "range" in extra else []
+        notes += ["必填"] if "required" in extra else []
+        help = self.help or ""
+        if notes:  # inside the sentence: 输出目录（默认：public）。
+            stop = "。" if help.endswith("。") else ""
+            help = help.removesuffix(stop) + "（" + "；".join(notes) + "）" + stop
+        return self.get_help_spec(ctx), help
+
+
+def _option(*names: str, **settings):  # type: ignore[no-untyped-def]
+    return click.option(*names, cls=_Option, **settings)
+
+
+_HELP_TEXT = "显示本帮助并退出。"
+
+
 class _Command(click.Command):
+    context_class = _Context
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         with _said_in_chinese(ctx):
             return super().parse_args(ctx, args)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _HELP_TEXT
+        return option
 
-class _Commands(click.Group):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [record for param in self.get_params(ctx) if not isinstance(param, click.Argument) and (record := param.get_help_record(ctx))]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+
+
+class _Commands(_Command, click.Group):
     command_class = _Command
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        with _said_in_chinese(ctx):
-            return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[no-untyped-def]
         with _said_in_chinese(ctx):
             return super().resolve_command(ctx, args)
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [self.options_metavar or "", "命令 [参数]..."]
 
-@click.group(cls=_Commands)
-@click.version_option(__version__, prog_name="sitegen")
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        rows = [(name, command.short_help or "") for name in self.list_commands(ctx) if (command := self.get_command(ctx, name)) and not command.hidden]
+        if rows:
+            with formatter.section("命令"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Commands, help="sitegen：把 Markdown 写的健康资讯生成静态网站。每个命令的用法：sitegen 命令 --help。")
+@click.version_option(__version__, "--version", prog_name="sitegen", message="%(prog)s %(version)s", help="显示版本号并退出。", cls=_Option)
 def main() -> None:
     """sitegen: build Chinese health-news sites from Markdown."""
 
@@ -185,17 +312,17 @@ class _ProgressBar:
             self.bar = None
 
 
-@main.command("build")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/public).")
-@click.option("--drafts", is_flag=True, help="Include articles with draft: true.")
-@click.option("--future", is_flag=True, help="Include articles dated in the future.")
-@click.option("--noindex", is_flag=True, help="Ask search engines to list no page (implied by --drafts and --future).")
-@click.option("--base-url", default=None, help="Override base_url of site.toml (e.g. a deploy preview's URL).")
-@click.option("--search/--no-search", default=None, help="Build the Pagefind search index (default: as site.toml says).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: one per core).")
-@click.option("--no-cache", is_flag=True, help="Build from nothing, without reading or writing .sitegen-cache/.")
-@click.option("--profile", is_flag=True, help="Print the time spent in each stage.")
+@main.command("build", short_help="构建网站", help="构建网站，输出到 public/（或 --out 的目录）。构建失败时上一次的输出保持不变。")
+@_option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, metavar="目录", help="站点目录，内有 site.toml、content/、layouts/、static/。")
+@_option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="目录", help="输出目录（默认：站点目录/public）。")
+@_option("--drafts", is_flag=True, help="包括 draft: true 的草稿。")
+@_option("--future", is_flag=True, help="包括日期在未来的文章。")
+@_option("--noindex", is_flag=True, help="要求搜索引擎不收录任何页面（--drafts、--future 时自动如此）。")
+@_option("--base-url", default=None, metavar="网址", help="代替 site.toml 的 base_url，如部署预览的网址。")
+@_option("--search/--no-search", default=None, help="生成或不生成 Pagefind 搜索索引（默认：按 site.toml 的 search）。")
+@_option("--jobs", "-j", type=click.IntRange(1, 256), default=None, metavar="N", help="工作进程数，默认每个 CPU 核一个。")
+@_option("--no-cache", is_flag=True, help="从零构建，不读也不写 .sitegen-cache/。")
+@_option("--profile", is_flag=True, help="打印每个阶段的用时。")
 def build_command(site_dir: Path, out_dir: Path | None, drafts: bool, future: bool, noindex: bool, base_url: str | None, search: bool | None, jobs: int | None, no_cache: bool, profile: bool) -> None:
     """Build the site into public/."""
     started = time.perf_counter()
@@ -259,15 +386,15 @@ def _print_serve_event(event) -> None:
         click.secho(f"  {label} {problem}", fg=fg, err=True)
 
 
-@main.command("serve")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: SITE/.sitegen-cache/preview, never public/).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network interface).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
-@click.option("--drafts", is_flag=True, help="Include articles with draft: true.")
-@click.option("--future", is_flag=True, help="Include articles dated in the future.")
-@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
-@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME", help="Also answer requests for this host name (besides localhost and IP addresses); repeatable.")
+@main.command("serve", short_help="本地预览，改动后自动刷新", help="本地预览：构建、启动网页服务，文件一改就重新构建并刷新浏览器。")
+@_option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, metavar="目录", help="站点目录，内有 site.toml、content/、layouts/、static/。")
+@_option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="目录", help="输出目录（默认：站点目录/.sitegen-cache/preview，从不写 public/）。")
+@_option("--host", default="127.0.0.1", show_default=True, metavar="地址", help="监听的地址，0.0.0.0 为所有网卡。")
+@_option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, metavar="端口", help="监听的端口，0 为任一空闲端口。")
+@_option("--drafts", is_flag=True, help="包括 draft: true 的草稿。")
+@_option("--future", is_flag=True, help="包括日期在未来的文章。")
+@_option("--open", "open_browser", is_flag=True, help="在浏览器中打开预览。")
+@_option("--allowed-host", "allowed_hosts", multiple=True, metavar="主机名", help="除 localhost 和 IP 地址外，也响应这个主机名的请求；可以写多次。")
 def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, drafts: bool, future: bool, open_browser: bool, allowed_hosts: tuple[str, ...]) -> None:
     """Preview the site: build, serve, and rebuild and reload the browser on every change."""
     import gc
@@ -292,12 +419,12 @@ def serve_command(site_dir: Path, out_dir: Path | None, host: str, port: int, dr
 _SEVERITY_LABEL = {"error": "错误", "warning": "警告"}
 
 
-@main.command("new")
+@main.command("new", short_help="新建一篇草稿", help="新建一篇草稿文章：content/<栏目>/<标题的拼音>.md。TITLE 是文章标题。")
 @click.argument("title")
-@click.option("--city", required=True, help="City name as site.toml lists it, or 全国.")
-@click.option("--topic", required=True, help="Topic name as site.toml lists it, e.g. 医保.")
-@click.option("--tags", default="", help="Tags separated by commas, e.g. 个人账户，断缴.")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml and content/.")
+@_option("--city", required=True, metavar="城市", help="site.toml 里的城市名，或“全国”。")
+@_option("--topic", required=True, metavar="栏目", help="site.toml 里的栏目名，如“医保”。")
+@_option("--tags", default="", metavar="标签", help="用逗号分隔的标签，如“个人账户，断缴”。")
+@_option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, metavar="目录", help="站点目录，内有 site.toml 和 content/。")
 def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) -> None:
     """Start a draft article: content/<topic>/<pinyin-of-title>.md."""
     import re
@@ -317,7 +444,7 @@ def new_command(title: str, city: str, topic: str, tags: str, site_dir: Path) ->
     click.echo(path.as_posix())
 
 
-@main.command("init")
+@main.command("init", short_help="新建一个站点", help="在 FOLDER（新的或空的目录）新建站点：site.toml、示例文章和页面、.gitignore、netlify.toml。")
 @click.argument("folder", type=click.Path(path_type=Path))
 def init_command(folder: Path) -> None:
     """Start a new site in FOLDER (new or empty): site.toml, an example article and page, .gitignore, netlify.toml."""
@@ -337,15 +464,15 @@ def init_command(folder: Path) -> None:
     click.echo(f"已创建新站点 {printable(folder.as_posix())}\uff1b预览\uff1asitegen serve --site {site}\uff0c构建\uff1asitegen build --site {site}")
 
 
-@main.command("check")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml, content/, layouts/, static/.")
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="text for people, json for tools, github for workflow annotations.")
-@click.option("--base-url", default=None, help="Check against this deploy address (its base path), as build --base-url builds.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Hide the known warnings listed in this file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the current warnings to this file as the baseline.")
+@main.command("check", short_help="检查文章和设置，不构建", help="不构建，检查文章、设置、链接和图片；有错误时退出码为 1。\n\n给出 FILES（如 pre-commit 传入的文件）时只显示这些文件的问题，链接仍按整个站点核对。")
+@_option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, metavar="目录", help="站点目录，内有 site.toml、content/、layouts/、static/。")
+@_option("--strict", is_flag=True, help="有警告也算不通过（退出码 1）。")
+@_option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="text 给人看，json 给工具读，github 为 GitHub 工作流的注释。")
+@_option("--base-url", default=None, metavar="网址", help="按这个部署地址（及其路径前缀）检查，与 build --base-url 相同。")
+@_option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="文件", help="不显示这个基线文件里列出的已知警告。")
+@_option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="文件", help="把现有的警告写入这个文件，作为基线。")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--reviews", is_flag=True, help="Print the review queue (overdue, and due within 30 days) instead of checking.")
+@_option("--reviews", is_flag=True, help="不做检查，列出待复核的文章（已逾期的和 30 天内到期的）。")
 def check_command(
     site_dir: Path, strict: bool, output_format: str, reviews: bool, base_url: str | None, baseline: Path | None,
     write_baseline: Path | None, files: tuple[Path, ...],
@@ -436,12 +563,12 @@ def _annotation_property(text: str) -> str:
     return _annotation_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-@main.command("push")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Site folder holding site.toml and the built output.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built output folder (default: SITE/public).")
-@click.option("--dry-run", is_flag=True, help="List the URLs that would be sent to each service; send nothing.")
-@click.option("--endpoint", default=None, help="Baidu's 普通收录 API address (default: http://data.zz.baidu.com/urls).")
-@click.option("--indexnow-endpoint", default=None, help="IndexNow API address (default: https://api.indexnow.org/indexnow).")
+@main.command("push", short_help="向百度和 IndexNow 提交新页面", help="把上次提交以来新增或改动的页面提交给百度（令牌在环境变量 BAIDU_PUSH_TOKEN）和 IndexNow（site.toml 的 [indexnow] key）。")
+@_option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, metavar="目录", help="站点目录，内有 site.toml 和构建好的输出。")
+@_option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="目录", help="构建好的输出目录（默认：站点目录/public）。")
+@_option("--dry-run", is_flag=True, help="只列出要提交给各服务的网址，不发送。")
+@_option("--endpoint", default=None, metavar="网址", help="百度普通收录 API 的地址（默认：http://data.zz.baidu.com/urls）。")
+@_option("--indexnow-endpoint", default=None, metavar="网址", help="IndexNow API 的地址（默认：https://api.indexnow.org/indexnow）。")
 def push_command(site_dir: Path, out_dir: Path | None, dry_run: bool, endpoint: str | None, indexnow_endpoint: str | None) -> None:
     """Send pages added or changed since the last push to Baidu (token in BAIDU_PUSH_TOKEN) and IndexNow ([indexnow] key)."""
     import os
