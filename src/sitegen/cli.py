@@ -140,7 +140,7 @@ def _said_in_chinese(ctx: click.Context) -> Iterator[None]:
 # click's own headings and notes are English; its wrapping counts characters, so a line of
 # Chinese (two columns a character) ran twice as wide as the terminal.
 
-_NO_LINE_START = set("，。；：、）》」』！？”")
+_NO_LINE_START = set("\uff0c\u3002\uff1b\uff1a\u3001\uff09\u300b\u300d\u300f\uff01\uff1f\u201d")  # ，。；：、）》」』！？”
 
 
 def _columns(text: str) -> int:
@@ -184,7 +184,7 @@ class _HelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{heading}\uff1a\n")
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+        super().write_usage(prog, args, "用法\uff1a" if prefix is None else prefix)
 
     def write_text(self, text: str) -> None:
         for number, paragraph in enumerate(text.split("\n\n")):
@@ -222,13 +222,13 @@ class _Option(click.Option):
         if self.hidden:
             return None
         extra = self.get_help_extra(ctx)
-        notes = [f"默认：{extra['default']}"] if "default" in extra else []
+        notes = [f"默认\uff1a{extra['default']}"] if "default" in extra else []
         notes += [extra["range"]] if "range" in extra else []
         notes += ["必填"] if "required" in extra else []
         help = self.help or ""
         if notes:  # inside the sentence: 输出目录（默认：public）。
-            stop = "。" if help.endswith("。") else ""
-            help = help.removesuffix(stop) + "（" + "；".join(notes) + "）" + stop
+            stop = "\u3002" if help.endswith("\u3002") else ""
+            help = help.removesuffix(stop) + "\uff08" + "\uff1b".join(notes) + "\uff09" + stop
         return self.get_help_spec(ctx), help
 
 
