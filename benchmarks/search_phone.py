@@ -45,13 +45,16 @@ import os
 import statistics
 import sys
 import time
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # netlify.toml's rules matched as Netlify matches them
+
+from netlify_headers import headers_for  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -89,11 +92,6 @@ MARKS = """
 """
 
 
-def _header_rules() -> list[tuple[str, dict[str, str]]]:
-    config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
-    return [(rule["for"], rule["values"]) for rule in config["headers"]]
-
-
 def _content_type(path: Path) -> str:
     if path.suffix in (".js", ".mjs"):
         return "text/javascript; charset=utf-8"
@@ -110,7 +108,6 @@ class NetlifyHandler(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     root: Path
-    rules: list[tuple[str, dict[str, str]]]
     cache: dict[tuple[Path, bool], tuple[float, bytes, str]]
 
     def log_message(self, format: str, *args) -> None:
@@ -137,9 +134,7 @@ class NetlifyHandler(http.server.BaseHTTPRequestHandler):
         squeeze = bool(path) and kind.startswith(COMPRESSED) and "gzip" in self.headers.get("Accept-Encoding", "")
         data, tag = self._read(path, squeeze) if path else (b"not found", '"404"')
         headers: dict[str, str] = {"Content-Type": kind}
-        for pattern, values in self.rules:
-            if url_path == pattern or (pattern.endswith("*") and url_path.startswith(pattern[:-1])):
-                headers.update(values)
+        headers.update(headers_for(url_path))
         headers.setdefault("Cache-Control", "public, max-age=0, must-revalidate")  # Netlify's default
         headers["ETag"] = tag
         if squeeze:
@@ -169,7 +164,7 @@ class NetlifyHandler(http.server.BaseHTTPRequestHandler):
 
 
 def _serve_forever(folder: Path, port) -> None:
-    handler = type("Handler", (NetlifyHandler,), {"root": folder.resolve(), "rules": _header_rules(), "cache": {}})
+    handler = type("Handler", (NetlifyHandler,), {"root": folder.resolve(), "cache": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     port.send(server.server_address[1])

@@ -9,13 +9,13 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 from conftest import REPO, build_site
+from netlify_headers import headers_for
 from sitegen.theme import THEME_DIR
 
 
@@ -36,21 +36,13 @@ def build_sample(folder: Path) -> Path:
     return site
 
 
-def _rules() -> list[tuple[str, dict[str, str]]]:
-    config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
-    return [(rule["for"], rule["values"]) for rule in config["headers"]]
-
-
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # keep pytest's output clean
         pass
 
     def end_headers(self) -> None:
-        path = self.path.split("?")[0]
-        for pattern, values in _rules():
-            if path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1])):
-                for name, value in values.items():
-                    self.send_header(name, value)
+        for name, value in headers_for(self.path).items():
+            self.send_header(name, value)
         super().end_headers()
 
 

@@ -11,7 +11,6 @@ import http.server
 import re
 import shutil
 import threading
-import tomllib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -20,33 +19,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import REPO, build_site
+from netlify_headers import for_pattern, headers_for, matching_rules
 from sitegen.theme import THEME_DIR
 
 # Pagefind names these by content hash (zh-cn_a37bc85.pf_fragment); nothing else it writes is.
 # Pagefind's index files, and image variants (images.py: <name>-<digest>-<width or share>.<ext>)
 HASHED = re.compile(r"_[0-9a-f]{7,}\.pf_(fragment|index|filter|meta)$|-[0-9a-f]{10}-(\d+|share)\.(jpg|png|webp)$")
-
-
-def netlify_rules() -> list[tuple[str, dict[str, str]]]:
-    config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
-    return [(rule["for"], rule["values"]) for rule in config["headers"]]
-
-
-def matching_rules(path: str) -> list[dict[str, str]]:
-    """The header tables of every rule whose `for` matches a URL path, as Netlify matches them."""
-    found = []
-    for pattern, values in netlify_rules():
-        assert "*" not in pattern[:-1], f"{pattern}: Netlify matches * only at the end"
-        if path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1])):
-            found.append(values)
-    return found
-
-
-def headers_for(path: str) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for values in matching_rules(path):
-        headers.update(values)
-    return headers
 
 
 def csp_directives() -> dict[str, list[str]]:
@@ -87,6 +65,7 @@ def test_every_file_gets_the_security_headers() -> None:
 def test_long_cache_only_for_content_hashed_files(built: Path) -> None:
     files = [p for p in built.rglob("*") if p.is_file()]
     assert any(HASHED.search(p.name) for p in files), "the build wrote no Pagefind index"
+    assert any(p.name.endswith(".pf_meta") for p in files)
     for file in files:
         url = "/" + file.relative_to(built).as_posix()
         cache_values = [v["Cache-Control"] for v in matching_rules(url) if "Cache-Control" in v]
@@ -95,14 +74,40 @@ def test_long_cache_only_for_content_hashed_files(built: Path) -> None:
         if immutable:
             assert HASHED.search(file.name), f"{url} is cached for a year but its name has no content hash"
             assert "max-age=31536000" in cache_values[0]
-        elif HASHED.search(file.name) and not file.name.endswith(".pf_meta"):
+        elif HASHED.search(file.name):
             pytest.fail(f"{url} is content-hashed but not cached long")
-    for url in ("/pagefind/pagefind.js", "/pagefind/pagefind-entry.json", "/pagefind/pagefind-worker.js", "/pagefind/pagefind-ui.js", "/pagefind/wasm.unknown.pagefind"):
-        assert "immutable" not in headers_for(url).get("Cache-Control", ""), url
-    for url in ("/css/site.css", "/js/search.js"):
+    # Named alike from build to build: kept a few minutes at most (Pagefind's worker fetches
+    # them again after the page did), and the entry, which names the current index, never.
+    for url in ("/css/site.css", "/js/search.js", "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js", "/pagefind/wasm.unknown.pagefind"):
         cache = headers_for(url)["Cache-Control"]
-        assert "immutable" not in cache
-        assert int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600
+        assert "immutable" not in cache, url
+        assert 0 < int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600, url
+    for url in ("/pagefind/pagefind-entry.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/pagefind-ui.js", "/search/"):
+        assert "Cache-Control" not in headers_for(url), url  # Netlify's default: revalidate on every use
+
+
+@pytest.mark.parametrize(
+    ("for_path", "path", "matches"),
+    [
+        ("/*", "/", True),
+        ("/*", "/yibao/x/", True),
+        ("/pagefind/index/*", "/pagefind/index/zz_1a2b3c4.pf_index", True),
+        ("/pagefind/index/*", "/pagefind/index", True),  # a lone * may be empty
+        ("/pagefind/index/*", "/pagefind/indexes/x", True),  # Netlify's own regex: the slash before * is optional
+        ("/pagefind/index/*", "/pagefind/fragment/x", False),
+        ("/pagefind/*.pf_meta", "/pagefind/pagefind.zz_64138ddd5f.pf_meta", True),
+        ("/pagefind/*.pf_meta", "/pagefind/pagefind.js", False),
+        ("/pagefind/wasm.*", "/pagefind/wasm.unknown.pagefind", True),
+        ("/pagefind/wasm.*", "/pagefind/wasmXunknown", True),  # Netlify escapes nothing beside a *
+        ("/pagefind/pagefind.js", "/pagefind/pagefind.js", True),
+        ("/pagefind/pagefind.js", "/pagefind/pagefind.json", False),
+        ("/pagefind/pagefind.js", "/PAGEFIND/pagefind.js/", True),  # case and a trailing slash, as Netlify
+        ("/tags/:tag/", "/tags/yibao/", True),
+        ("/tags/:tag/", "/tags/yibao/page/2/", False),
+    ],
+)
+def test_rules_match_as_netlify_matches_them(for_path: str, path: str, matches: bool) -> None:
+    assert bool(for_pattern(for_path).match(path)) is matches
 
 
 def test_theme_pages_have_no_inline_script_or_style(built: Path) -> None:

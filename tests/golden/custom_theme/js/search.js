@@ -53,12 +53,15 @@ async function startEngine() {
 
 // Pagefind's worker fetches the entry, the index's metadata and the WebAssembly through the
 // HTTP cache. The page takes search.html's preloads of the entry and the WebAssembly (a preload
-// serves this page's own fetches only), and fetches the metadata, whose name holds a hash that
-// only the entry gives, as soon as the entry is here: when the worker has started and asks for
-// them, their bytes are here and cost it a revalidation at most.
+// serves this page's own fetches only), fetches the worker's own script (Pagefind starts the
+// worker only once pagefind.js has run), and fetches the metadata, whose name holds a hash that
+// only the entry gives, as soon as the entry is here. netlify.toml lets browsers keep all of
+// these but the entry for a while, so the worker finds them without a round trip; the entry,
+// which names the current index, costs it a revalidation.
 function warmCache() {
   const take = (path) => fetch(bundle + path).then((response) => response.arrayBuffer());
   take("wasm.unknown.pagefind").catch(() => {});
+  take("pagefind-worker.js").catch(() => {});
   fetch(`${bundle}pagefind-entry.json?ts=${ENTRY_TAG}`)
     .then((response) => response.json())
     .then((entry) => Promise.all(Object.values(entry.languages || {}).map((index) => take(`pagefind.${index.hash}.pf_meta`))))
