@@ -9,7 +9,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -102,3 +102,18 @@ class SearchPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+def precision_and_recall(judged: Iterable[tuple[str, set[str], list[str]]]) -> tuple[float, float, list[str]]:
+    """Mean precision@10 and mean recall over (query, relevant URLs, results in order), and a
+    line for each query short of 1.0 on either."""
+    precisions, recalls, misses = [], [], []
+    for query, relevant, results in judged:
+        top = results[:10]
+        precision = sum(url in relevant for url in top) / len(top) if top else 0.0
+        recall = len(relevant & set(results)) / len(relevant)
+        precisions.append(precision)
+        recalls.append(recall)
+        if precision < 1 or recall < 1:
+            misses.append(f"{query}: P@10 {precision:.2f} recall {recall:.2f}")
+    return sum(precisions) / len(precisions), sum(recalls) / len(recalls), misses

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import REPO
-from search_site import SearchPage, build_sample, serving
+from search_site import SearchPage, build_sample, precision_and_recall, serving
 
 QUERIES = tomllib.loads((REPO / "tests/search_queries.toml").read_text(encoding="utf-8"))["query"]
 
@@ -43,19 +43,7 @@ def answers(browser, served) -> dict[str, list[str]]:
 
 
 def figures(answers: dict[str, list[str]]) -> tuple[float, float, list[str]]:
-    precisions, recalls, misses = [], [], []
-    for query in QUERIES:
-        relevant, results = set(query["relevant"]), answers[query["q"]]
-        if not relevant:
-            continue
-        top = results[:10]
-        precision = sum(url in relevant for url in top) / len(top) if top else 0.0
-        recall = len(relevant & set(results)) / len(relevant)
-        precisions.append(precision)
-        recalls.append(recall)
-        if precision < 1 or recall < 1:
-            misses.append(f"{query['q']}: P@10 {precision:.2f} recall {recall:.2f}")
-    return sum(precisions) / len(precisions), sum(recalls) / len(recalls), misses
+    return precision_and_recall((query["q"], set(query["relevant"]), answers[query["q"]]) for query in QUERIES if query["relevant"])
 
 
 def test_mean_precision_and_recall(answers) -> None:

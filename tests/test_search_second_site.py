@@ -19,7 +19,7 @@ import frontmatter
 import pytest
 
 from conftest import build_site, make_site
-from search_site import SearchPage, serving
+from search_site import SearchPage, precision_and_recall, serving
 from sitegen.search import STAGING_DIR
 from sitegen.text import simplified
 
@@ -98,17 +98,7 @@ def test_every_query_has_relevant_articles(judged) -> None:
 
 
 def test_mean_precision_and_recall(judged, answers) -> None:
-    precisions, recalls, misses = [], [], []
-    for query in QUERIES:
-        relevant, results = judged[query], answers[query]
-        top = results[:10]
-        precision = sum(url in relevant for url in top) / len(top) if top else 0.0
-        recall = len(relevant & set(results)) / len(relevant)
-        precisions.append(precision)
-        recalls.append(recall)
-        if precision < 1 or recall < 1:
-            misses.append(f"{query}: P@10 {precision:.2f} recall {recall:.2f}")
-    mean_precision, mean_recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    mean_precision, mean_recall, misses = precision_and_recall((query, judged[query], answers[query]) for query in QUERIES)
     assert mean_precision >= 0.95 and mean_recall >= 0.95, misses
     assert len(misses) <= 2, misses  # 境外医疗 (境外|医疗保险 in the traditional article) is the one known
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as html_entities
 import re
+import sys
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -679,7 +680,7 @@ def _cleaner() -> nh3.Cleaner:
         allowed_classes=_ALLOWED_CLASSES,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript"},
         url_schemes=_LINK_SCHEMES,
-        attribute_filter=_filter_attribute_or_hold_interrupt,
+        attribute_filter=_filter_attribute,
         link_rel=None,
         strip_comments=True,
     )
@@ -694,21 +695,6 @@ def url_scheme(url: str) -> str | None:
     cleaned = re.sub("[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
     match = _SCHEME.match(cleaned)
     return match.group(1).lower() if match else None
-
-
-# A Ctrl-C or SIGTERM that lands inside nh3's call of the attribute filter would be printed and
-# ignored by nh3 ("Exception ignored in"), and the build would go on as if never stopped: it is
-# held here for the moment the filter runs, and raised again once clean() returns. Only one
-# sanitising runs at a time in a process (workers are processes), so one slot is enough.
-_held_interrupts: list[BaseException] = []
-
-
-def _filter_attribute_or_hold_interrupt(element: str, attribute: str, value: str) -> str | None:
-    try:
-        return _filter_attribute(element, attribute, value)
-    except (KeyboardInterrupt, SystemExit) as stop:
-        _held_interrupts.append(stop)
-        return None  # the page is not finished anyway
 
 
 def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
@@ -747,11 +733,26 @@ def _check_url(element: str, attribute: str, value: str) -> str | None:
 
 def sanitize_html(html: str) -> str:
     """Keep the HTML an article may hold (see README); drop scripts, handlers and unsafe URLs."""
-    cleaned = _cleaner().clean(html)
-    if _held_interrupts:
-        stop = _held_interrupts.pop()
-        _held_interrupts.clear()
-        raise stop
+    # nh3 hands an exception raised in its call of the attribute filter to sys.unraisablehook
+    # ("Exception ignored in") and goes on: a Ctrl-C or SIGTERM landing there, even on the
+    # filter's first instruction, would be printed and lost, and the build or serve never
+    # stopped. It is held while clean() runs and raised once it returns.
+    held: list[BaseException] = []
+    shown = sys.unraisablehook
+
+    def hold(unraisable) -> None:
+        if isinstance(unraisable.exc_value, (KeyboardInterrupt, SystemExit)):
+            held.append(unraisable.exc_value)
+        else:
+            shown(unraisable)
+
+    sys.unraisablehook = hold
+    try:
+        cleaned = _cleaner().clean(html)
+    finally:
+        sys.unraisablehook = shown
+    if held:
+        raise held[0]
     return cleaned
 
 
