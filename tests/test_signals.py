@@ -165,6 +165,33 @@ def test_free_workers_take_the_chunks_a_busy_one_has_not_started() -> None:
     assert by_parent < 200  # a fixed half each would have kept the worker idle
 
 
+def _pid_and_double(parent, part):
+    time.sleep(0.002 * len(part))  # 0.1 s a chunk of 50: the worker alone would take 0.8 s
+    return [(os.getpid(), item * 2) for item in part]
+
+
+def test_held_back_this_process_takes_chunks_only_once_free() -> None:
+    # While Pagefind runs beside the pages stage, the stage leaves it this process's core.
+    seen: list[int] = []
+    free_after = time.monotonic() + 0.3
+    results = workers.run_chunks(
+        _pid_and_double, list(range(400)), shared=os.getpid(), jobs=2, minimum=1, smallest=10,
+        on_chunk=seen.append, hold_back=lambda: time.monotonic() < free_after,
+    )  # fmt: skip
+    pairs = [pair for chunk in results for pair in chunk]
+    assert [value for _, value in pairs] == [item * 2 for item in range(400)]
+    assert sum(seen) == 400  # progress told of every chunk, the worker's as they came
+    by_parent = [pid for pid, _ in pairs if pid == os.getpid()]
+    assert 0 < len(by_parent) < 200  # it joined in once free, later than the worker
+    held = workers.run_chunks(_pid_and_double, list(range(400)), shared=os.getpid(), jobs=2, minimum=1, smallest=10, hold_back=lambda: True)
+    assert all(pid != os.getpid() for chunk in held for pid, _ in chunk)  # held back throughout: the worker did it all
+
+
+def test_a_worker_that_dies_while_this_process_is_held_back_fails_the_stage() -> None:
+    with pytest.raises(workers.WorkerLost):
+        workers.run_chunks(_exit_in_worker, list(range(1000)), shared=os.getpid(), jobs=2, minimum=1, smallest=10, hold_back=lambda: True)
+
+
 def test_ctrl_c_inside_the_sanitisers_attribute_filter_is_not_lost(monkeypatch, capsys) -> None:
     # nh3 calls the filter from Rust and hands what it raises to sys.unraisablehook, then goes
     # on: a Ctrl-C landing there, even on the filter's first instruction (where a try inside it

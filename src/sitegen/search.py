@@ -682,6 +682,10 @@ class IndexRun:
             self.seconds = time.perf_counter() - self._started
         shutil.copyfile(self.cache_dir / WORDS_FILE, self.index_dir / WORDS_FILE)
 
+    def running(self) -> bool:
+        """Whether Pagefind is still at work."""
+        return self._pagefind.running()
+
     def stop(self) -> None:
         """End Pagefind if it is still running (the build failed or was stopped meanwhile), and
         delete what it wrote unless that was moved away."""
@@ -771,6 +775,9 @@ class PagefindRun:
         self._log.close()
         if code != 0:
             raise SiteError(Problem("search", None, f"Pagefind 生成搜索索引失败\uff1a{detail[-1] if detail else code}"))
+
+    def running(self) -> bool:
+        return self._process.poll() is None
 
     def stop(self) -> None:
         if self._process.poll() is None:

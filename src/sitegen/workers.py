@@ -14,6 +14,7 @@ import glob
 import os
 import pickle
 import secrets
+import select
 import signal
 import struct
 import tempfile
@@ -58,13 +59,16 @@ def run_chunks(
     minimum: int = 200,
     smallest: int = 64,
     on_chunk: Callable[[int], None] | None = None,
+    hold_back: Callable[[], bool] | None = None,
 ) -> list[Result]:
     """`function(shared, chunk)` for each chunk of `items`, in order, on up to `jobs` processes.
 
-    `on_chunk(n)` is told how many items each finished chunk held, for progress bars. A worker
-    that dies (killed, out of memory) fails the stage with WorkerLost instead of leaving it
-    waiting for ever. When this returns or raises (Ctrl-C included), no worker is left running
-    and no result file is left behind.
+    `on_chunk(n)` is told how many items each finished chunk held, for progress bars. While
+    `hold_back()` is true, this process takes no chunk itself and leaves its core to something
+    else that runs meanwhile (Pagefind), once it has forked the workers. A worker that dies
+    (killed, out of memory) fails the stage with WorkerLost instead of leaving it waiting for
+    ever. When this returns or raises (Ctrl-C included), no worker is left running and no result
+    file is left behind.
     """
     parts = chunks(items, jobs, smallest)
     if jobs <= 1 or len(items) < minimum or not hasattr(os, "fork") or len(parts) < 2:
@@ -74,10 +78,10 @@ def run_chunks(
             if on_chunk:
                 on_chunk(len(part))
         return results
-    return _run_forked(function, shared, parts, min(jobs, len(parts)), on_chunk)
+    return _run_forked(function, shared, parts, min(jobs, len(parts)), on_chunk, hold_back)
 
 
-def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]:
+def _run_forked(function, shared, parts: list, jobs: int, on_chunk, hold_back=None) -> list[Any]:
     # Every process, this one included (one process fewer holds a copy of everything: memory is
     # summed over the process tree), takes the next chunk number from a pipe whenever it is free,
     # so none sits idle while another has several chunks to go: on a shared machine one core is
@@ -91,6 +95,7 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
     os.write(task_feed, b"".join(struct.pack(_TASK, index) for index in range(len(parts))))
     os.close(task_feed)
     workers: dict[int, tuple[int, int]] = {}  # worker number → (pid, read end of its pipe)
+    results_in: _ResultPipes | None = None
     try:
         for number in range(1, jobs):
             read, write = os.pipe()
@@ -108,23 +113,30 @@ def _run_forked(function, shared, parts: list, jobs: int, on_chunk) -> list[Any]
             os.close(write)
         results: list[Any] = [None] * len(parts)
         done = [False] * len(parts)
-        while (index := _next_task(tasks)) is not None:
-            results[index], done[index] = function(shared, parts[index]), True
+
+        def take(index: int, value: Any) -> None:
+            results[index], done[index] = value, True
             if on_chunk:
                 on_chunk(len(parts[index]))
-        for number, (pid, read) in workers.items():
-            with os.fdopen(read, "rb") as pipe:
-                workers[number] = (pid, -1)
-                for line in pipe:
-                    index, value = _received(line)
-                    results[index], done[index] = value, True
-                    if on_chunk:
-                        on_chunk(len(parts[index]))
+
+        results_in = _ResultPipes([read for _, read in workers.values()])  # closes them from now on
+        workers = {number: (pid, -1) for number, (pid, _) in workers.items()}
+        # Held back, this process still takes in the workers' results as they come (progress).
+        while hold_back is not None and not all(done) and hold_back() and results_in.open:
+            for index, value in results_in.read(timeout=0.05):
+                take(index, value)
+        while (task := _next_task(tasks)) is not None:
+            take(task, function(shared, parts[task]))
+        while results_in.open:
+            for index, value in results_in.read(timeout=None):
+                take(index, value)
         if not all(done):
             raise WorkerLost("a worker process ended before returning its result")
         return results
     finally:
         os.close(tasks)
+        if results_in is not None:
+            results_in.close()
         for pid, read in workers.values():
             if read != -1:
                 with contextlib.suppress(OSError):
@@ -175,6 +187,44 @@ def _work(function, shared, parts: Sequence, tasks: int, pipe: int, spill: str) 
     finally:
         # Never return into the parent's code, never run its atexit handlers or flush its buffers.
         os._exit(status)
+
+
+class _ResultPipes:
+    """The read ends of the workers' pipes: the results of finished chunks, one line each, read
+    as they come from whichever worker sends them. A pipe is closed once its worker has exited."""
+
+    def __init__(self, reads: list[int]):
+        self._pending = {read: b"" for read in reads}
+        self._poll = select.poll()  # not select(): a long-running serve may hold descriptors past 1024
+        for read in reads:
+            self._poll.register(read, select.POLLIN)
+
+    @property
+    def open(self) -> bool:
+        return bool(self._pending)
+
+    def read(self, timeout: float | None) -> list[tuple[int, Any]]:
+        """The results that arrived within `timeout` seconds (None: until a pipe has news)."""
+        received = []
+        for read, _ in self._poll.poll(None if timeout is None else timeout * 1000):
+            data = os.read(read, 65536)
+            if not data:  # the worker has exited: a line it did not finish means it was lost
+                rest = self._pending.pop(read)
+                self._poll.unregister(read)
+                os.close(read)
+                if rest:
+                    _received(rest)
+                continue
+            lines = (self._pending[read] + data).split(b"\n")
+            self._pending[read] = lines.pop()
+            received += [_received(line + b"\n") for line in lines]
+        return received
+
+    def close(self) -> None:
+        for read in self._pending:
+            with contextlib.suppress(OSError):
+                os.close(read)
+        self._pending.clear()
 
 
 def _received(line: bytes) -> tuple[int, Any]:
