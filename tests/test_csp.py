@@ -78,11 +78,11 @@ def test_long_cache_only_for_content_hashed_files(built: Path) -> None:
             pytest.fail(f"{url} is content-hashed but not cached long")
     # Named alike from build to build: kept a few minutes at most (Pagefind's worker fetches
     # them again after the page did), and the entry, which names the current index, never.
-    for url in ("/css/site.css", "/js/search.js", "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js", "/pagefind/wasm.unknown.pagefind"):
+    for url in ("/css/site.css", "/js/search.js", "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js", "/pagefind/pagefind-ui.js", "/pagefind/wasm.unknown.pagefind"):
         cache = headers_for(url)["Cache-Control"]
         assert "immutable" not in cache, url
         assert 0 < int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600, url
-    for url in ("/pagefind/pagefind-entry.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/pagefind-ui.js", "/search/"):
+    for url in ("/pagefind/pagefind-entry.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/sitegen-words.json", "/search/"):
         assert "Cache-Control" not in headers_for(url), url  # Netlify's default: revalidate on every use
 
 
@@ -99,6 +99,8 @@ def test_long_cache_only_for_content_hashed_files(built: Path) -> None:
         ("/pagefind/*.pf_meta", "/pagefind/pagefind.js", False),
         ("/pagefind/wasm.*", "/pagefind/wasm.unknown.pagefind", True),
         ("/pagefind/wasm.*", "/pagefind/wasmXunknown", True),  # Netlify escapes nothing beside a *
+        ("/pagefind/*.js", "/pagefind/pagefind-worker.js", True),
+        ("/pagefind/*.js", "/pagefind/pagefind-entry.json", False),
         ("/pagefind/pagefind.js", "/pagefind/pagefind.js", True),
         ("/pagefind/pagefind.js", "/pagefind/pagefind.json", False),
         ("/pagefind/pagefind.js", "/PAGEFIND/pagefind.js/", True),  # case and a trailing slash, as Netlify
@@ -134,7 +136,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def end_headers(self) -> None:
-        for name, value in headers_for(self.path.split("?")[0]).items():
+        for name, value in headers_for(self.path).items():
             if name == "Content-Security-Policy":
                 value += "; report-uri /__csp-report"
             self.send_header(name, value)

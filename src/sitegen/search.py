@@ -780,7 +780,7 @@ class PagefindRun:
         return self._process.poll() is None
 
     def stop(self) -> None:
-        if self._process.poll() is None:
+        if self.running():
             self._process.kill()
             self._process.wait()
         self._log.close()
