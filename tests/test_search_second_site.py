@@ -32,6 +32,9 @@ QUERIES = [
     "带状疱疹", "水痘", "手足口病", "预约", "住院", "急诊", "辐射", "肺结节", "空腹", "憋尿", "老年人",
     "老人", "香港", "澳门", "大湾区", "烧心", "反流", "社区卫生服务中心", "卫生", "心电图", "身份证",
     "宫颈癌", "境外医疗", "14天", "30分钟",
+    # two words typed as one, the second the start of a longer word in some article (医疗|保险 and
+    # 医疗保险, 接种|流感疫苗): the articles that hold them as one word are found too
+    "百万医疗", "补充医疗", "跨境医疗", "接种流感", "注射狂犬",
     # simplified words the traditional article holds (醫保, 報銷, 醫院, 費用)
     "医保", "报销", "医院", "费用",
     # several words
@@ -100,7 +103,7 @@ def test_every_query_has_relevant_articles(judged) -> None:
 def test_mean_precision_and_recall(judged, answers) -> None:
     mean_precision, mean_recall, misses = precision_and_recall((query, judged[query], answers[query]) for query in QUERIES)
     assert mean_precision >= 0.95 and mean_recall >= 0.95, misses
-    assert len(misses) <= 2, misses  # 境外医疗 (境外|医疗保险 in the traditional article) is the one known
+    assert misses == []
 
 
 def test_simplified_queries_find_the_article_in_traditional_characters(answers) -> None:

@@ -6,10 +6,10 @@ seconds under Slow 4G) before seeing anything. The build knows those terms, so i
 results itself and writes them into `/search/<slug>/`: the results arrive with the page. The
 search box there is the ordinary one; 加载更多 and every other query go through the index.
 
-An article is a result when its title, one of its tags or its body text holds the term (letter
+An article is a result when its title, one of its tags, its topic or its body text holds the term (letter
 case, full-width forms and traditional characters folded), as the search page's phrase search
 finds it. Results are
-ranked by BM25 over weighted occurrences: title ×10 and tags ×5, the weights the index gives
+ranked by BM25 over weighted occurrences: title ×10, tags and topic ×5, the weights the index gives
 them (search.TITLE_WEIGHT, search.TAGS_WEIGHT), saturation 1.4 and length normalisation 0.75,
 Pagefind's own defaults; ties go to the newer article. Only the body's hits need the body, and
 they are kept by content hash in the build cache, so a rebuild reads only the bodies it changed.
@@ -136,7 +136,8 @@ def with_hot_results(site: Site, body_html: Callable[[Article], str], cache: Hit
         scored = []
         for article, hits, length in zip(site.articles, hits_of, lengths, strict=True):
             count, shown = next(((count, shown) for hit, count, shown in hits if hit == page.text), (0, ""))
-            weighted = TITLE_WEIGHT * fold(article.title).count(needle) + TAGS_WEIGHT * sum(fold(t).count(needle) for t in article.tags) + count
+            labels = dict.fromkeys((*article.tags, article.topic))  # the tags and the topic, as the index weighs them
+            weighted = TITLE_WEIGHT * fold(article.title).count(needle) + TAGS_WEIGHT * sum(fold(t).count(needle) for t in labels) + count
             if not weighted:
                 continue
             norm = 1 - _LENGTH_WEIGHT + _LENGTH_WEIGHT * length / average

@@ -34,6 +34,8 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Sequence
+from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,11 +55,12 @@ RETIRED_DIR = "retired-index"  # the index a build replaced, under .sitegen-cach
 WORDS_FILE = "sitegen-words.json"  # the index's word list: in the index folder, and the cache's copy
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
 # Bump when the slim pages would come out differently from the same site (cutting, layout).
-SEARCH_VERSION = 1
+SEARCH_VERSION = 2
 # Pagefind weighs words by the element they are in; the title and tags are what a reader names.
 TITLE_WEIGHT = 10
 TAGS_WEIGHT = 5
 
+JOIN_MARK = "\u00b7"  # · between the joins of a slim page (slim_page)
 _STOPS = frozenset("\u3002\uff01\uff1f\uff1b\uff1a\u2026.!?;:")  # 。！？；：… and ASCII: a block that ends with one
 _HAN_CLASS = "\u3400-\u9fff\uf900-\ufaff"
 # Two Chinese characters either side of a space in cut text: a boundary of jieba's words.
@@ -80,6 +83,12 @@ class SearchDoc(NamedTuple):
     # its source's content hash and what else its HTML depends on. The cut cache keys it by this.
     body_key: str = ""
     body_hash: str = ""  # its source's content hash: where the body store keeps its HTML
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """What the index weighs as tags: the tags and the topic, which the article page shows
+        as its tags are (a 生育保险 article is found by 保险 though its text never says it)."""
+        return tuple(dict.fromkeys(label for label in (*self.tags, self.topic) if label))
 
 
 def search_docs(
@@ -147,6 +156,8 @@ class _Cut(NamedTuple):
     extra: list[str]  # the body's words besides precise mode's
     pairs: list[str]  # the two characters across each boundary of precise mode, Chinese only
     lone: list[str]  # those of them that were two words of one character each (术|前)
+    joins: list[str]  # two words side by side, "a b", one of them the end or start of precise mode's word there (_joins)
+    parts: list[str]  # those ends and starts: a join is written when the vocabulary has them
 
 
 def _han(char: str) -> bool:
@@ -189,23 +200,25 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     import rjieba
 
     body = [word for word in rjieba.cut(text) if not word.isspace()]
+    joins = _joins(body)
     shown = set(body)
     extra = [word for word in rjieba.cut_for_search(text) if word not in shown]  # only Chinese words differ
     title = cut(doc.title)
-    tags = [word for tag in doc.tags for word in cut(tag)]
-    cut_texts = [" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.tags))]
-    simple_text, simple_title, *simple_tags = (simplified(t) for t in (text, doc.title, *doc.tags))
+    tags = [word for tag in doc.labels for word in cut(tag)]
+    cut_texts = [" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.labels))]
+    simple_text, simple_title, *simple_tags = (simplified(t) for t in (text, doc.title, *doc.labels))
     if simple_text != text:
         simple_body = [word for word in rjieba.cut(simple_text) if not word.isspace()]
         had = shown | set(extra) | set(simple_body)
         # The whole text again, in order (a phrase typed must find its words side by side), and
         # the shorter words of search mode that neither cut has yet.
         extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had)]
+        joins += (join for join in _joins(simple_body) if join not in joins)
         cut_texts.append(" ".join(simple_body))
     if simple_title != doc.title:
         title += cut(simple_title)
         cut_texts.append(" ".join(rjieba.cut(simple_title)))
-    for tag, simple_tag in zip(doc.tags, simple_tags):
+    for tag, simple_tag in zip(doc.labels, simple_tags):
         if simple_tag != tag:
             tags += cut(simple_tag)
             cut_texts.append(" ".join(rjieba.cut(simple_tag)))
@@ -215,7 +228,39 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
         # Joined by map in C: a generator of a + b for each match cost as much as the matching.
         pairs.update(map("".join, _PAIR.findall(cut_text)))
         lone.update(map("".join, _LONE_PAIR.findall(cut_text)))
-    return _Cut(body, title, tags, extra, sorted(pairs), sorted(lone))
+    parts = sorted({part for join in joins for part in join.split(" ") if part not in shown})
+    return _Cut(body, title, tags, extra, sorted(pairs), sorted(lone), joins, parts)
+
+
+def _joins(body: list[str]) -> list[str]:
+    """Each two words side by side in `body` with the end of the first or the start of the
+    second in their place, once each: for 接触|过敏性 also "接触 过敏", for 医疗保险|报销比例
+    also "保险 报销", "医疗保险 报销" and "保险 报销比例".
+
+    A word typed that the index holds as two (接触过敏) is searched as a phrase, which Pagefind
+    matches word for word: without these, the articles that say 接触过敏性 were not found by it.
+    The starts and ends are any of two characters or more (_word_parts), not only search mode's:
+    the query is cut by the site's words, and jieba's dictionary lacks many of them. They are
+    not words of the vocabulary (most are no word at all): only a query made of the site's words
+    can ask for them."""
+    found: dict[str, None] = {}
+    for first, second in pairwise(body):
+        # Only words of three characters or more have starts and ends (_word_parts).
+        if (len(first) > 2 or len(second) > 2) and first[0].isalnum() and second[0].isalnum():
+            for end in (first, *_word_parts(first)[1]):
+                for start in (second, *_word_parts(second)[0]):
+                    if end is not first or start is not second:
+                        found[f"{end} {start}"] = None
+    return list(found)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_parts(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The starts and the ends of `word` of two characters or more, if it is Chinese: 偏高时
+    starts with 偏高, which jieba's dictionary lacks but other articles have as a word."""
+    if len(word) <= 2 or not all(map(_han, word)):
+        return (), ()
+    return tuple(word[:size] for size in range(2, len(word))), tuple(word[-size:] for size in range(2, len(word)))
 
 
 class _Names(NamedTuple):
@@ -231,7 +276,7 @@ def _names_found(doc: SearchDoc, text: str, names: re.Pattern[str] | None) -> _N
         return _Names([], [], [])
     # In simplified characters, as the names are (a site's names in traditional ones are cut alike).
     return _Names(
-        names.findall(simplified(text)), names.findall(simplified(doc.title)), [name for tag in doc.tags for name in names.findall(simplified(tag))]
+        names.findall(simplified(text)), names.findall(simplified(doc.title)), [name for tag in doc.labels for name in names.findall(simplified(tag))]
     )
 
 
@@ -305,11 +350,49 @@ def _holds_any(doc: SearchDoc, names: Iterable[str]) -> bool:
     if not names:
         return False
     plain = simplified(html.unescape(_TAGS.sub("", _SKIPPED_ELEMENTS.sub("", doc.body_html))))
-    title, tags = simplified(doc.title), [simplified(tag) for tag in doc.tags]
+    title, tags = simplified(doc.title), [simplified(tag) for tag in doc.labels]
     return any(name in plain or name in title or any(name in tag for tag in tags) for name in names)
 
 
-def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
+class _LongWords:
+    """The site's words of three Chinese characters or more, found wherever a text holds them,
+    whatever jieba cut there: 糖尿病|患者 holds 病患者, 境外|医疗保险 holds 境外医疗.
+
+    A reader's query is cut by the longest words of the word list (search.js), so a word that
+    jieba kept whole in one article must be a word in every article that holds it; the pairs
+    do the same for two characters across a boundary. An Aho-Corasick automaton (pyahocorasick)
+    finds them all in one pass over the text: about 0.1 ms an article."""
+
+    def __init__(self, vocabulary: Iterable[str]):
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        for word in vocabulary:
+            if is_long_word(word):
+                self._automaton.add_word(word, len(word))
+        self._empty = len(self._automaton) == 0
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def found(self, text: str, known: Container[str]) -> list[str]:
+        """The long words `text` holds that are not in `known`, once each, in text order."""
+        if self._empty:
+            return []
+        text = simplified(text)  # as the vocabulary is, and search.js makes every query
+        seen: dict[str, None] = {}
+        for end, size in self._automaton.iter(text):
+            word = text[end - size + 1 : end + 1]
+            if word not in known:
+                seen[word] = None
+        return list(seen)
+
+
+def is_long_word(word: str) -> bool:
+    """Whether _LongWords looks for `word`: three Chinese characters or more."""
+    return len(word) >= 3 and all(map(_han, word))
+
+
+def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str], long_words: _LongWords) -> str:
     """The page Pagefind indexes for `doc`, cut into `done`'s words.
 
     Pagefind splits on spaces only, so every word is written with a space around it. The body
@@ -319,9 +402,16 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
     that pair as a word elsewhere, or as two lone characters somewhere. jieba cuts 中间有断缴的
     as 有断|缴 but 断缴 in most articles, and 术前检查 as 术|前|检查: the pair makes a reader's
     断缴 or 术前 find them all. (On the sample site every pair across every boundary doubled the
-    index and tripled the word list; these pairs add 8 % and 11 %.)
+    index and tripled the word list; these pairs add 8 % and 11 %.) Longer words of the site
+    that the text holds across jieba's cut (`long_words`) are added the same way, to the title
+    and tags where those hold them. Last come the joins (_joins), apart from each other.
     """
+    title = [*done.title, *long_words.found(doc.title, set(done.title))]
+    tags = [*done.tags, *dict.fromkeys(word for label in doc.labels for word in long_words.found(label, set(done.tags)))]
+    spans = long_words.found("".join(done.body), {*done.body, *done.extra})
+    done = done._replace(title=title, tags=tags, extra=[*done.extra, *spans])
     extra = [*done.extra, *(pair for pair in done.pairs if pair in vocabulary)]
+    joins = [join for join in done.joins if all(word in vocabulary for word in join.split(" "))]
     meta = [("title", doc.title), ("date", doc.date), ("topic", doc.topic), ("city", doc.city), ("n", str(len(done.body)))]
     # Metadata is indexed too, split on spaces: only short values go there, never the body.
     metas = "".join(f'<span data-pagefind-meta="{key}:{html.escape(value)}"></span>' for key, value in meta if value)
@@ -335,6 +425,9 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
         f'<h1 data-pagefind-weight="{TITLE_WEIGHT}">{html.escape(" ".join(done.title))}</h1>'
         + (f'<p data-pagefind-weight="{TAGS_WEIGHT}">{html.escape(" ".join(done.tags))}</p>' if done.tags else "")
         + (f"<div>{html.escape(' '.join(extra))}</div>" if extra else "")
+        # A mark between the joins, which Pagefind counts as a word and does not index: a
+        # phrase never runs from one join into the next.
+        + (f"<div>{JOIN_MARK} {html.escape(f' {JOIN_MARK} '.join(joins))}</div>" if joins else "")
         + "</main></body></html>\n"
     )
 
@@ -342,10 +435,10 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str]) -> str:
 def _page_chunk(shared: tuple, items: Sequence[int]) -> list[tuple[int, bytes, tuple | None]]:
     # Made and written here, in the workers: writing 10,000 slim pages (a folder each, as
     # Pagefind derives the URL from the path) took 8 s in one process. The cuts come packed.
-    docs, cuts, vocabulary, staging, fresh = shared
+    docs, cuts, vocabulary, long_words, staging, fresh = shared
     pages = []
     for i in items:
-        data = slim_page(docs[i], _unpack_cut(*cuts[i]), vocabulary).encode("utf-8")
+        data = slim_page(docs[i], _unpack_cut(*cuts[i]), vocabulary, long_words).encode("utf-8")
         target = f"{staging}/{docs[i].path}"
         if i in fresh:  # no page there that could already be right: no need to read it first
             _write_new(target, data)
@@ -438,9 +531,13 @@ def prepare_index(
     if moved or cache.listed is None:
         cache.listed = word_list(counts)
     listed = cache.listed
-    # A pair across a boundary is written when the vocabulary has it (slim_page): pages whose
-    # pairs hold a word that came or went change too.
-    flipped = [word.encode("utf-8") for word in moved if len(word) == 2 and _han(word[0]) and _han(word[1])]
+    # A pair across a boundary, or a join, is written when the vocabulary has its words
+    # (slim_page): pages whose pairs or joins' parts hold a word that came or went change too
+    # (the parts are Chinese, two characters or more; found within a longer one, a page is
+    # only made again as it was). And pages whose text holds a long word that came or went.
+    flipped = [re.escape(word.encode("utf-8")) for word in sorted(moved) if len(word) >= 2 and all(map(_han, word))]
+    flips = re.compile(b"|".join(flipped)).search if flipped else None
+    long_moved = [word for word in moved if is_long_word(word)]
 
     staging = cache_dir / STAGING_DIR
     pending: list[int] = []  # documents whose slim page is made again
@@ -448,7 +545,8 @@ def prepare_index(
         entry = cache.entries.get(doc.path)
         if (
             i in cuts or entry is None or not cache.trusted or entry.meta != (doc.date, doc.topic, doc.city)
-            or any(word in entry.pairs for word in flipped) or _stat(f"{staging}/{doc.path}") != entry.staged
+            or (flips is not None and flips(entry.pairs)) or (long_moved and _holds_long(doc, entry, long_moved))
+            or _stat(f"{staging}/{doc.path}") != entry.staged
         ):  # fmt: skip
             pending.append(i)
             if i not in cuts:
@@ -471,7 +569,8 @@ def prepare_index(
         for path in cache.entries.keys() - current:
             (staging / path).unlink(missing_ok=True)
         fresh = {i for i in pending if (entry := cache.entries.get(docs[i].path)) is None or entry.staged is None}
-    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, str(staging), fresh), jobs=jobs, minimum=200)
+    long_words = _LongWords(counts) if pending else None
+    made_pages = run_chunks(_page_chunk, pending, shared=(docs, cuts, counts, long_words, str(staging), fresh), jobs=jobs, minimum=200)
     cache.keep_only(current)
     for i, page_digest, staged in (page for chunk in made_pages for page in chunk):
         doc = docs[i]
@@ -491,15 +590,16 @@ CUTS_DIR = "search-cuts"  # the cut cache, under .sitegen-cache/
 _CUT_SHARDS = 16  # a one-article edit rewrites one shard (1/16 of the cache) and the head
 _HEAD = "head.pickle"
 _CHANGING = "staging-changing"  # present while the slim pages may differ from what the cache records
+_PARTS = "\x1e"  # between the pairs and the joins' parts in _Entry.pairs
 _SEP = "\x1f"  # between the words of a packed list: no word jieba makes holds it (checked when packing)
 
 
 class _Entry(NamedTuple):
     """What the cut cache keeps of one document, by its path."""
 
-    key: bytes  # the digest of what jieba cut: its title, tags and body
+    key: bytes  # the digest of what jieba cut: its title, labels (tags and topic) and body
     cut: bytes  # its jieba cut without the pairs, packed (_pack_cut)
-    pairs: bytes  # the pairs, joined by _SEP, UTF-8: a two-character word looked for with `in`
+    pairs: bytes  # the pairs, then _PARTS and the joins' parts, joined by _SEP, UTF-8: words looked for with `in`
     names: bytes  # the digest of the names pattern `found` was found with
     found: tuple[str, str, str]  # _Names, each joined by _SEP
     meta: tuple[str, str, str]  # date, topic, city: what the slim page shows besides the cut
@@ -608,7 +708,7 @@ def _digest(data: bytes) -> bytes:
 
 
 def _doc_key(doc: SearchDoc) -> bytes:
-    digest = hashlib.blake2b(repr((doc.title, doc.tags)).encode("utf-8", "surrogatepass"), digest_size=16)
+    digest = hashlib.blake2b(repr((doc.title, doc.labels)).encode("utf-8", "surrogatepass"), digest_size=16)
     # By what the body is made of when known: its HTML need not be read to see it is the same.
     digest.update(doc.body_key.encode("utf-8", "surrogatepass") if doc.body_key else b"\0" + doc.body_html.encode("utf-8", "surrogatepass"))
     return digest.digest()
@@ -634,18 +734,26 @@ def _unpack(packed: str | list[str]) -> list[str]:
 
 def _pack_cut(done: _Cut) -> tuple[bytes, bytes]:
     # Compressed: three quarters of the bytes are the body's words, which only a slim page made
-    # again unpacks. The pairs stay plain, looked into whenever the vocabulary changes.
-    fields = (_pack(done.body), _pack(done.title), _pack(done.tags), _pack(done.extra), _pack(done.lone))
-    return zlib.compress(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL), 1), _SEP.join(done.pairs).encode("utf-8")
+    # again unpacks. The pairs and the joins' parts stay plain, looked into whenever the
+    # vocabulary changes.
+    fields = (_pack(done.body), _pack(done.title), _pack(done.tags), _pack(done.extra), _pack(done.lone), _pack(done.joins))
+    return zlib.compress(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL), 1), (_SEP.join(done.pairs) + _PARTS + _SEP.join(done.parts)).encode("utf-8")
 
 
 def _unpack_cut(cut: bytes, pairs: bytes, found: tuple[str, str, str] | None = None) -> _Cut:
     """A cut packed by _pack_cut, with the names `found` (packed by _pack_names) when given."""
-    body, title, tags, extra, lone = (_unpack(packed) for packed in pickle.loads(zlib.decompress(cut)))
-    done = _Cut(body, title, tags, extra, pairs.decode("utf-8").split(_SEP) if pairs else [], lone)
+    body, title, tags, extra, lone, joins = (_unpack(packed) for packed in pickle.loads(zlib.decompress(cut)))
+    pair_words, part_words = pairs.decode("utf-8").split(_PARTS)
+    done = _Cut(body, title, tags, extra, pair_words.split(_SEP) if pair_words else [], lone, joins, part_words.split(_SEP) if part_words else [])
     if found is None:
         return done
     return _with_names(done, _Names(*(names.split(_SEP) if names else [] for names in found)))
+
+
+def _holds_long(doc: SearchDoc, entry: _Entry, words: list[str]) -> bool:
+    """Whether `doc`'s title, labels or body text (as `entry` cut it) holds one of `words`."""
+    texts = [doc.title, *doc.labels, "".join(_unpack(pickle.loads(zlib.decompress(entry.cut))[0]))]
+    return any(word in text for text in map(simplified, texts) for word in words)
 
 
 def _stat(path: Path | str) -> tuple[int, int, int, int] | None:

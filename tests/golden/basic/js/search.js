@@ -27,7 +27,7 @@ const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
 // lets them keep it.
 const ENTRY_TAG = "sitegen";
 
-let engine = null; // { pagefind, words, longest, t2s, filtersLoaded }
+let engine = null; // { pagefind, words, sorted, longest, t2s, filtersLoaded }
 let current = null; // { found (a promise on a 大家都在搜 page), next, skip, pieces }
 let searchCount = 0;
 
@@ -85,13 +85,14 @@ async function makeEngine() {
     root.setAttribute("lang", lang);
   }
   const { words: spaced, t2s: table } = await vocabulary;
-  const words = new Set(spaced.split(" "));
+  const sorted = spaced.split(" "); // in code point order, as the build sorts them and Pagefind's chunks run
+  const words = new Set(sorted);
   let longest = 1;
   for (const word of words) longest = Math.max(longest, word.length);
   const t2s = new Map();
   const pairs = Array.from(table);
   for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
-  return { pagefind, words, longest, t2s, filtersLoaded: null };
+  return { pagefind, words, sorted, longest, t2s, filtersLoaded: null };
 }
 
 // The query's words as the index holds them, one list for each word the reader typed (split
@@ -149,6 +150,27 @@ function runCuts(run, words, longest, limit) {
   return found;
 }
 
+// Pagefind matches a word and the words it begins (过敏, 过敏性, 过敏原), and scores each page by
+// all of them, but it loads only the index chunk that holds the word itself: where the longer
+// words run on into the next chunk, a page's score depended on whether an earlier query had
+// loaded that chunk (the same query ranked two ways in one visit). So the chunks of the first
+// and the last word it begins are loaded too, which cover them all unless they span three.
+function extensions(word, sorted) {
+  const lowest = (key) => {
+    let [low, high] = [0, sorted.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sorted[middle] < key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const start = lowest(word);
+  const end = lowest(word + "\uffff");
+  const first = sorted[start] === word ? start + 1 : start;
+  return first < end ? [sorted[first], sorted[end - 1]] : [];
+}
+
 // One word typed that the index holds as several (失业保险 as 失业 and 保险) is searched as a
 // phrase first, so that articles with 失业 in one place and 保险 in another come only if no
 // article has them side by side; several words typed must all be there, anywhere. A Latin word
@@ -156,8 +178,11 @@ function runCuts(run, words, longest, limit) {
 // and only if no article has it as a word does it find those (a word still being typed).
 // The phrase's results keep the order of the plain search's, which weighs title and tags
 // (Pagefind ranks a phrase search without them).
-async function runSearch(pagefind, groups, filters) {
+async function runSearch({ pagefind, sorted }, groups, filters) {
   const term = groups.flat().join(" ");
+  const reach = [...new Set(groups.flat().flatMap((word) => (HAN.test(word) ? extensions(word, sorted) : [])))];
+  // With the words themselves: all the chunks at once, not one round trip after another.
+  if (reach.length) await pagefind.preload([term, ...reach].join(" "));
   const asPhrase = groups.length === 1 && (groups[0].length > 1 || !HAN.test(groups[0][0]));
   // Both at once: they wait for the same index chunks.
   const [plain, phrase] = await Promise.all([
@@ -352,12 +377,12 @@ async function search(query, topic, city) {
     const filters = {};
     if (topic) filters.topic = topic;
     if (city) filters.city = city;
-    let found = groups ? await runSearch(loaded.pagefind, groups, filters) : { results: [], filters: {}, totalFilters: {} };
+    let found = groups ? await runSearch(loaded, groups, filters) : { results: [], filters: {}, totalFilters: {} };
     // Other cuts only for one word typed: several are searched each on its own, where a cut
     // into more and shorter words would match them anywhere.
     for (const other of groups && groups.length === 1 ? cuts.slice(1) : []) {
       if (found.results.length || token !== searchCount) break;
-      const again = await runSearch(loaded.pagefind, other, filters);
+      const again = await runSearch(loaded, other, filters);
       if (again.results.length) [found, groups] = [again, other];
     }
     const pieces = groups ? groups.flat() : null;
@@ -368,7 +393,7 @@ async function search(query, topic, city) {
       if (!filters[key]) return found.filters || {};
       const others = { ...filters };
       delete others[key];
-      return (await runSearch(loaded.pagefind, groups, others)).filters || {};
+      return (await runSearch(loaded, groups, others)).filters || {};
     };
     const counted = topic || city || !pieces || !pieces.length;
     const [topics, cities] = counted && pieces && pieces.length ? await Promise.all([without("topic"), without("city")]) : [{}, {}];
@@ -390,7 +415,7 @@ async function search(query, topic, city) {
       : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
     if (!counted) {
       await loadFilters();
-      const again = await runSearch(loaded.pagefind, groups, filters);
+      const again = await runSearch(loaded, groups, filters);
       if (token !== searchCount) return;
       fillFilter(topicSelect, (again.filters || {}).topic, topic);
       fillFilter(citySelect, (again.filters || {}).city, city);
@@ -429,7 +454,7 @@ async function adoptBuiltIn(query) {
       const groups = cutQuery(query, loaded);
       if (!groups || !groups.length) return null;
       search.pieces = groups.flat();
-      return runSearch(loaded.pagefind, groups, {});
+      return runSearch(loaded, groups, {});
     })
     .catch(() => null);
   const found = await search.found;
@@ -437,7 +462,7 @@ async function adoptBuiltIn(query) {
   try {
     const loaded = await loadEngine();
     await (loaded.filtersLoaded ||= loaded.pagefind.filters());
-    const again = await runSearch(loaded.pagefind, cutQuery(query, loaded), {});
+    const again = await runSearch(loaded, cutQuery(query, loaded), {});
     if (search !== current) return;
     fillFilter(topicSelect, (again.filters || {}).topic, "");
     fillFilter(citySelect, (again.filters || {}).city, "");

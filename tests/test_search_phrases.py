@@ -1,0 +1,83 @@
+"""What the slim pages hold so that a query cut by the site's words finds every article whose
+text holds it, whatever jieba cut there (search.py): the joins of two words side by side, the
+site's long words across a cut, and the topic weighed as the tags are."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sitegen.search import JOIN_MARK, STAGING_DIR, SearchDoc, _joins, prepare_index
+
+
+def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保") -> SearchDoc:
+    return SearchDoc(f"{slug}/index.html", title, tags, topic, "北京", "2026-01-05", "".join(f"<p>{line}</p>" for line in body.split("\n")))
+
+
+def sections(folder: Path, slug: str) -> dict[str, list[str]]:
+    """The words of each part of a slim page: body, title, tags, extra, joins (as "a b")."""
+    page = (folder / STAGING_DIR / slug / "index.html").read_text(encoding="utf-8")
+    body, title = re.search(r"</span><div>(.*?)</div><h1[^>]*>(.*?)</h1>", page).groups()
+    tags = re.search(r"<p data-pagefind-weight=\"\d+\">(.*?)</p>", page)
+    divs = re.findall(r"</(?:h1|p)>(?:<div>(.*?)</div>)?(?:<div>(.*?)</div>)?</main>", page)[0]
+    extra = next((d for d in divs if d and not d.startswith(JOIN_MARK)), "")
+    joins = next((d for d in divs if d.startswith(JOIN_MARK)), "")
+    return {
+        "body": body.split(), "title": title.split(), "tags": tags.group(1).split() if tags else [], "extra": extra.split(),
+        "joins": [join.strip() for join in joins.split(JOIN_MARK) if join.strip()],
+    }
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        # the start of the second word: 接触过敏 typed finds 接触过敏性
+        (["接触", "过敏性", "皮炎"], ["接触 过敏", "敏性 皮炎"]),
+        # the end of the first and the start of the second: 保险报销, 医疗保险报销, 保险报销比例…
+        (["医疗保险", "报销比例"], ["医疗保险 报销", "医疗保险 报销比", "保险 报销比例", "保险 报销", "保险 报销比", "疗保险 报销比例", "疗保险 报销", "疗保险 报销比"]),
+        # no word of three characters or more: nothing to add
+        (["要", "先", "控制", "血糖"], []),
+        # punctuation and Latin words have no starts or ends; a Latin word beside one still joins
+        (["。", "偏高时"], []),
+        (["做", "CT", "检查费"], ["CT 检查"]),
+    ],
+)
+def test_joins(words: list[str], expected: list[str]) -> None:
+    assert sorted(_joins(words)) == sorted(expected)
+
+
+def test_a_phrase_whose_last_word_starts_a_longer_one_is_in_the_joins(tmp_path: Path) -> None:
+    docs = [doc("jingwai", "出国看病", "出国前买境外医疗保险。"), doc("xuetang", "血糖", "空腹血糖偏高时不要急。")]
+    prepare_index(docs, tmp_path, jobs=1)
+    assert "境外 医疗" in sections(tmp_path, "jingwai")["joins"]  # 医疗: search mode's word in 医疗保险
+    # Only joins of the site's words are written: no article has 偏高 (jieba keeps 偏高时) or 疗保险.
+    assert "血糖 偏高" not in sections(tmp_path, "xuetang")["joins"]
+    assert not any("疗保险" in join for join in sections(tmp_path, "jingwai")["joins"])
+    # An article that has 偏高 as a word: the page not edited gains the join, and loses it after.
+    prepare_index([*docs, doc("pianggao", "血糖偏高怎么办", "空腹血糖偏高。")], tmp_path, jobs=1)
+    assert "血糖 偏高" in sections(tmp_path, "xuetang")["joins"]
+    prepare_index(docs, tmp_path, jobs=1)
+    assert "血糖 偏高" not in sections(tmp_path, "xuetang")["joins"]
+
+
+def test_a_long_word_of_the_site_is_a_word_wherever_a_text_holds_it(tmp_path: Path) -> None:
+    # jieba keeps 病患者 whole after 慢 and cuts 糖尿病|患者: a reader's 病患者 is one word of
+    # the word list, so the second article must hold it as a word too.
+    docs = [doc("manbing", "慢病患者每月复诊", "慢病患者每月复诊。"), doc("tangniao", "糖尿病患者怎么吃", "糖尿病患者要先控制血糖。")]
+    prepare_index(docs, tmp_path, jobs=1)
+    page = sections(tmp_path, "tangniao")
+    assert "病患者" not in page["body"]
+    assert "病患者" in page["extra"] and "病患者" in page["title"]  # the title's, weighed as the title
+    # Without the first article the site has no such word, and the page does not have it.
+    prepare_index(docs[1:], tmp_path, jobs=1)
+    page = sections(tmp_path, "tangniao")
+    assert "病患者" not in page["extra"] + page["title"]
+
+
+def test_the_topic_is_weighed_as_the_tags_are(tmp_path: Path) -> None:
+    docs = [doc("jintie", "深圳生育津贴怎么算", "产假期间按月发放。", ("生育津贴",), "生育保险")]
+    prepare_index(docs, tmp_path, jobs=1)
+    tags = sections(tmp_path, "jintie")["tags"]
+    assert {"生育津贴", "生育保险", "保险"} <= set(tags)
