@@ -22,7 +22,7 @@ from dataclasses import replace
 from functools import partial
 
 from .model import Article, Site
-from .search import TAGS_WEIGHT, TITLE_WEIGHT, body_text
+from .search import TAGS_WEIGHT, TITLE_WEIGHT, body_text, labels
 from .slugs import term_slug
 from .text import simplified
 
@@ -136,8 +136,8 @@ def with_hot_results(site: Site, body_html: Callable[[Article], str], cache: Hit
         scored = []
         for article, hits, length in zip(site.articles, hits_of, lengths, strict=True):
             count, shown = next(((count, shown) for hit, count, shown in hits if hit == page.text), (0, ""))
-            labels = dict.fromkeys((*article.tags, article.topic))  # the tags and the topic, as the index weighs them
-            weighted = TITLE_WEIGHT * fold(article.title).count(needle) + TAGS_WEIGHT * sum(fold(t).count(needle) for t in labels) + count
+            tagged = sum(fold(label).count(needle) for label in labels(article.tags, article.topic))
+            weighted = TITLE_WEIGHT * fold(article.title).count(needle) + TAGS_WEIGHT * tagged + count
             if not weighted:
                 continue
             norm = 1 - _LENGTH_WEIGHT + _LENGTH_WEIGHT * length / average

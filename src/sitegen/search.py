@@ -86,9 +86,13 @@ class SearchDoc(NamedTuple):
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """What the index weighs as tags: the tags and the topic, which the article page shows
-        as its tags are (a 生育保险 article is found by 保险 though its text never says it)."""
-        return tuple(dict.fromkeys(label for label in (*self.tags, self.topic) if label))
+        return labels(self.tags, self.topic)
+
+
+def labels(tags: Iterable[str], topic: str) -> tuple[str, ...]:
+    """What the index weighs as tags: the tags and the topic, which the article page shows as
+    its tags are (a 生育保险 article is found by 保险 though its text never says it)."""
+    return tuple(dict.fromkeys(label for label in (*tags, topic) if label))
 
 
 def search_docs(
@@ -407,7 +411,8 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str], long_words
     and tags where those hold them. Last come the joins (_joins), apart from each other.
     """
     title = [*done.title, *long_words.found(doc.title, set(done.title))]
-    tags = [*done.tags, *dict.fromkeys(word for label in doc.labels for word in long_words.found(label, set(done.tags)))]
+    tag_words = set(done.tags)
+    tags = [*done.tags, *dict.fromkeys(word for label in doc.labels for word in long_words.found(label, tag_words))]
     spans = long_words.found("".join(done.body), {*done.body, *done.extra})
     done = done._replace(title=title, tags=tags, extra=[*done.extra, *spans])
     extra = [*done.extra, *(pair for pair in done.pairs if pair in vocabulary)]
