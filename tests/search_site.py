@@ -7,8 +7,10 @@ The server sends the headers netlify.toml gives each path (the CSP above all), a
 from __future__ import annotations
 
 import http.server
+import re
 import shutil
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from conftest import REPO, build_site
 from netlify_headers import headers_for
+from sitegen.text import simplified
 from sitegen.theme import THEME_DIR
 
 
@@ -117,3 +120,21 @@ def precision_and_recall(judged: Iterable[tuple[str, set[str], list[str]]]) -> t
         if precision < 1 or recall < 1:
             misses.append(f"{query}: P@10 {precision:.2f} recall {recall:.2f}")
     return sum(precisions) / len(precisions), sum(recalls) / len(recalls), misses
+
+
+_LATIN_WORD = re.compile(r"[0-9a-z]+")
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_SPACE_BY_HAN = re.compile(f"(?<=[{_HAN}]) +| +(?=[{_HAN}])")
+
+
+def compared(text: str) -> str:
+    """`text` as the substring oracle compares it: NFKC, simplified, lower case, no space beside Chinese."""
+    return _SPACE_BY_HAN.sub("", simplified(unicodedata.normalize("NFKC", text)).lower())
+
+
+def holds(text: str, word: str) -> bool:
+    """Whether `text` holds `word`, a word that starts or ends with Latin letters or digits there
+    only where the text's Latin word does (CT检查 is not in TCT检查)."""
+    before = "(?<![0-9a-z])" if _LATIN_WORD.match(word[0]) else ""
+    after = "(?![0-9a-z])" if _LATIN_WORD.match(word[-1]) else ""
+    return re.search(f"{before}{re.escape(word)}{after}", text) is not None

@@ -12,16 +12,14 @@ case and full-width forms folded, spaces between Chinese and Latin or digits dro
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import frontmatter
 import pytest
 
 from conftest import build_site, make_site
-from search_site import SearchPage, precision_and_recall, serving
+from search_site import SearchPage, compared, holds, precision_and_recall, serving
 from sitegen.search import STAGING_DIR
-from sitegen.text import simplified
 
 QUERIES = [
     # Latin and Chinese mixed, and letter case
@@ -47,21 +45,6 @@ IN_TRADITIONAL_ONLY = ["医保", "报销", "医院", "费用"]  # each also in /
 
 pytestmark = pytest.mark.browser
 
-_LATIN_WORD = re.compile(r"[0-9a-z]+")
-_HAN = "\u3400-\u9fff\uf900-\ufaff"
-_SPACE_BY_HAN = re.compile(f"(?<=[{_HAN}]) +| +(?=[{_HAN}])")
-
-
-def compared(text: str) -> str:
-    return _SPACE_BY_HAN.sub("", simplified(unicodedata.normalize("NFKC", text)).lower())
-
-
-def holds(text: str, word: str) -> bool:
-    """Whether `text` holds `word`, a word that starts or ends with Latin letters or digits there
-    only where the text's Latin word does (CT检查 is not in TCT检查)."""
-    before = "(?<![0-9a-z])" if _LATIN_WORD.match(word[0]) else ""
-    after = "(?![0-9a-z])" if _LATIN_WORD.match(word[-1]) else ""
-    return re.search(f"{before}{re.escape(word)}{after}", text) is not None
 
 
 @pytest.fixture(scope="module")

@@ -217,7 +217,8 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
         # The whole text again, in order (a phrase typed must find its words side by side), and
         # the shorter words of search mode that neither cut has yet.
         extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had)]
-        joins += (join for join in _joins(simple_body) if join not in joins)
+        had_joins = set(joins)  # a list's `in` made this quadratic in the body's length
+        joins += (join for join in _joins(simple_body) if join not in had_joins)
         cut_texts.append(" ".join(simple_body))
     if simple_title != doc.title:
         title += cut(simple_title)
