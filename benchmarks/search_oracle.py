@@ -35,13 +35,13 @@ import frontmatter  # noqa: E402
 import rjieba  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from conftest import CHROMIUM_ARGS  # noqa: E402
 from search_site import SearchPage, compared, holds, precision_and_recall, serving  # noqa: E402
 from sitegen.cache import CACHE_DIR, BuildCache  # noqa: E402
 from sitegen.config import site_today  # noqa: E402
 from sitegen.loader import load_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -85,6 +85,7 @@ def _articles(site: Path) -> tuple[dict[str, str], list[str]]:
     loaded = load_site(site, BuildCache.load(site / CACHE_DIR, discard=False), today=site_today(site), jobs=1)
     texts, bodies = {}, []
     for article in loaded.raise_problems().model.site.articles:
+        # Read again: sources that come from the build cache hold no body.
         body = frontmatter.load(site / article.source_path).content
         texts[article.url] = compared(" ".join([article.title, *article.tags, article.topic, body]))
         bodies.append(body)
