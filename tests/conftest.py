@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from sitegen.theme import THEME_DIR
 
 # One signing key for the build cache for the whole run, outside the user's home.
 os.environ.setdefault("SITEGEN_CACHE_KEY", os.path.join(tempfile.mkdtemp(prefix="sitegen-key-"), "cache-key"))
+
+# A suite started in the background by a non-interactive shell (`pytest &` in a script, some CI
+# runners) inherits Ctrl-C (SIGINT) ignored, and so would every sitegen it starts: the tests of
+# what Ctrl-C does would then fail (serve never stops) or pass without testing anything (a build
+# that ignores it just finishes). They are about a terminal's Ctrl-C, so this process takes the
+# default back, and through exec every process it starts does too.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -46,6 +46,7 @@ def test_a_signal_at_any_moment_stops_the_build_cleanly(corpus: Path, signum: in
     assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
     before = _tree(corpus / "public")
     spilled = _spilled()
+    interrupted = 0
     # From just after start to late in the build: every stage gets its turn at being interrupted.
     for delay in (0.05, 0.3, 0.6, 0.9, 1.2, 1.6, 2.2):
         process = _sitegen(corpus, "--no-cache")
@@ -63,6 +64,7 @@ def test_a_signal_at_any_moment_stops_the_build_cleanly(corpus: Path, signum: in
         if process.returncode == 0:
             continue  # it finished before the signal came
         assert process.returncode == 130, (delay, process.returncode, stderr)
+        interrupted += 1
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and "已中断" in lines[0], stderr
         assert _tree(corpus / "public") == before, f"the output changed after an interrupted build ({delay} s)"
@@ -70,6 +72,24 @@ def test_a_signal_at_any_moment_stops_the_build_cleanly(corpus: Path, signum: in
         assert not {p for p in _spilled() - spilled if f"sitegen-chunk-{process.pid}-" in p}, "result files left in /dev/shm"
         leftovers = [p.name for p in corpus.iterdir() if p.name.startswith(".sitegen-staging-")]
         assert leftovers == [], leftovers
+    assert interrupted, "no build was stopped by the signal: was it ignored?"
+
+
+def test_a_build_started_in_the_background_by_a_script_leaves_ctrl_c_to_the_script(corpus: Path) -> None:
+    # `sitegen build &` in a shell script: the shell ignores SIGINT for it, so that a Ctrl-C
+    # meant for the script does not stop the build; sitegen keeps it ignored. SIGTERM still stops it.
+    command = [sys.executable, "-m", "sitegen", "build", "--site", str(corpus), "--no-search", "--jobs", "2", "--no-cache"]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as the shell does; kept through exec
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    for delay in (0.3, 0.6, 0.6):  # while loading, then in the middle of the build
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "已中断" not in stderr
 
 
 def _exit_in_worker(parent, part):

@@ -59,6 +59,8 @@ class _Interrupts:
     def __enter__(self) -> _Interrupts:
         try:
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+                if signum == signal.SIGINT and signal.getsignal(signum) == signal.SIG_IGN:
+                    continue  # started in the background by a script (`sitegen build &`): Ctrl-C is not for us
                 self._previous.append((signum, signal.signal(signum, self._interrupt)))
         except ValueError:  # not the main thread (a test calling the CLI from a thread)
             pass
