@@ -35,6 +35,21 @@ def test_file_name_keeps_latin_words_and_numbers(title: str, expected: str) -> N
     assert expected in article_file_name(title, {"重庆", "医保"})
 
 
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("北京儿童医院挂号攻略", "beijing-ertong-yiyuan-guahao-gonglve"),
+        ("胃镜检查前需要空腹多久", "weijing-jiancha-qian-xuyao-kongfu-duojiu"),
+        ("宝宝湿疹反复发作怎么护理", "baobao-shizhen-fanfu-fazuo-zenme-huli"),
+        ("做核磁共振前要注意什么", "zuo-heci-gongzhen-qian-yao-zhuyi-shenme"),
+        ("孩子发烧38度要不要去医院", "haizi-fashao-38-du-yao-buyao-qu-yiyuan"),
+    ],
+)
+def test_words_the_site_does_not_use_yet_are_whole_words_too(title: str, expected: str) -> None:
+    # A new site has no tags: the file name still reads word by word, not 儿-童-医-院.
+    assert article_file_name(title) == expected
+
+
 def test_long_title_is_cut_between_words() -> None:
     title = "深圳职工医保断缴三个月以后个人账户里的钱还能不能在定点药店和医院继续使用呢"
     vocabulary = {"深圳", "职工", "医保", "断缴", "个人账户", "定点药店", "医院"}
