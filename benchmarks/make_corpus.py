@@ -122,11 +122,28 @@ def body(rng: random.Random, title: str, tags: list[str], target: int = 1400) ->
     return "\n\n".join(parts) + "\n"
 
 
-def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None, datetimes: bool = False) -> Path:
+VARIED_WORDS = 40  # words of pypinyin's phrase list that --varied-words adds to each article
+
+
+def make_corpus(
+    count: int, out: Path, seed: int = 1, shape: Shape | None = None, datetimes: bool = False, varied_words: bool = False
+) -> Path:
     """Write a site of `count` articles into `out` (replacing it); return `out`.
 
-    `datetimes`: dates as RFC 3339 date-times in +08:00 (2025-12-26T09:30:00+08:00)."""
+    `datetimes`: dates as RFC 3339 date-times in +08:00 (2025-12-26T09:30:00+08:00).
+    `varied_words`: each article ends with a paragraph of VARIED_WORDS words drawn from
+    pypinyin's 46,000-phrase list with Zipf weights, so the site's vocabulary grows as a real
+    one's does (the templates alone use a few thousand words; 10,000 articles then have about
+    50,000, and the search word list weighs what a real site's would)."""
     shape = shape or Shape()
+    phrases: list[str] = []
+    if varied_words:
+        from pypinyin.phrases_dict import phrases_dict
+
+        phrases = sorted(word for word in phrases_dict if 2 <= len(word) <= 4)
+        random.Random(seed).shuffle(phrases)
+        weights = [1 / (rank + 10) for rank in range(len(phrases))]
+        extra = random.Random(seed + 1)  # its own draws: the other bytes stay as without the option
     if out.exists():
         shutil.rmtree(out)
     rng = random.Random(seed)
@@ -155,6 +172,8 @@ def make_corpus(count: int, out: Path, seed: int = 1, shape: Shape | None = None
         title = rng.choice(TITLE_PATTERNS).format(year=date.year, city="" if city == "全国" else city, subject=rng.choice(subjects))
         title = f"{title}(第{number + 1}期)" if rng.random() < 0.5 else title
         text = body(rng, title, tags)
+        if phrases:
+            text += "\n延伸阅读\uff1a" + "\uff0c".join(extra.choices(phrases, weights, k=VARIED_WORDS)) + "\u3002\n"
         # The time of day comes from the article's number, not from rng: the other draws stay.
         when = f"{date.isoformat()}T{number * 7919 % 86400 // 3600:02d}:{number * 7919 % 3600 // 60:02d}:00+08:00" if datetimes else date.isoformat()
         front = f"---\ntitle: \"{title}\"\ndate: {when}\ncity: {city}\ntopic: {topic}\ntags: [{', '.join(tags)}]\n---\n"
@@ -199,8 +218,9 @@ def main() -> None:
     parser.add_argument("--common-tags", action="store_true", help="three generic tags, each on a third of the site")
     parser.add_argument("--skewed-cities", action="store_true", help="big cities nine times as likely as small ones")
     parser.add_argument("--datetimes", action="store_true", help="dates as RFC 3339 date-times (2025-12-26T09:30:00+08:00)")
+    parser.add_argument("--varied-words", action="store_true", help=f"{VARIED_WORDS} words of a 46,000-word list at the end of each article (a real site's vocabulary)")
     args = parser.parse_args()
-    make_corpus(args.count, args.out, args.seed, shape_from(args), datetimes=args.datetimes)
+    make_corpus(args.count, args.out, args.seed, shape_from(args), datetimes=args.datetimes, varied_words=args.varied_words)
     print(f"{args.count} articles in {args.out}")
 
 

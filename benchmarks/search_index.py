@@ -92,13 +92,15 @@ def measure(count: int, work: Path, jobs: int) -> None:
     index = site / "public" / "pagefind"
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
     words = (index / "sitegen-words.json").read_bytes()
+    shards = [len(gzip.compress(p.read_bytes())) for p in (index / "sitegen-words").glob("*.txt")]
     print(f"\n{count} articles, {jobs} jobs; floor (front matter + plain markdown-it-py, one core): {floor:.2f} s")
     print(f"{'build':<16}{'wall s':>9}{'index s':>9}{'x floor':>9}{'load':>7}")
     for name, (wall, seconds, load) in rows.items():
         mark = "  ok" if seconds / floor <= TARGET else "  over target"
         print(f"{name:<16}{wall:>9.2f}{seconds:>9.2f}{seconds / floor:>9.2f}{load:>7.2f}{mark if count >= 10000 else ''}")
     print(f"index: {size / 1024:.0f} KiB in {sum(1 for p in index.rglob('*') if p.is_file())} files; "
-          f"word list {len(words) / 1024:.0f} KiB, {len(gzip.compress(words)) / 1024:.0f} KiB gzipped")
+          f"word list {len(words) / 1024:.0f} KiB, {len(gzip.compress(words)) / 1024:.0f} KiB gzipped, "
+          f"in {len(shards)} shards of at most {max(shards, default=0) / 1024:.1f} KiB gzipped (a query fetches those of its characters)")
     cuts = site / ".sitegen-cache" / "search-cuts"
     if cuts.is_dir():
         loads = [subprocess.run([sys.executable, "-c", CUT_CACHE_LOAD, str(site / ".sitegen-cache")], capture_output=True, text=True, check=True).stdout.split() for _ in range(3)]

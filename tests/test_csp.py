@@ -82,7 +82,7 @@ def test_long_cache_only_for_content_hashed_files(built: Path) -> None:
         cache = headers_for(url)["Cache-Control"]
         assert "immutable" not in cache, url
         assert 0 < int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600, url
-    for url in ("/pagefind/pagefind-entry.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/sitegen-words.json", "/search/"):
+    for url in ("/pagefind/pagefind-entry.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/sitegen-words/head.json", "/pagefind/sitegen-words/0.txt", "/search/"):
         assert "Cache-Control" not in headers_for(url), url  # Netlify's default: revalidate on every use
 
 

@@ -4,6 +4,7 @@ tampered with, foreign or from another version is never used."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from conftest import build_site
 from search_site import sample_site
 from sitegen import search
 from sitegen.cache import CACHE_DIR
-from sitegen.search import CUTS_DIR, STAGING_DIR, WORDS_FILE, SearchDoc, prepare_index
+from sitegen.search import CUTS_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, SearchDoc, prepare_index, word_shards
 
 
 def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保", city: str = "北京") -> SearchDoc:
@@ -287,3 +288,28 @@ def test_an_article_in_traditional_characters_is_indexed_in_simplified_words_too
     words = set(rest.replace("<", " <").replace(">", "> ").split())
     assert {"内地", "医保", "结算", "职工医保"} <= words  # 职工医保: the site's tag name, found in simplified text
     assert "医保" in (tmp_path / WORDS_FILE).read_text(encoding="utf-8")
+
+
+def test_the_word_shards_hold_the_word_list_by_first_character(tmp_path: Path) -> None:
+    docs = [*site_docs(), doc("xianggang", "內地居民在香港看病", "職工醫保一般不能在香港結算。", ("香港",))]
+    prepare_index(docs, tmp_path, jobs=1)
+    listed = json.loads((tmp_path / WORDS_FILE).read_text(encoding="utf-8"))
+    folder = tmp_path / WORD_SHARDS_DIR
+    head = json.loads((folder / WORD_SHARDS_HEAD).read_text(encoding="utf-8"))
+    assert head["t2s"] == listed["t2s"] and "醫医" in head["t2s"]
+    assert head["whole"] is True  # a small list: search.js fetches it all once a search is done
+    words = listed["words"].split()
+    assert head["longest"] == max(map(len, words))
+    shards = {int(path.stem): path.read_text(encoding="utf-8").split() for path in folder.glob("*.txt")}
+    assert sorted(shards) == list(range(head["shards"]))
+    assert sorted(word for shard in shards.values() for word in shard) == words  # each word once
+    for number, shard in shards.items():
+        assert shard == sorted(shard) and all(ord(word[0]) % head["shards"] == number for word in shard)
+
+
+def test_a_big_word_list_is_cut_into_shards_of_a_few_kilobytes() -> None:
+    words = sorted({chr(0x4E00 + a) + chr(0x4E00 + b) for a in range(300) for b in range(0, 300, 7)})
+    files = word_shards(json.dumps({"v": 2, "words": " ".join(words), "t2s": ""}, ensure_ascii=False))
+    count = json.loads(files[WORD_SHARDS_HEAD])["shards"]
+    assert count == len(files) - 1 >= 10  # 90 KB of words
+    assert max(len(text.encode("utf-8")) for name, text in files.items() if name != WORD_SHARDS_HEAD) < 3 * 8192

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conftest import build_site
 from search_site import SearchPage, build_sample, serving
 
 pytestmark = pytest.mark.browser
@@ -127,7 +128,7 @@ def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> N
     )
     assert ["modulepreload", "/js/search.js", "", None] in preloads
     assert ["modulepreload", "/pagefind/pagefind.js", "", None] in preloads
-    for path in ("/pagefind/sitegen-words.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/wasm.unknown.pagefind"):
+    for path in ("/pagefind/sitegen-words/head.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/wasm.unknown.pagefind"):
         assert ["preload", path, "fetch", "anonymous"] in preloads  # as fetch() asks: CORS, same-origin credentials
     tab.page.wait_for_timeout(500)  # the filters, which come after the results
     urls = [request.url for request in finished]
@@ -135,7 +136,7 @@ def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> N
     assert any(url.endswith("/pagefind/pagefind-entry.json?ts=sitegen") for url in urls)
     assert not [url for url in urls if re.search(r"pagefind-entry\.json\?ts=\d", url)]
     # Each preloaded file is downloaded once: the worker gets it from the cache (or a 304).
-    for name in ("wasm.unknown.pagefind", "pagefind-entry.json?ts=sitegen", "pagefind.js", "sitegen-words.json"):
+    for name in ("wasm.unknown.pagefind", "pagefind-entry.json?ts=sitegen", "pagefind.js", "sitegen-words/head.json"):
         bodies = [request.sizes()["responseBodySize"] for request in finished if request.url.endswith("/" + name)]
         assert len([size for size in bodies if size > 0]) == 1, (name, bodies)
 
@@ -150,6 +151,63 @@ def test_every_preload_is_used(browser, served) -> None:
     assert [text for text in warnings if "preload" in text] == []
     assert not tab.errors
     tab.close()
+
+
+@pytest.fixture(scope="module")
+def served_big_list(tmp_path_factory) -> Iterator[str]:
+    """The sample site built as if its word list were a big site's: fetched shard by shard."""
+    from search_site import sample_site
+    from sitegen import search
+
+    site = sample_site(tmp_path_factory.mktemp("search-shards"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "_WHOLE_BYTES", 0)
+        build_site(site, search=True)
+    with serving(site / "public") as base:
+        yield base
+
+
+def _word_shards_fetched(tab: SearchPage) -> list[str]:
+    fetched: list[str] = []
+    tab.page.on("requestfinished", lambda request: "/sitegen-words/" in request.url and fetched.append(request.url.rpartition("/")[2]))
+    return fetched
+
+
+def test_a_query_fetches_only_the_word_shards_of_its_characters(browser, served_big_list) -> None:
+    """A big site's word list: a query cuts with the shards its characters start (word_shards),
+    a later one fetches only those it lacks, none twice."""
+    tab = SearchPage(browser, served_big_list)
+    fetched = _word_shards_fetched(tab)
+    tab.open("医保")
+    head = tab.page.evaluate("fetch('/pagefind/sitegen-words/head.json').then((r) => r.json())")
+    count = head["shards"]
+    assert count > 1 and head["whole"] is False
+    first = {f"{ord(c) % count}.txt" for c in "医保"}
+    tab.page.wait_for_timeout(500)
+    assert sorted(set(fetched) - {"head.json"}) == sorted(first)
+    assert tab.shown()
+    tab.search("過敏")  # traditional: its shards are those of the simplified 过敏
+    later = {f"{ord(c) % count}.txt" for c in "过敏"}
+    assert sorted(set(fetched) - {"head.json"}) == sorted(first | later)
+    assert tab.shown() and "过敏" in tab.page.inner_text("#search-results .card-excerpt mark >> nth=0")
+    assert len([name for name in fetched if name != "head.json"]) == len(first | later)  # each once
+    assert not tab.errors
+    tab.close()
+
+
+def test_a_small_word_list_is_fetched_whole_after_the_first_results(tab: SearchPage) -> None:
+    fetched = _word_shards_fetched(tab)
+    tab.open("医保")
+    count = tab.page.evaluate("fetch('/pagefind/sitegen-words/head.json').then((r) => r.json())")["shards"]
+    every = {f"{number}.txt" for number in range(count)}
+    for _ in range(40):
+        if every <= set(fetched):
+            break
+        tab.page.wait_for_timeout(100)
+    assert sorted(set(fetched) - {"head.json"}) == sorted(every)
+    before = len(fetched)
+    tab.search("過敏")
+    assert tab.shown() and len(fetched) == before  # its words were there already
 
 
 def test_pagefind_loads_before_the_first_keystroke(tab: SearchPage) -> None:

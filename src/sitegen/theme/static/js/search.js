@@ -27,7 +27,7 @@ const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
 // lets them keep it.
 const ENTRY_TAG = "sitegen";
 
-let engine = null; // { pagefind, words, sorted, longest, t2s, filtersLoaded }
+let engine = null; // { pagefind, words, shards, sorted, count, longest, t2s, filtersLoaded }
 let current = null; // { found (a promise on a 大家都在搜 page), next, skip, pieces }
 let searchCount = 0;
 
@@ -70,7 +70,7 @@ function warmCache() {
 
 async function makeEngine() {
   warmCache();
-  const vocabulary = fetch(bundle + "sitegen-words.json").then((response) => response.json());
+  const vocabulary = fetch(bundle + "sitegen-words/head.json").then((response) => response.json());
   const module = await import(bundle + "pagefind.js");
   // Pagefind takes the language from <html lang> (zh-CN here), not from its options, and would
   // then split the query with Intl.Segmenter: the index is "zz", so it must read "zz" while the
@@ -84,15 +84,59 @@ async function makeEngine() {
   } finally {
     root.setAttribute("lang", lang);
   }
-  const { words: spaced, t2s: table } = await vocabulary;
-  const sorted = spaced.split(" "); // in code point order, as the build sorts them and Pagefind's chunks run
-  const words = new Set(sorted);
-  let longest = 1;
-  for (const word of words) longest = Math.max(longest, word.length);
+  const { shards: count, longest, whole, t2s: table } = await vocabulary;
   const t2s = new Map();
   const pairs = Array.from(table);
   for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
-  return { pagefind, words, sorted, longest, t2s, filtersLoaded: null };
+  // The words come in shards, by their first character (word_shards in search.py): those a
+  // query's characters start are fetched before it is cut (wordsFor), once each.
+  return { pagefind, words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, filtersLoaded: null };
+}
+
+// A small site's whole list, once the first results are shown (or at once on an empty page):
+// later queries then wait for no shard. A big site's shards come only as queries need them.
+function wholeList(loaded) {
+  if (!loaded.whole) return;
+  for (let number = 0; number < loaded.count; number += 1) wordShard(number, loaded).catch(() => {});
+}
+
+// The query as the word list has it: NFKC, lower case, traditional characters as simplified.
+function foldQuery(query, t2s) {
+  return Array.from(query.normalize("NFKC").toLowerCase(), (c) => t2s.get(c) || c).join("");
+}
+
+function shardNumber(char, loaded) {
+  return char.codePointAt(0) % loaded.count;
+}
+
+// Fetches the shards of the word list that cutting `query` needs: a word starts with one of
+// its characters, and the words a word begins (extensions) start with its first. The list
+// grows with the site's vocabulary (hundreds of KiB on a big site of varied text): a query
+// costs only the shards of its own characters.
+function wordsFor(query, loaded) {
+  const numbers = new Set();
+  for (const c of foldQuery(query, loaded.t2s)) if (HAN.test(c)) numbers.add(shardNumber(c, loaded));
+  return Promise.all(Array.from(numbers, (number) => wordShard(number, loaded)));
+}
+
+function wordShard(number, loaded) {
+  let pending = loaded.shards.get(number);
+  if (!pending) {
+    pending = fetch(`${bundle}sitegen-words/${number}.txt`)
+      .then((response) => {
+        if (!response.ok) throw new Error(`sitegen-words/${number}.txt: ${response.status}`);
+        return response.text();
+      })
+      .then((text) => {
+        const sorted = text ? text.split(" ") : []; // in code point order, as Pagefind's chunks run
+        for (const word of sorted) loaded.words.add(word);
+        loaded.sorted.set(number, sorted);
+        return sorted;
+      });
+    pending.catch(() => loaded.shards.delete(number)); // the next search fetches it again
+    loaded.shards.set(number, pending);
+  }
+  return pending;
 }
 
 // The query's words as the index holds them, one list for each word the reader typed (split
@@ -106,7 +150,7 @@ function cutQuery(query, engine) {
 // article as other words than the longest (不|知道 where the list has 不知道, 更|有利 where it
 // has 更有): when the first cut finds nothing, the others are tried (search()).
 function queryCuts(query, { words, longest, t2s }, limit) {
-  const text = Array.from(query.normalize("NFKC").toLowerCase(), (c) => t2s.get(c) || c).join("");
+  const text = foldQuery(query, t2s);
   let cuts = [[]];
   for (const typed of text.split(/[\s\p{P}\p{S}]+/u)) {
     let pieces = [[]]; // the ways to cut this word typed so far
@@ -178,9 +222,11 @@ function extensions(word, sorted) {
 // and only if no article has it as a word does it find those (a word still being typed).
 // The phrase's results keep the order of the plain search's, which weighs title and tags
 // (Pagefind ranks a phrase search without them).
-async function runSearch({ pagefind, sorted }, groups, filters) {
+async function runSearch(loaded, groups, filters) {
+  const { pagefind } = loaded;
   const term = groups.flat().join(" ");
-  const reach = [...new Set(groups.flat().flatMap((word) => (HAN.test(word) ? extensions(word, sorted) : [])))];
+  const shardOf = (word) => loaded.sorted.get(shardNumber(word, loaded)) || [];
+  const reach = [...new Set(groups.flat().flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word)) : [])))];
   // With the words themselves: all the chunks at once, not one round trip after another.
   if (reach.length) await pagefind.preload([term, ...reach].join(" "));
   const asPhrase = groups.length === 1 && (groups[0].length > 1 || !HAN.test(groups[0][0]));
@@ -371,7 +417,8 @@ async function search(query, topic, city) {
     // Until Pagefind has loaded the filters its searches count no topic or city. A search with
     // a filter chosen waits for them; a plain one shows its results first and counts after.
     const loadFilters = () => (loaded.filtersLoaded ||= loaded.pagefind.filters());
-    if (topic || city) await loadFilters();
+    await Promise.all([wordsFor(query, loaded), topic || city ? loadFilters() : null]);
+    if (token !== searchCount) return;
     const cuts = queryCuts(query, loaded, OTHER_CUTS + 1);
     let groups = cuts[0] || null;
     const filters = {};
@@ -413,6 +460,7 @@ async function search(query, topic, city) {
     status.textContent = found.results.length
       ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}`
       : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
+    wholeList(loaded);
     if (!counted) {
       await loadFilters();
       const again = await runSearch(loaded, groups, filters);
@@ -450,7 +498,8 @@ async function adoptBuiltIn(query) {
   const search = { found: null, next: 0, skip, pieces: [query] };
   current = search;
   search.found = loadEngine()
-    .then((loaded) => {
+    .then(async (loaded) => {
+      await wordsFor(query, loaded);
       const groups = cutQuery(query, loaded);
       if (!groups || !groups.length) return null;
       search.pieces = groups.flat();
@@ -461,6 +510,7 @@ async function adoptBuiltIn(query) {
   if (!found || search !== current) return;
   try {
     const loaded = await loadEngine();
+    wholeList(loaded);
     await (loaded.filtersLoaded ||= loaded.pagefind.filters());
     const again = await runSearch(loaded, cutQuery(query, loaded), {});
     if (search !== current) return;
@@ -478,7 +528,9 @@ input.value = params.get("q") || builtIn;
 fillFilter(topicSelect, {}, params.get("topic") || "");
 fillFilter(citySelect, {}, params.get("city") || "");
 // Pagefind loads while the reader reads the page, before the first keystroke.
-loadEngine().catch(() => {});
+loadEngine()
+  .then((loaded) => input.value || wholeList(loaded))
+  .catch(() => {});
 if (builtIn && input.value === builtIn && !topicSelect.value && !citySelect.value) {
   adoptBuiltIn(builtIn);
 } else {
@@ -495,6 +547,8 @@ const soon = (delay) => {
 };
 input.addEventListener("input", (event) => {
   if (event.isComposing) return;
+  // The word list's shards for what is typed so far start now, while the reader types on.
+  if (engine) engine.then((loaded) => wordsFor(input.value, loaded)).catch(() => {});
   soon(50);
 });
 input.addEventListener("compositionend", () => soon(0));
