@@ -223,6 +223,9 @@ def measure(count: int, work: Path, jobs: int, shape: str = "skewed", search_row
     return result
 
 
+TRASH = "trash"  # under the work folder: what set_aside() moved there, deleted after the last row
+
+
 def set_aside(path: Path, work: Path) -> None:
     """Move `path` out of the way, into `work`'s trash, which main() empties after the last row.
 
@@ -236,9 +239,6 @@ def set_aside(path: Path, work: Path) -> None:
         trash = work / TRASH
         trash.mkdir(exist_ok=True)
         path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
-
-
-TRASH = "trash"
 
 
 def search_on_rows(site: Path, jobs: int, rows: dict) -> None:

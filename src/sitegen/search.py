@@ -858,11 +858,11 @@ def word_shards(listed: str) -> dict[str, str]:
     gzipped, on a 10,000-article corpus of varied text: a third of its first query's bytes)."""
     data = json.loads(listed)
     words = data["words"].split(" ") if data["words"] else []
-    count = max(1, min(256, -(-len(data["words"].encode("utf-8")) // _SHARD_BYTES)))
+    size = len(data["words"].encode("utf-8"))
+    count = max(1, min(256, -(-size // _SHARD_BYTES)))
     shards: list[list[str]] = [[] for _ in range(count)]
     for word in words:
         shards[ord(word[0]) % count].append(word)
-    size = len(data["words"].encode("utf-8"))
     # A small site's later queries then cost no round trip for their words (14 KiB gzipped on
     # the sample site); a big site's list stays where it is until a query needs a shard of it.
     head = {"v": data["v"], "shards": count, "longest": max(map(len, words), default=1), "whole": size <= _WHOLE_BYTES, "t2s": data["t2s"]}
