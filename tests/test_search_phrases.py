@@ -34,7 +34,10 @@ def sections(folder: Path, slug: str) -> dict[str, list[str]]:
     ("words", "expected"),
     [
         # the start of the second word: 接触过敏 typed finds 接触过敏性
-        (["接触", "过敏性", "皮炎"], ["接触 过敏", "敏性 皮炎"]),
+        # (and a word of two beside a longer one gives its first or last character: 触 过敏性)
+        (["接触", "过敏性", "皮炎"], ["接触 过敏", "敏性 皮炎", "触 过敏", "触 过敏性", "过敏性 皮", "敏性 皮"]),
+        # 孟鲁司特 typed is cut 孟鲁司|特 and must find the article where jieba guessed 孟鲁司|特钠
+        (["孟鲁司", "特钠"], ["孟鲁司 特", "鲁司 特", "鲁司 特钠"]),
         # the end of the first and the start of the second: 保险报销, 医疗保险报销, 保险报销比例…
         (["医疗保险", "报销比例"], ["医疗保险 报销", "医疗保险 报销比", "保险 报销比例", "保险 报销", "保险 报销比", "疗保险 报销比例", "疗保险 报销", "疗保险 报销比"]),
         # no word of three characters or more: nothing to add
@@ -81,3 +84,17 @@ def test_the_topic_is_weighed_as_the_tags_are(tmp_path: Path) -> None:
     prepare_index(docs, tmp_path, jobs=1)
     tags = sections(tmp_path, "jintie")["tags"]
     assert {"生育津贴", "生育保险", "保险"} <= set(tags)
+
+
+def test_a_word_of_two_inside_a_longer_one_is_a_word_where_the_site_has_it(tmp_path: Path) -> None:
+    # jieba guesses 对甲流 as one word in 抗生素对甲流无效: Pagefind matches a word by its start,
+    # so the site's 甲流 is added, and only while some article has it as a word.
+    antibiotics = doc("kangshengsu", "抗生素能治感冒吗", "抗生素对甲流无效。")
+    prepare_index([antibiotics], tmp_path, jobs=1)
+    assert "对甲流" in sections(tmp_path, "kangshengsu")["body"]
+    assert "甲流" not in sections(tmp_path, "kangshengsu")["extra"]
+    flu = doc("jialiu", "孩子确诊甲流后怎么办", "孩子确诊甲流后要多喝水。")
+    prepare_index([antibiotics, flu], tmp_path, jobs=1)
+    assert "甲流" in sections(tmp_path, "kangshengsu")["extra"]  # a page not edited gains it
+    prepare_index([antibiotics], tmp_path, jobs=1)
+    assert "甲流" not in sections(tmp_path, "kangshengsu")["extra"]

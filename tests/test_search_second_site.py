@@ -1,6 +1,7 @@
 """Search on a second site (fixtures/search_second): other articles and other words than the
-sample site's, Latin mixed with Chinese (HPV疫苗, PET-CT, B超, EV71), one article written in
-traditional characters, judged by an oracle instead of by hand.
+sample site's, Latin mixed with Chinese (HPV疫苗, PET-CT, B超, EV71), medicines that jieba's
+dictionary lacks, one article written in traditional characters, judged by an oracle instead of
+by hand.
 
 The oracle: an article is relevant to a query when every word of it (split at spaces) occurs in
 the article's title, tags, topic or body as written, compared in simplified characters, letter
@@ -30,6 +31,9 @@ QUERIES = [
     "带状疱疹", "水痘", "手足口病", "预约", "住院", "急诊", "辐射", "肺结节", "空腹", "憋尿", "老年人",
     "老人", "香港", "澳门", "大湾区", "烧心", "反流", "社区卫生服务中心", "卫生", "心电图", "身份证",
     "宫颈癌", "境外医疗", "14天", "30分钟",
+    # medicines jieba's dictionary lacks, which it guesses at by their neighbours (孟鲁司|特钠,
+    # 开孟鲁司|特, 对甲流 beside 甲流)
+    "甲流", "奥司他韦", "孟鲁司特", "孟鲁司特钠", "白三烯", "抗生素", "布洛芬",
     # two words typed as one, the second the start of a longer word in some article (医疗|保险 and
     # 医疗保险, 接种|流感疫苗): the articles that hold them as one word are found too
     "百万医疗", "补充医疗", "跨境医疗", "接种流感", "注射狂犬",
