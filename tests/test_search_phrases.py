@@ -34,10 +34,10 @@ def sections(folder: Path, slug: str) -> dict[str, list[str]]:
     ("words", "expected"),
     [
         # the start of the second word: 接触过敏 typed finds 接触过敏性
-        # (and a word of two beside a longer one gives its first or last character: 触 过敏性)
-        (["接触", "过敏性", "皮炎"], ["接触 过敏", "敏性 皮炎", "触 过敏", "触 过敏性", "过敏性 皮", "敏性 皮"]),
-        # 孟鲁司特 typed is cut 孟鲁司|特 and must find the article where jieba guessed 孟鲁司|特钠
-        (["孟鲁司", "特钠"], ["孟鲁司 特", "鲁司 特", "鲁司 特钠"]),
+        (["接触", "过敏性", "皮炎"], ["接触 过敏", "敏性 皮炎"]),
+        # 孟鲁司特 typed is cut 孟鲁司|特 and must find the article where jieba guessed 孟鲁司|特钠;
+        # 皮炎 is a word of jieba's dictionary, not a guess: no 过敏性 皮
+        (["孟鲁司", "特钠"], ["孟鲁司 特", "鲁司 特钠"]),
         # the end of the first and the start of the second: 保险报销, 医疗保险报销, 保险报销比例…
         (["医疗保险", "报销比例"], ["医疗保险 报销", "医疗保险 报销比", "保险 报销比例", "保险 报销", "保险 报销比", "疗保险 报销比例", "疗保险 报销", "疗保险 报销比"]),
         # no word of three characters or more: nothing to add

@@ -165,7 +165,7 @@ class _Cut(NamedTuple):
     title: list[str]  # every word of the title (precise and search mode)
     tags: list[str]
     extra: list[str]  # the body's words besides precise mode's
-    pairs: list[str]  # the two characters across each boundary of precise mode, and inside its longer words but their start; Chinese only
+    pairs: list[str]  # the two characters across each boundary of precise mode, and inside its guessed longer words but their start; Chinese only
     lone: list[str]  # those of them that were two words of one character each (术|前)
     joins: list[str]  # two words side by side, "a b", one of them the end or start of precise mode's word there (_joins)
     parts: list[str]  # those ends and starts: a join is written when the vocabulary has them
@@ -240,10 +240,12 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
         # Joined by map in C: a generator of a + b for each match cost as much as the matching.
         pairs.update(map("".join, _PAIR.findall(cut_text)))
         lone.update(map("".join, _LONE_PAIR.findall(cut_text)))
-        # And each two inside a longer word but its first two: Pagefind finds a word by its
-        # start, so the site's 甲流 missed the article where jieba's guess made 对甲流 one word.
+        # And each two inside a longer word that jieba guessed, but its first two: Pagefind
+        # finds a word by its start, so the site's 甲流 missed the article where jieba's guess
+        # made 对甲流 one word (search mode gives the words inside a word of its dictionary).
         for word in _LONG_HAN_WORD.findall(cut_text):
-            pairs.update(word[i : i + 2] for i in range(1, len(word) - 1))
+            if _guessed(word):
+                pairs.update(word[i : i + 2] for i in range(1, len(word) - 1))
     parts = sorted({part for join in joins for part in join.split(" ") if part not in shown})
     return _Cut(body, title, tags, extra, sorted(pairs), sorted(lone), joins, parts)
 
@@ -256,29 +258,33 @@ def _joins(body: list[str]) -> list[str]:
     A word typed that the index holds as two (接触过敏) is searched as a phrase, which Pagefind
     matches word for word: without these, the articles that say 接触过敏性 were not found by it.
     The starts and ends are any of two characters or more (_word_parts), not only search mode's:
-    the query is cut by the site's words, and jieba's dictionary lacks many of them. Beside a
-    word of three or more, a word of two gives its first or last character too (_halves):
-    jieba guesses at a medicine it does not know by its neighbours, 孟鲁司|特钠 in one article and
-    开孟鲁司|特 in another, and a reader's 孟鲁司特 is cut 孟鲁司|特. They are
+    the query is cut by the site's words, and jieba's dictionary lacks many of them. After a
+    word of three or more, a word of two that jieba guessed (not in its dictionary) gives its
+    first character as its start: jieba guesses at a medicine it does not know by its
+    neighbours, 孟鲁司|特钠 in one article and 开孟鲁司|特 in another, and a reader's 孟鲁司特 is
+    cut 孟鲁司|特. They are
     not words of the vocabulary (most are no word at all): only a query made of the site's words
     can ask for them."""
     found: dict[str, None] = {}
     for first, second in pairwise(body):
         # Only words of three characters or more have starts and ends (_word_parts), and only
-        # beside them does a word of two give its halves.
+        # after one does a guessed word of two give its first character.
         if (len(first) > 2 or len(second) > 2) and first[0].isalnum() and second[0].isalnum():
-            for end in (first, *_word_parts(first)[1], *_halves(first, second)[1]):
-                for start in (second, *_word_parts(second)[0], *_halves(second, first)[0]):
+            for end in (first, *_word_parts(first)[1]):
+                for start in (second, *_word_parts(second)[0]):
                     if end is not first or start is not second:
                         found[f"{end} {start}"] = None
+            if len(second) == 2 and len(first) > 2 and _guessed(second):
+                found[f"{first} {second[0]}"] = None  # a query that ends inside jieba's guess: 孟鲁司|特钠 holds 孟鲁司特
     return list(found)
 
 
-def _halves(word: str, beside: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The first and the last character of a Chinese word of two beside a longer one."""
-    if len(word) != 2 or len(beside) <= 2 or not (_han(word[0]) and _han(word[1])):
-        return (), ()
-    return (word[0],), (word[1],)
+@lru_cache(maxsize=1 << 16)
+def _guessed(word: str) -> bool:
+    """Whether jieba made the Chinese `word` by guessing (its HMM), not from its dictionary."""
+    import rjieba
+
+    return all(map(_han, word)) and len(rjieba.cut(word, False)) > 1
 
 
 @lru_cache(maxsize=1 << 16)
@@ -427,8 +433,8 @@ def slim_page(doc: SearchDoc, done: _Cut, vocabulary: Container[str], long_words
     how many there are); then the title and tags, weighted, and the other words: search mode's
     shorter ones, and a pair of characters across a boundary of precise mode when the site has
     that pair as a word elsewhere, or as two lone characters somewhere; the same for two
-    characters inside a longer word but its first two (甲流 in jieba's guess 对甲流: Pagefind
-    matches a word by its start only). jieba cuts 中间有断缴的
+    characters inside a longer word that jieba guessed, but its first two (甲流 in 对甲流:
+    Pagefind matches a word by its start only). jieba cuts 中间有断缴的
     as 有断|缴 but 断缴 in most articles, and 术前检查 as 术|前|检查: the pair makes a reader's
     断缴 or 术前 find them all. (On the sample site every pair across every boundary doubled the
     index and tripled the word list; these pairs add 8 % and 11 %.) Longer words of the site
