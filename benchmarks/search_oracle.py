@@ -1,6 +1,7 @@
 """Search relevance on random queries, judged by a substring oracle, in Chromium.
 
     python benchmarks/search_oracle.py SITE [--queries 100] [--seed 1] [--kinds words,joined,fragments]
+    python benchmarks/search_oracle.py SITE --query 甲流 --query "孩子 甲流" …
 
 SITE is a site folder built with search on (its public/ is served as Netlify would serve it).
 Queries are drawn at random from the site itself, so they are not the ones our tests judge:
@@ -13,8 +14,11 @@ Queries are drawn at random from the site itself, so they are not the ones our t
 - fragments: 2-5 characters cut at random out of a run of Chinese text, most of them no word at
   all (关于医, 险报): shown for comparison, not a reader's query.
 
-An article is relevant when its title, tags, topic or body holds the query (NFKC, simplified,
-lower case, as tests/test_search_second_site.py judges). Prints mean precision@10 and mean
+- given: `--query Q` (repeatable), queries of your own instead of drawn ones: a medicine or a
+  term you expect readers to type; each is printed with its figures, not only when short.
+
+An article is relevant when its title, tags, topic or body holds every word of the query (split
+at spaces; NFKC, simplified, lower case, as tests/test_search_second_site.py judges). Prints mean precision@10 and mean
 recall for each kind, with the queries short of 1.0 on either.
 """
 
@@ -51,13 +55,17 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kinds", default="words,joined,fragments")
+    parser.add_argument("--query", action="append", default=[], help="a query of your own (repeatable); replaces --kinds")
     args = parser.parse_args()
     site = args.site.resolve()
     texts, bodies = _articles(site)
     words = json.loads((site / "public/pagefind/sitegen-words.json").read_text(encoding="utf-8"))["words"].split()
     rng = random.Random(args.seed)
     makers = {"words": _words_queries, "joined": _joined_queries, "fragments": _fragment_queries}
-    kinds = {kind: makers[kind](rng, args.queries, words, texts, bodies) for kind in args.kinds.split(",")}
+    if args.query:
+        kinds = {"given": args.query}
+    else:
+        kinds = {kind: makers[kind](rng, args.queries, words, texts, bodies) for kind in args.kinds.split(",")}
     with sync_playwright() as playwright, serving(site / "public") as base:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = SearchPage(browser, base)
@@ -65,11 +73,17 @@ def main() -> None:
         for kind, queries in kinds.items():
             rows = []
             for query in queries:
-                relevant = {url for url, text in texts.items() if holds(text, compared(query))}
+                relevant = {url for url, text in texts.items() if all(holds(text, compared(word)) for word in query.split())}
                 if not relevant:
+                    if kind == "given":
+                        print(f"  {query}: no article holds it")
                     continue
                 page.search(query)
                 rows.append((query, relevant, [url for url in page.all_results() if url in texts]))
+                if kind == "given":
+                    print(f"  {query}: {_figures(*rows[-1])}")
+            if not rows:
+                continue
             precision, recall, misses = precision_and_recall(rows)
             print(f"{kind}: {len(rows)} queries, mean P@10 {precision:.3f}, mean recall {recall:.3f}")
             for miss in misses:
@@ -77,6 +91,16 @@ def main() -> None:
         if page.errors:
             print("page errors:", *page.errors, sep="\n  ")
         browser.close()
+
+
+def _figures(query: str, relevant: set[str], results: list[str]) -> str:
+    """One query's figures, and the relevant articles it missed."""
+    top = results[:10]
+    precision = sum(url in relevant for url in top) / len(top) if top else 0.0
+    missed = sorted(relevant - set(results))
+    return f"{len(relevant)} relevant, {len(results)} found, P@10 {precision:.2f}, recall {1 - len(missed) / len(relevant):.2f}" + (
+        f", missed {' '.join(missed)}" if missed else ""
+    )
 
 
 def _articles(site: Path) -> tuple[dict[str, str], list[str]]:
