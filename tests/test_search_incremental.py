@@ -4,15 +4,19 @@ found or no longer found in Chromium."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import shutil
+import zlib
 from pathlib import Path
 
+import cbor2
 import pytest
 
 from conftest import build_site
 from search_site import SearchPage, sample_site, serving
-from sitegen.search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORDS_FILE
+from sitegen.search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, index_chunks
 
 ARTICLE = "content/zhengzhuang/toutong-gua-shenme-ke.md"  # the only article with 磁共振
 
@@ -71,6 +75,54 @@ def test_after_edits_the_index_is_the_cold_one(site: Path, tmp_path: Path) -> No
     # differently), but each page's fragment is named by its content.
     assert {p for p in ours if p.startswith("fragment/")} == {p for p in theirs if p.startswith("fragment/")}
     assert len(ours) == len(theirs)
+
+
+def _chunk_words(index: Path, name: str) -> set[str]:
+    """The words a Pagefind index chunk holds (its file unzipped: a mark, then CBOR)."""
+    data = zlib.decompress((index / "index" / f"{name}.pf_index").read_bytes(), wbits=31)
+    return {entry[0] for entry in cbor2.loads(data[len(b"pagefind_dcd") :])[0]}
+
+
+def _assert_head_names_the_index(index: Path) -> None:
+    head = json.loads((index / WORD_SHARDS_DIR / WORD_SHARDS_HEAD).read_text(encoding="utf-8"))
+    entry = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert head["meta"] == f"pagefind.{entry['languages']['zz']['hash']}.pf_meta"
+    chunks = head["chunks"]
+    assert len(chunks) > 1  # else any rule would find the chunk
+    assert sorted(name for _, _, name in chunks) == sorted(p.stem for p in (index / "index").iterdir())
+    words = {name: _chunk_words(index, name) for _, _, name in chunks}
+    for name, held in words.items():
+        for word in held:
+            assert _chunks_of(word, chunks) == [name], word
+
+
+def _chunks_of(word: str, chunks: list[list[str]]) -> list[str]:
+    """search.js's chunksOf, Pagefind 1.5's rule: the chunks whose bounds enclose the word, or
+    else those that do when both are cut to the shorter length (the bounds are cut short)."""
+    strict = [name for first, last, name in chunks if first <= word <= last]
+    if strict:
+        return strict
+    return [name for first, last, name in chunks if word[: len(first)] >= first[: len(word)] and word[: len(last)] <= last[: len(word)]]
+
+
+def test_the_word_lists_head_names_the_chunk_of_every_word_of_the_index(site: Path) -> None:
+    """search.js fetches the chunks a query needs by the head's table before Pagefind asks: the
+    table must give each word's own chunk, after an edit as after a cold build."""
+    index = site / "public" / PAGEFIND_DIR
+    _assert_head_names_the_index(index)
+    edit(site, ARTICLE, "\n## ", "\n鱼腥草泡水不能代替看病。\n\n## ")
+    build_site(site, search=True)
+    _assert_head_names_the_index(index)
+    assert any("鱼腥草" in held for held in (_chunk_words(index, name) for _, _, name in index_chunks(index)))
+
+
+def test_an_index_in_another_shape_gives_no_chunk_table(tmp_path: Path) -> None:
+    """A metadata file search.py cannot read (another Pagefind's) leaves the chunks to Pagefind."""
+    (tmp_path / "pagefind-entry.json").write_text('{"languages": {"zz": {"hash": "zz_1"}}}', encoding="utf-8")
+    assert index_chunks(tmp_path) == []  # no metadata at all
+    for data in (b"not gzip", gzip.compress(b"other"), gzip.compress(b"pagefind_dcd" + cbor2.dumps({"chunks": 1})), gzip.compress(b"pagefind_dcd" + cbor2.dumps(["1.5", [], [["a", 1]]]))):
+        (tmp_path / "pagefind.zz_1.pf_meta").write_bytes(data)
+        assert index_chunks(tmp_path) == []
 
 
 @pytest.mark.browser

@@ -57,10 +57,12 @@ WORDS_FILE = "sitegen-words.json"  # the whole word list, for tools and tests: i
 WORD_SHARDS_DIR = "sitegen-words"
 WORD_SHARDS_HEAD = "head.json"
 _SHARD_BYTES = 8192  # about this much of the list in a shard (256 shards at most)
+_PAGEFIND_MARK = b"pagefind_dcd"  # what each of Pagefind's files starts with, once unzipped
 _WHOLE_BYTES = 65536  # a list this small is fetched whole once a first search is done (search.js)
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
-# Bump when the slim pages would come out differently from the same site (cutting, layout).
-SEARCH_VERSION = 2
+# Bump when the slim pages or the files beside the index would come out differently from the
+# same site (cutting, layout, the word list's head): a new version indexes again.
+SEARCH_VERSION = 3
 # Pagefind weighs words by the element they are in; the title and tags are what a reader names.
 TITLE_WEIGHT = 10
 TAGS_WEIGHT = 5
@@ -830,6 +832,7 @@ class IndexRun:
             self.seconds = time.perf_counter() - self._started
         shutil.copyfile(self.cache_dir / WORDS_FILE, self.index_dir / WORDS_FILE)
         shutil.copytree(self.cache_dir / WORD_SHARDS_DIR, self.index_dir / WORD_SHARDS_DIR)
+        _add_chunk_table(self.index_dir)
 
     def running(self) -> bool:
         """Whether Pagefind is still at work."""
@@ -840,6 +843,45 @@ class IndexRun:
         delete what it wrote unless that was moved away."""
         self._pagefind.stop()
         shutil.rmtree(self.index_dir, ignore_errors=True)
+
+
+def index_meta(index_dir: Path) -> str | None:
+    """The file name of the metadata of the Pagefind index in `index_dir`, as its entry names it."""
+    try:
+        entry = json.loads((index_dir / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return f"pagefind.{entry['languages'][LANGUAGE]['hash']}.pf_meta"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def index_chunks(index_dir: Path) -> list[tuple[str, str, str]]:
+    """The chunks of the Pagefind index in `index_dir`: (first word, last word, file hash) each,
+    in order, from its metadata; none if the metadata is not in the shape Pagefind 1.5 writes."""
+    import cbor2
+
+    name = index_meta(index_dir)
+    try:
+        meta = zlib.decompress((index_dir / name).read_bytes(), wbits=31) if name else b""
+        if not meta.startswith(_PAGEFIND_MARK):
+            return []
+        chunks = cbor2.loads(meta[len(_PAGEFIND_MARK) :])[2]
+        return [(first, last, file) for first, last, file in chunks if isinstance(first, str) and isinstance(last, str) and isinstance(file, str)]
+    except (OSError, ValueError, LookupError, TypeError, zlib.error, cbor2.CBORDecodeError):
+        return []
+
+
+def _add_chunk_table(index_dir: Path) -> None:
+    # search.js fetches the metadata and the chunks a query in the address needs as soon as the
+    # head is here, while Pagefind's script and WebAssembly are still on their way, choosing the
+    # chunks as Pagefind does (the chunk whose first and last word enclose a word): its worker
+    # then finds them in the HTTP cache. On a phone at 150 ms a round trip, the chunk came after
+    # the WebAssembly, its start-up and a round trip of its own. Without a table (an index
+    # Pagefind wrote in another shape), search.js leaves them to Pagefind.
+    head_path = index_dir / WORD_SHARDS_DIR / WORD_SHARDS_HEAD
+    head = json.loads(head_path.read_text(encoding="utf-8"))
+    head["meta"] = index_meta(index_dir)
+    head["chunks"] = [list(chunk) for chunk in index_chunks(index_dir)]
+    head_path.write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
 
 
 def _write_if_changed(target: Path, data: bytes) -> None:
