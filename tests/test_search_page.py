@@ -118,8 +118,10 @@ def test_results_arriving_do_not_shift_the_page(browser, served, viewport) -> No
 
 
 def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> None:
-    """search.js, Pagefind's script, the word list, and the entry and WebAssembly that Pagefind's
-    worker asks for first come from the page's head, at the very addresses then fetched."""
+    """search.js, Pagefind's script, the word list's head, and the WebAssembly and script that
+    Pagefind's worker asks for first come from the page's head, at the very addresses then
+    fetched; the entry, the metadata and the chunks the query needs are fetched by the page
+    before the worker asks, and the worker gets each of them from the HTTP cache."""
     finished = []
     tab.page.on("requestfinished", lambda request: finished.append(request))  # noqa: PLW0108 (Playwright wants a Python function)
     tab.open("医保")
@@ -128,17 +130,65 @@ def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> N
     )
     assert ["modulepreload", "/js/search.js", "", None] in preloads
     assert ["modulepreload", "/pagefind/pagefind.js", "", None] in preloads
-    for path in ("/pagefind/sitegen-words/head.json", "/pagefind/pagefind-entry.json?ts=sitegen", "/pagefind/wasm.unknown.pagefind"):
+    for path in ("/pagefind/sitegen-words/head.json", "/pagefind/wasm.unknown.pagefind", "/pagefind/pagefind-worker.js"):
         assert ["preload", path, "fetch", "anonymous"] in preloads  # as fetch() asks: CORS, same-origin credentials
+    assert not [link for link in preloads if "pagefind-entry" in link[1]]  # its address is the page load's own
     tab.page.wait_for_timeout(500)  # the filters, which come after the results
     urls = [request.url for request in finished]
-    # Pagefind asks for its entry where search.html preloaded it, never at its own ?ts=<now>.
-    assert any(url.endswith("/pagefind/pagefind-entry.json?ts=sitegen") for url in urls)
-    assert not [url for url in urls if re.search(r"pagefind-entry\.json\?ts=\d", url)]
-    # Each preloaded file is downloaded once: the worker gets it from the cache (or a 304).
-    for name in ("wasm.unknown.pagefind", "pagefind-entry.json?ts=sitegen", "pagefind.js", "sitegen-words/head.json"):
-        bodies = [request.sizes()["responseBodySize"] for request in finished if request.url.endswith("/" + name)]
+    # Pagefind asks for its entry at this load's own ?ts=, which the page asked for first.
+    entries = {url for url in urls if "pagefind-entry.json" in url}
+    assert len(entries) == 1 and re.search(r"pagefind-entry\.json\?ts=[0-9a-z]+$", entries.pop())
+    # What the page fetched itself (the worker's requests are not in its timeline).
+    by_page = {re.sub(r"^.*/pagefind/", "", url) for url in tab.page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)") if "/pagefind/" in url}
+    chunks = {re.sub(r"^.*/pagefind/", "", url) for url in urls if "/pagefind/index/" in url}
+    assert chunks and chunks <= by_page  # every chunk the worker needed, the page had asked for
+    assert any(name.endswith(".pf_meta") for name in by_page)
+    # Each file is downloaded once: the worker gets it from the cache.
+    for name in ("wasm.unknown.pagefind", "pagefind.js", "pagefind-worker.js", "sitegen-words/head.json", "pagefind-entry.json?ts=", ".pf_meta", *chunks):
+        bodies = [request.sizes()["responseBodySize"] for request in finished if name in request.url]
         assert len([size for size in bodies if size > 0]) == 1, (name, bodies)
+
+
+def _assert_the_page_fetched_the_chunks_pagefind_asked_for(tab: SearchPage, query: str) -> None:
+    finished: list[str] = []
+    tab.page.on("requestfinished", lambda request: "/pagefind/index/" in request.url and finished.append(request.url.rpartition("/")[2]))
+    tab.open(query)
+    tab.page.wait_for_timeout(300)
+    by_page = {url.rpartition("/")[2] for url in tab.page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)") if "/pagefind/index/" in url}
+    assert finished and set(finished) == by_page
+    assert all(finished.count(name) == 2 for name in by_page), finished  # the page's fetch, then the worker's from the cache
+    assert not tab.errors
+
+
+@pytest.mark.parametrize("query", ["医保", "建议", "过敏原检测", "鼻窦炎", "CT检查", "異地就醫 报销", "布洛芬"])
+def test_the_page_fetches_the_index_chunks_pagefind_asks_for_and_no_other(tab: SearchPage, query: str) -> None:
+    """search.js picks the chunks for the query in the address as Pagefind does (the word list's
+    head names them): each chunk is fetched by the page and then asked for by the worker, which
+    gets it from the cache; the page fetches none the worker does not want."""
+    _assert_the_page_fetched_the_chunks_pagefind_asked_for(tab, query)
+
+
+def test_a_word_past_the_cut_bound_of_its_chunk_is_fetched_from_that_chunk(tab: SearchPage) -> None:
+    """Pagefind cuts a chunk's bounds short (the chunk that holds 建议 ends at 建) and finds such
+    a word by the bounds cut to its length: so does search.js, for a word after the first of a
+    query (the first's chunk is fetched by its first character)."""
+    tab.open()
+    chunks = tab.page.evaluate("fetch('/pagefind/sitegen-words/head.json').then((r) => r.json())")["chunks"]
+    assert not [chunk for chunk in chunks if chunk[0] <= "建议" <= chunk[1]]  # the sample index still cuts there
+    assert len([chunk for chunk in chunks if chunk[0] <= "过\uffff" and chunk[1] >= "过"]) > 1  # and 过 opens two chunks
+    _assert_the_page_fetched_the_chunks_pagefind_asked_for(tab, "过敏建议")
+
+
+def test_each_page_load_asks_for_the_entry_at_an_address_of_its_own(tab: SearchPage) -> None:
+    """The entry, which browsers may keep for a while, is never a copy from an earlier load:
+    a deploy in between would have left it naming an index that is gone."""
+    asked = []
+    tab.page.on("request", lambda request: "pagefind-entry.json" in request.url and asked.append(request.url))
+    tab.open("医保")
+    tab.page.wait_for_timeout(50)  # a different millisecond, at least
+    tab.page.reload()
+    tab.wait_for("医保")
+    assert len(set(asked)) == 2, asked
 
 
 def test_every_preload_is_used(browser, served) -> None:

@@ -7,6 +7,7 @@
 // so nothing is found, rather than Pagefind quietly dropping it and matching the rest.
 // Results are built with DOM methods only: no text from the index is inserted as markup.
 const PAGE_SIZE = 10;
+const FIRST_FRAGMENTS = 3; // cards whose fragments are fetched before the others (a phone's screen)
 const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
@@ -21,11 +22,12 @@ const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const RUNS = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z\u00c0-\u024f]+/gu;
 const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
 
-// pagefind-entry.json is fetched as ?ts=<this>, the address search.html preloads (Pagefind's
-// default, ?ts=<now>, is never the same twice, so nothing could fetch it early). The file is
-// never stale for long: Netlify has browsers revalidate it on every use, `sitegen serve` never
-// lets them keep it.
-const ENTRY_TAG = "sitegen";
+// pagefind-entry.json, which names the current index, is fetched as ?ts=<this>, an address of
+// this page load's own: the page fetches it first and Pagefind's worker, which asks for it
+// after, finds it in the HTTP cache (netlify.toml lets browsers keep it for five minutes; a
+// later load asks at another address, so it is never stale). At a fixed address it had to be
+// revalidated on every use: a round trip on the worker's way to its first results.
+const ENTRY_TAG = Date.now().toString(36);
 
 let engine = null; // { pagefind, words, shards, sorted, count, longest, t2s, filtersLoaded }
 let current = null; // { found (a promise on a 大家都在搜 page), next, skip, pieces }
@@ -52,25 +54,48 @@ async function startEngine() {
 }
 
 // Pagefind's worker fetches the entry, the index's metadata and the WebAssembly through the
-// HTTP cache. The page takes search.html's preloads of the entry and the WebAssembly (a preload
-// serves this page's own fetches only), fetches the worker's own script (Pagefind starts the
-// worker only once pagefind.js has run), and fetches the metadata, whose name holds a hash that
-// only the entry gives, as soon as the entry is here. netlify.toml lets browsers keep all of
-// these but the entry for a while, so the worker finds them without a round trip; the entry,
-// which names the current index, costs it a revalidation.
+// HTTP cache. The page takes search.html's preloads of the WebAssembly and the worker's own
+// script (a preload serves this page's own fetches only; Pagefind starts the worker only once
+// pagefind.js has run), fetches the entry, and fetches the metadata, whose name holds a hash,
+// as soon as the word list's head (or the entry) names it. netlify.toml lets browsers keep all
+// of these for a while, so the worker finds them without a round trip.
 function warmCache() {
-  const take = (path) => fetch(bundle + path).then((response) => response.arrayBuffer());
-  take("wasm.unknown.pagefind").catch(() => {});
-  take("pagefind-worker.js").catch(() => {});
+  take("wasm.unknown.pagefind");
+  take("pagefind-worker.js");
   fetch(`${bundle}pagefind-entry.json?ts=${ENTRY_TAG}`)
     .then((response) => response.json())
-    .then((entry) => Promise.all(Object.values(entry.languages || {}).map((index) => take(`pagefind.${index.hash}.pf_meta`))))
+    .then((entry) => Object.values(entry.languages || {}).forEach((index) => take(`pagefind.${index.hash}.pf_meta`)))
     .catch(() => {}); // only a head start: the worker fetches what it needs regardless
+}
+
+// Fetches a file of the index into the HTTP cache, once a page load, for Pagefind's worker.
+const taken = new Set();
+function take(path) {
+  if (taken.has(path)) return;
+  taken.add(path);
+  fetch(bundle + path)
+    .then((response) => response.arrayBuffer())
+    .catch(() => {});
 }
 
 async function makeEngine() {
   warmCache();
-  const vocabulary = fetch(bundle + "sitegen-words/head.json").then((response) => response.json());
+  const vocabulary = fetch(bundle + "sitegen-words/head.json")
+    .then((response) => response.json())
+    .then(({ shards: count, longest, whole, t2s: table, meta, chunks }) => {
+      if (meta) take(meta);
+      const t2s = new Map();
+      const pairs = Array.from(table);
+      for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
+      // The words come in shards, by their first character (word_shards in search.py): those a
+      // query's characters start are fetched before it is cut (wordsFor), once each.
+      return { words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, chunks: chunks || [] };
+    });
+  // The query in the address is cut as soon as the word list is here, and the index chunks it
+  // needs are fetched while Pagefind's script and WebAssembly are still arriving.
+  const query = input.value;
+  const loaded = await vocabulary;
+  if (query) warmChunks(query, loaded).catch(() => {});
   const module = await import(bundle + "pagefind.js");
   // Pagefind takes the language from <html lang> (zh-CN here), not from its options, and would
   // then split the query with Intl.Segmenter: the index is "zz", so it must read "zz" while the
@@ -84,13 +109,47 @@ async function makeEngine() {
   } finally {
     root.setAttribute("lang", lang);
   }
-  const { shards: count, longest, whole, t2s: table } = await vocabulary;
-  const t2s = new Map();
-  const pairs = Array.from(table);
-  for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
-  // The words come in shards, by their first character (word_shards in search.py): those a
-  // query's characters start are fetched before it is cut (wordsFor), once each.
-  return { pagefind, words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, filtersLoaded: null };
+  return Object.assign(loaded, { pagefind, filtersLoaded: null });
+}
+
+// Fetches, into the HTTP cache, the index chunks Pagefind's worker will ask for to search
+// `query`: for each word it is given (indexTerms), the first chunk whose first and last words
+// enclose it, as Pagefind picks them (the head's table, from the index's metadata). A chunk
+// guessed wrong costs its bytes, none missed: the worker fetches what it needs regardless.
+async function warmChunks(query, loaded) {
+  const { chunks } = loaded;
+  if (!chunks.length) return;
+  const takeChunk = (name) => take(`index/${name}.pf_index`);
+  // At once, before the word list's shards are here: a word typed starts with the word of the
+  // index that begins with its first character (its Latin run), and where a single chunk holds
+  // every word that begins so, that chunk is needed whatever the cut.
+  for (const typed of foldQuery(query, loaded.t2s).split(/[\s\p{P}\p{S}]+/u)) {
+    const [run] = typed.match(RUNS) || [""];
+    if (!run) continue;
+    // A chunk's bounds are cut short (建 for 建议), but never below the first character of the
+    // words in it: every chunk with a word that starts with `start` passes this test.
+    const start = run[0];
+    const holding = chunks.filter(([first, last]) => first <= `${start}\uffff` && last >= start);
+    if (holding.length === 1) takeChunk(holding[0][2]);
+  }
+  await wordsFor(query, loaded);
+  const groups = cutQuery(query, loaded);
+  if (!groups) return;
+  for (const word of indexTerms(loaded, groups).flat()) for (const [, , name] of chunksOf(word, chunks)) takeChunk(name);
+}
+
+// The index chunks Pagefind 1.5 loads for a word (its request_indexes): those whose bounds
+// enclose it, or else those whose bounds enclose it when both are cut to the shorter length
+// (the bounds are cut short: 建议 is in the chunk that ends at 建).
+function chunksOf(word, chunks) {
+  const strict = chunks.filter(([first, last]) => word >= first && word <= last);
+  if (strict.length) return strict;
+  const length = Array.from(word).length;
+  const cut = (text, size) => Array.from(text).slice(0, size).join("");
+  return chunks.filter(([first, last]) => {
+    const [low, high] = [Math.min(length, Array.from(first).length), Math.min(length, Array.from(last).length)];
+    return cut(word, low) >= cut(first, low) && cut(word, high) <= cut(last, high);
+  });
 }
 
 // A small site's whole list, once the first results are shown (or at once on an empty page):
@@ -215,6 +274,15 @@ function extensions(word, sorted) {
   return first < end ? [sorted[first], sorted[end - 1]] : [];
 }
 
+// The words Pagefind is given for a cut query: its own, and those whose index chunks are loaded
+// beside theirs (the first and last word each Chinese word begins, see extensions).
+function indexTerms(loaded, groups) {
+  const words = groups.flat();
+  const shardOf = (word) => loaded.sorted.get(shardNumber(word, loaded)) || [];
+  const reach = [...new Set(words.flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word)) : [])))];
+  return [words, reach];
+}
+
 // One word typed that the index holds as several (失业保险 as 失业 and 保险) is searched as a
 // phrase first, so that articles with 失业 in one place and 保险 in another come only if no
 // article has them side by side; several words typed must all be there, anywhere. A Latin word
@@ -224,9 +292,8 @@ function extensions(word, sorted) {
 // (Pagefind ranks a phrase search without them).
 async function runSearch(loaded, groups, filters) {
   const { pagefind } = loaded;
-  const term = groups.flat().join(" ");
-  const shardOf = (word) => loaded.sorted.get(shardNumber(word, loaded)) || [];
-  const reach = [...new Set(groups.flat().flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word)) : [])))];
+  const [words, reach] = indexTerms(loaded, groups);
+  const term = words.join(" ");
   // With the words themselves: all the chunks at once, not one round trip after another.
   if (reach.length) await pagefind.preload([term, ...reach].join(" "));
   const asPhrase = groups.length === 1 && (groups[0].length > 1 || !HAN.test(groups[0][0]));
@@ -383,7 +450,14 @@ async function showMore(focusFirst) {
   while (added < PAGE_SIZE && search.next < found.results.length) {
     const batch = found.results.slice(search.next, search.next + PAGE_SIZE - added);
     search.next += batch.length;
-    const fragments = batch.map((result) => result.data());
+    // The first cards' fragments go first, the others once the first is here: ten at once
+    // shared a phone's link, and the first card waited for a tenth of it.
+    const head = batch.slice(0, FIRST_FRAGMENTS).map((result) => result.data());
+    const rest = head[0].then(
+      () => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()),
+      () => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()),
+    );
+    const fragments = [...head, ...batch.slice(FIRST_FRAGMENTS).map((_, index) => rest.then((later) => later[index]))];
     for (const fragment of fragments) {
       const data = await fragment;
       if (search !== current) return; // a newer search took over while these loaded
