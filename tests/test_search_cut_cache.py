@@ -16,7 +16,7 @@ from conftest import build_site
 from search_site import sample_site
 from sitegen import search
 from sitegen.cache import CACHE_DIR
-from sitegen.search import CUTS_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, SearchDoc, prepare_index, word_shards
+from sitegen.search import CUTS_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, SearchDoc, medical_words, prepare_index, word_shards
 
 
 def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保", city: str = "北京") -> SearchDoc:
@@ -146,7 +146,7 @@ def test_an_edit_cuts_only_the_article_edited(tmp_path: Path, cuts: list[str]) -
     docs = edited(docs, "duanjiao", tags=("个人账户", "职工大病保险"))
     prepare_index(docs, tmp_path, jobs=1)
     assert "职工大病保险" in cuts
-    names = {name for d in docs for name in (*d.tags, d.topic)}
+    names = {name for d in docs for name in (*d.tags, d.topic)} | medical_words()  # the candidates of _names_source
     assert all(text in names or _of(docs[0], text) for text in cuts)
     staged = (tmp_path / STAGING_DIR / "zhigong/index.html").read_text(encoding="utf-8")
     assert warm(docs, tmp_path) == cold(docs, tmp_path / "cold") and "职工大病保险" not in staged

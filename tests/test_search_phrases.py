@@ -4,12 +4,14 @@ site's long words across a cut, and the topic weighed as the tags are."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from sitegen.search import JOIN_MARK, STAGING_DIR, SearchDoc, _joins, prepare_index
+import sitegen
+from sitegen.search import JOIN_MARK, STAGING_DIR, WORDS_FILE, SearchDoc, _joins, medical_words, prepare_index
 
 
 def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保") -> SearchDoc:
@@ -98,3 +100,30 @@ def test_a_word_of_two_inside_a_longer_one_is_a_word_where_the_site_has_it(tmp_p
     assert "甲流" in sections(tmp_path, "kangshengsu")["extra"]  # a page not edited gains it
     prepare_index([antibiotics], tmp_path, jobs=1)
     assert "甲流" not in sections(tmp_path, "kangshengsu")["extra"]
+
+
+def test_a_drug_name_jieba_cuts_by_its_context_is_one_word_of_the_index(tmp_path: Path) -> None:
+    # jieba cuts 加用布地奈德 as 加|用布|地|奈德: no cut of a reader's 布地奈德 was in that article.
+    # The medical words (medical_words.txt) are words wherever a text holds them, and in the
+    # word list, so search.js cuts the query as that one word.
+    asthma = doc("xiaochuan", "孩子哮喘发作加用布地奈德雾化", "医生让加用布地奈德雾化。\n孟鲁司特钠睡前吃。")
+    prepare_index([asthma], tmp_path, jobs=1)
+    page = sections(tmp_path, "xiaochuan")
+    assert "布地奈德" not in page["body"]  # jieba's own cut is kept for the excerpt
+    assert "布地奈德" in page["extra"] and "布地奈德" in page["title"]  # the title's, weighed as the title
+    assert "孟鲁司特钠" in page["extra"]
+    words = json.loads((tmp_path / WORDS_FILE).read_text(encoding="utf-8"))["words"].split(" ")
+    assert {"布地奈德", "孟鲁司特钠"} <= set(words)
+    # Only where a text holds them: the word list has no medical word the site does not use.
+    assert "阿奇霉素" not in words and "阿奇霉素" in medical_words()
+
+
+def test_the_medical_words_are_words_jieba_splits() -> None:
+    """Each is three Chinese characters or more, once, and cut by jieba (else it is no use)."""
+    import rjieba
+
+    text = (Path(sitegen.__file__).parent / "medical_words.txt").read_text(encoding="utf-8")
+    listed = [word for line in text.splitlines() if not line.startswith("#") for word in line.split()]
+    assert len(listed) == len(set(listed)) == len(medical_words()) > 200
+    assert [word for word in listed if len(word) < 3 or not all("\u4e00" <= c <= "\u9fff" for c in word)] == []
+    assert [word for word in listed if len(rjieba.cut(word)) == 1] == []

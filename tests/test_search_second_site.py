@@ -32,8 +32,9 @@ QUERIES = [
     "老人", "香港", "澳门", "大湾区", "烧心", "反流", "社区卫生服务中心", "卫生", "心电图", "身份证",
     "宫颈癌", "境外医疗", "14天", "30分钟",
     # medicines jieba's dictionary lacks, which it guesses at by their neighbours (孟鲁司|特钠,
-    # 开孟鲁司|特, 对甲流 beside 甲流)
+    # 开孟鲁司|特, 对甲流 beside 甲流, 加用布地奈德 as 用布|地|奈德, 沙丁胺|醇和, 加氯|雷|他定)
     "甲流", "奥司他韦", "孟鲁司特", "孟鲁司特钠", "白三烯", "抗生素", "布洛芬",
+    "布地奈德", "沙丁胺醇", "异丙托溴铵", "甲泼尼龙", "氯雷他定", "雾化", "哮喘",
     # two words typed as one, the second the start of a longer word in some article (医疗|保险 and
     # 医疗保险, 接种|流感疫苗): the articles that hold them as one word are found too
     "百万医疗", "补充医疗", "跨境医疗", "接种流感", "注射狂犬",

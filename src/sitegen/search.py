@@ -215,7 +215,7 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     body = [word for word in rjieba.cut(text) if not word.isspace()]
     joins = _joins(body)
     shown = set(body)
-    extra = [word for word in rjieba.cut_for_search(text) if word not in shown]  # only Chinese words differ
+    extra = [word for word in rjieba.cut_for_search(text) if word not in shown and not word.isspace()]  # only Chinese words differ
     title = cut(doc.title)
     tags = [word for tag in doc.labels for word in cut(tag)]
     cut_texts = [" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.labels))]
@@ -225,7 +225,7 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
         had = shown | set(extra) | set(simple_body)
         # The whole text again, in order (a phrase typed must find its words side by side), and
         # the shorter words of search mode that neither cut has yet.
-        extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had)]
+        extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had and not word.isspace())]
         had_joins = set(joins)  # a list's `in` made this quadratic in the body's length
         joins += (join for join in _joins(simple_body) if join not in had_joins)
         cut_texts.append(" ".join(simple_body))
@@ -325,11 +325,13 @@ def _words(done: _Cut) -> set[str]:
 
 
 def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
-    """The tag and topic names of the site that jieba does not keep whole, longest first.
+    """The tag and topic names of the site, and the medical words, that jieba does not keep
+    whole, longest first.
 
     Readers type them as one word (职工医保), and jieba cuts them (职工|医保): searched as two
     words, an article saying 医保 often and 职工医保 once ranked above one tagged 职工医保. As a
-    word of their own, found wherever they occur, they rank by their own count and weight.
+    word of their own, found wherever they occur, they rank by their own count and weight. A
+    drug's name is cut by its context too (加用布地奈德 as 加|用布|地|奈德), so no query found it there.
     """
     source = _names_source(_name_candidates(docs))
     return re.compile(source) if source else None
@@ -337,7 +339,16 @@ def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
 
 def _name_candidates(docs: Sequence[SearchDoc]) -> tuple[str, ...]:
     named = {tag for doc in docs for tag in doc.tags} | {doc.topic for doc in docs}  # each name tested once, not once an article
+    named |= medical_words()
     return tuple(sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)}))
+
+
+@lru_cache(maxsize=1)
+def medical_words() -> frozenset[str]:
+    """Words of Chinese health writing that jieba cuts into pieces (drug names, tests,
+    conditions: medical_words.txt), kept whole in the index like the site's own names."""
+    text = (Path(__file__).parent / "medical_words.txt").read_text(encoding="utf-8")
+    return frozenset(word for line in text.splitlines() if not line.startswith("#") for word in line.split())
 
 
 def _names_source(candidates: Iterable[str]) -> str:
