@@ -29,7 +29,7 @@ const LATIN = /[0-9A-Za-z\u00c0-\u024f]/u;
 // revalidated on every use: a round trip on the worker's way to its first results.
 const ENTRY_TAG = Date.now().toString(36);
 
-let engine = null; // { pagefind, words, shards, sorted, count, longest, t2s, filtersLoaded }
+let engine = null; // { pagefind, words, shards, sorted, count, longest, whole, t2s, chunks, filtersLoaded }
 let current = null; // { found (a promise on a 大家都在搜 page), next, skip, pieces }
 let searchCount = 0;
 
@@ -113,9 +113,9 @@ async function makeEngine() {
 }
 
 // Fetches, into the HTTP cache, the index chunks Pagefind's worker will ask for to search
-// `query`: for each word it is given (indexTerms), the first chunk whose first and last words
-// enclose it, as Pagefind picks them (the head's table, from the index's metadata). A chunk
-// guessed wrong costs its bytes, none missed: the worker fetches what it needs regardless.
+// `query`: those it picks for each word it is given (indexTerms, chunksOf), by the head's table
+// of the index's chunks. A chunk guessed wrong costs its bytes, none is missed: the worker
+// fetches what it needs regardless.
 async function warmChunks(query, loaded) {
   const { chunks } = loaded;
   if (!chunks.length) return;
