@@ -865,12 +865,13 @@ def index_meta(index_dir: Path) -> str | None:
         return None
 
 
-def index_chunks(index_dir: Path) -> list[tuple[str, str, str]]:
+def index_chunks(index_dir: Path, name: str | None = None) -> list[tuple[str, str, str]]:
     """The chunks of the Pagefind index in `index_dir`: (first word, last word, file hash) each,
-    in order, from its metadata; none if the metadata is not in the shape Pagefind 1.5 writes."""
+    in order, from its metadata (`name`, else the one its entry names); none if the metadata is
+    not in the shape Pagefind 1.5 writes."""
     import cbor2
 
-    name = index_meta(index_dir)
+    name = name or index_meta(index_dir)
     try:
         meta = zlib.decompress((index_dir / name).read_bytes(), wbits=31) if name else b""
         if not meta.startswith(_PAGEFIND_MARK):
@@ -891,7 +892,7 @@ def _add_chunk_table(index_dir: Path) -> None:
     head_path = index_dir / WORD_SHARDS_DIR / WORD_SHARDS_HEAD
     head = json.loads(head_path.read_text(encoding="utf-8"))
     head["meta"] = index_meta(index_dir)
-    head["chunks"] = [list(chunk) for chunk in index_chunks(index_dir)]
+    head["chunks"] = [list(chunk) for chunk in index_chunks(index_dir, head["meta"])]
     head_path.write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
 
 

@@ -453,10 +453,7 @@ async function showMore(focusFirst) {
     // The first cards' fragments go first, the others once the first is here: ten at once
     // shared a phone's link, and the first card waited for a tenth of it.
     const head = batch.slice(0, FIRST_FRAGMENTS).map((result) => result.data());
-    const rest = head[0].then(
-      () => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()),
-      () => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()),
-    );
+    const rest = head[0].catch(() => null).then(() => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()));
     const fragments = [...head, ...batch.slice(FIRST_FRAGMENTS).map((_, index) => rest.then((later) => later[index]))];
     for (const fragment of fragments) {
       const data = await fragment;
