@@ -28,7 +28,9 @@ Network.emulateNetworkConditions, which delays every request by its latency:
 - none: CPU throttling alone (the network of a local server).
 
 Figures: from navigation to /search/?q=医保 (a 大家都在搜 link) until the first result card has
-been painted (the frame after it entered the list), each run in a fresh browser context (cold
+been painted (the frame after it entered the list: with a small site's page table, its title,
+topic, city and date) and until the first excerpt has (the card's text from its fragment; on a
+site without the table the two are the same), each run in a fresh browser context (cold
 cache); then, on that loaded page, from a query typed in (as an input method commits it: one
 input event) until its first card is painted, and the bytes that query fetched from /pagefind/
 (Playwright's request sizes: headers and bodies as sent) once everything it started has finished.
@@ -74,9 +76,13 @@ COMPRESSED = ("text/", "application/javascript", "application/json", "image/svg+
 # init script is not subject to the CSP, which forbids eval and so wait_for_function).
 MARKS = """
 (() => {
-  const marks = (window.__search = { firstCard: null, input: null, afterInput: null });
+  const marks = (window.__search = { firstCard: null, firstExcerpt: null, input: null, afterInput: null });
   new MutationObserver((records) => {
     for (const record of records) {
+      const excerpt = record.target && record.target.classList && record.target.classList.contains("card-excerpt");
+      if (excerpt && !record.target.classList.contains("is-waiting") && marks.firstExcerpt === null) {
+        requestAnimationFrame(() => setTimeout(() => { marks.firstExcerpt ??= performance.now(); }, 0));
+      }
       if (!record.target || record.target.id !== "search-results") continue;
       if (![...record.addedNodes].some((node) => node.classList && node.classList.contains("card"))) continue;
       const typed = marks.input;
@@ -291,13 +297,15 @@ def _spread(values: list[float]) -> str:
 
 def measure(browser, base: str, network: str, runs: int, query: str, later: list[str], cpu: float) -> None:
     landing = f"{base}/search/?q={quote(query)}"
-    firsts, kib = [], []
+    firsts, excerpts, kib = [], [], []
     typed: dict[str, list[tuple[float, int, int]]] = {word: [] for word in later}
     for run in range(runs):
         phone = Phone(browser, network, cpu)
         phone.page.goto(landing, wait_until="commit")
         firsts.append(phone.until("firstCard"))
         phone.settle()
+        excerpt = phone.mark("firstExcerpt")
+        excerpts.append(float(excerpt) if excerpt is not None else firsts[-1])
         kib.append(phone.pagefind_bytes()[0] / 1024)
         total = sum(_size(request) for request in phone.received) / 1024
         for word in later:
@@ -305,9 +313,10 @@ def measure(browser, base: str, network: str, runs: int, query: str, later: list
         if phone.errors:
             print(f"    errors on the page: {phone.errors}")
         phone.close()
-        print(f"    run {run + 1}: first results {firsts[-1]:.0f} ms; {total:.0f} KiB in all, {kib[-1]:.0f} KiB from /pagefind/; {_load()}", flush=True)
+        print(f"    run {run + 1}: first results {firsts[-1]:.0f} ms, excerpt {excerpts[-1]:.0f} ms; {total:.0f} KiB in all, {kib[-1]:.0f} KiB from /pagefind/; {_load()}", flush=True)
     network = f"{network}, CPU {cpu:g}x"
     print(f"  {network}: navigation to /search/?q={query} until the first card: {_spread(firsts)}")
+    print(f"  {network}: navigation to /search/?q={query} until the first excerpt: {_spread(excerpts)}")
     for word, rows in typed.items():
         shown = [row[0] for row in rows]
         sizes = sorted({f"{row[1] / 1024:.0f}" for row in rows})

@@ -81,8 +81,14 @@ class SearchPage:
             self.wait_for(query)
 
     def wait_for(self, query: str) -> None:
-        """Until the status names `query` (the search has answered)."""
+        """Until the status names `query` (the search has answered) and every card shown has
+        its excerpt (a card from the head's page table goes in before its fragment is here)."""
         self.page.locator("#search-status", has_text=f"\u201c{query}\u201d").wait_for()
+        self.excerpts()
+
+    def excerpts(self) -> None:
+        """Until no card waits for its excerpt."""
+        self.page.locator("#search-results .card-excerpt.is-waiting").first.wait_for(state="detached")
 
     def search(self, query: str) -> None:
         self.page.fill("#search-input", query)
@@ -101,6 +107,7 @@ class SearchPage:
             self.page.locator("#search-results a.card-link").nth(count).wait_for()
             # The button stays disabled until the whole batch is in, and is hidden after the last.
             self.page.wait_for_function("() => { const b = document.getElementById('search-more'); return b.hidden || !b.disabled; }")
+            self.excerpts()
         return self.shown()
 
     def close(self) -> None:

@@ -16,7 +16,8 @@ import pytest
 
 from conftest import build_site
 from search_site import SearchPage, sample_site, serving
-from sitegen.search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, index_chunks
+from sitegen import search
+from sitegen.search import NEW_INDEX_DIR, PAGEFIND_DIR, RETIRED_DIR, STAGING_DIR, WORD_SHARDS_DIR, WORD_SHARDS_HEAD, WORDS_FILE, index_chunks, index_pages
 
 ARTICLE = "content/zhengzhuang/toutong-gua-shenme-ke.md"  # the only article with 磁共振
 
@@ -123,6 +124,57 @@ def test_an_index_in_another_shape_gives_no_chunk_table(tmp_path: Path) -> None:
     for data in (b"not gzip", gzip.compress(b"other"), gzip.compress(b"pagefind_dcd" + cbor2.dumps({"chunks": 1})), gzip.compress(b"pagefind_dcd" + cbor2.dumps(["1.5", [], [["a", 1]]]))):
         (tmp_path / "pagefind.zz_1.pf_meta").write_bytes(data)
         assert index_chunks(tmp_path) == []
+
+
+def _head(index: Path) -> dict:
+    return json.loads((index / WORD_SHARDS_DIR / WORD_SHARDS_HEAD).read_text(encoding="utf-8"))
+
+
+def _fragment(index: Path, page_id: str) -> dict:
+    data = zlib.decompress((index / "fragment" / f"{page_id}.pf_fragment").read_bytes(), wbits=31)
+    return json.loads(data[len(b"pagefind_dcd") :])
+
+
+def test_the_word_lists_head_holds_a_small_sites_page_table_that_follows_edits(site: Path) -> None:
+    """search.js shows a card from the head's row before its fragment: each row must be the
+    page's fragment (address, title, date, topic, city), one for every page, after an edit too."""
+    index = site / "public" / PAGEFIND_DIR
+    for _ in range(2):
+        rows = _head(index)["pages"]
+        fragments = sorted(p.stem for p in (index / "fragment").iterdir())
+        assert [row[0] for row in rows] == fragments and len(rows) == 47
+        for page_id, url, title, date, topic, city in rows:
+            fragment = _fragment(index, page_id)
+            assert (url, title, date, topic, city) == (fragment["url"], fragment["meta"]["title"], fragment["meta"]["date"], fragment["meta"]["topic"], fragment["meta"]["city"])
+        edit(site, ARTICLE, "title: ", "title: 改过的标题：")
+        build_site(site, search=True)
+    assert any(title.startswith("改过的标题：") for _, _, title, *_ in _head(index)["pages"])
+
+
+def test_a_page_table_over_its_budget_is_left_out(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its budget the table would cost a phone more than the round trip it saves: cards
+    then wait for their fragments, as on a big site."""
+    index = site / "public" / PAGEFIND_DIR
+    table = json.dumps(_head(index)["pages"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", len(gzip.compress(table)) - 1)
+    search._add_chunk_table(index)
+    head = _head(index)
+    assert "pages" not in head and head["chunks"]  # the chunk table stays
+    # Nor is a fragment read at all when the page count alone rules the table out.
+    monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", 40 * 47 - 1)
+    monkeypatch.setattr(search, "index_pages", lambda folder: pytest.fail("fragments read"))
+    search._add_chunk_table(index)
+    assert "pages" not in _head(index)
+
+
+def test_fragments_in_another_shape_give_no_page_table(tmp_path: Path) -> None:
+    (tmp_path / "fragment").mkdir()
+    good = gzip.compress(b"pagefind_dcd" + json.dumps({"url": "/a/", "meta": {"title": "甲", "date": "2026-01-02"}}).encode())
+    (tmp_path / "fragment" / "zz_1.pf_fragment").write_bytes(good)
+    assert index_pages(tmp_path) == [["zz_1", "/a/", "甲", "2026-01-02", "", ""]]
+    for data in (b"not gzip", gzip.compress(b"other"), gzip.compress(b"pagefind_dcd[1]"), gzip.compress(b'pagefind_dcd{"url": "/b/"}')):
+        (tmp_path / "fragment" / "zz_2.pf_fragment").write_bytes(data)
+        assert index_pages(tmp_path) == []
 
 
 @pytest.mark.browser

@@ -3,8 +3,11 @@ and what a result card shows. The sample site is built once and served with netl
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,9 +26,13 @@ new PerformanceObserver((list) => {
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[str]:
-    site = build_sample(tmp_path_factory.mktemp("search-page"))
-    with serving(site / "public") as base:
+def sample(tmp_path_factory) -> Path:
+    return build_sample(tmp_path_factory.mktemp("search-page"))
+
+
+@pytest.fixture(scope="module")
+def served(sample: Path) -> Iterator[str]:
+    with serving(sample / "public") as base:
         yield base
 
 
@@ -114,6 +121,79 @@ def test_results_arriving_do_not_shift_the_page(browser, served, viewport) -> No
     tab.search("過敏")
     tab.page.wait_for_timeout(300)
     assert tab.page.evaluate("window.__shift") < 0.05
+    tab.close()
+
+
+CARD_FACTS = """() => [...document.querySelectorAll("#search-results .card")].map((card) => [
+  new URL(card.querySelector("a").href).pathname, card.querySelector(".card-title").textContent,
+  card.querySelector(".card-meta").textContent, card.getBoundingClientRect().top, card.getBoundingClientRect().height])"""
+
+
+def _hold_fragments(tab: SearchPage) -> list:
+    held: list = []
+    tab.page.route("**/pagefind/fragment/*", lambda route: held.append(route))  # noqa: PLW0108 (Playwright wants a Python function)
+    return held
+
+
+def test_cards_go_in_before_their_fragments_and_their_excerpts_move_nothing(browser, served) -> None:
+    """With the head's page table, the first ten cards (title, topic, city, date) are on the page
+    as soon as Pagefind has ranked them, each excerpt in a box of its final size until its
+    fragment is here: then the text goes in and no card moves."""
+    for viewport in ({"width": 375, "height": 667}, {"width": 1280, "height": 800}):
+        tab = SearchPage(browser, served, viewport=viewport)
+        held = _hold_fragments(tab)
+        tab.page.goto(served + "/search/?q=%E5%8C%BB%E4%BF%9D")
+        tab.page.locator("#search-status", has_text="\u201c医保\u201d").wait_for()
+        tab.page.wait_for_timeout(300)
+        before = tab.page.evaluate(CARD_FACTS)
+        assert len(before) == 10 and held  # every card, while the fragments are held
+        assert tab.page.locator("#search-results .card-excerpt.is-waiting").count() == 10
+        assert tab.page.locator("#search-results .card-excerpt mark").count() == 0
+        for route in held:
+            route.continue_()
+        tab.page.unroute("**/pagefind/fragment/*")
+        tab.excerpts()
+        after = tab.page.evaluate(CARD_FACTS)
+        assert after == before  # the same cards, in the same places, of the same height
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", after[0][2])
+        for card in tab.page.locator("#search-results .card").all():
+            assert card.locator(".card-excerpt mark").count() > 0
+            assert card.locator(".excerpt-placeholder").count() == 0
+        assert not tab.errors
+        tab.close()
+
+
+@pytest.fixture(scope="module")
+def served_without_table(sample: Path, tmp_path_factory) -> Iterator[str]:
+    """The sample's output with no page table in the head, as a site too big for one."""
+    out = tmp_path_factory.mktemp("no-table") / "public"
+    shutil.copytree(sample / "public", out)
+    head = out / "pagefind" / "sitegen-words" / "head.json"
+    data = json.loads(head.read_text(encoding="utf-8"))
+    data.pop("pages")
+    head.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with serving(out) as base:
+        yield base
+
+
+def test_without_a_page_table_each_card_waits_for_its_fragment(browser, served, served_without_table) -> None:
+    """A big site's cards come with their fragments, whole, in rank order: the same cards as
+    with the table."""
+    tab = SearchPage(browser, served_without_table)
+    held = _hold_fragments(tab)
+    tab.page.goto(served_without_table + "/search/?q=%E5%8C%BB%E4%BF%9D")
+    tab.page.wait_for_timeout(1500)
+    assert held and tab.page.locator("#search-results .card").count() == 0
+    for route in held:
+        route.continue_()
+    tab.page.unroute("**/pagefind/fragment/*")
+    tab.wait_for("医保")
+    assert tab.page.locator("#search-results .card-excerpt.is-waiting").count() == 0
+    without = tab.all_results()
+    tab.close()
+    tab = SearchPage(browser, served)
+    tab.open("医保")
+    assert tab.all_results() == without
     tab.close()
 
 

@@ -9,6 +9,7 @@
 const PAGE_SIZE = 10;
 const FIRST_FRAGMENTS = 3; // cards whose fragments are fetched before the others (a phone's screen)
 const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
+const EXCERPT_LENGTH = 110; // characters of the body a card shows (three lines on a phone)
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
 const topicSelect = document.getElementById("search-topic");
@@ -82,14 +83,17 @@ async function makeEngine() {
   warmCache();
   const vocabulary = fetch(bundle + "sitegen-words/head.json")
     .then((response) => response.json())
-    .then(({ shards: count, longest, whole, t2s: table, meta, chunks }) => {
+    .then(({ shards: count, longest, whole, t2s: table, meta, chunks, pages: rows }) => {
       if (meta) take(meta);
       const t2s = new Map();
       const pairs = Array.from(table);
       for (let i = 0; i + 1 < pairs.length; i += 2) t2s.set(pairs[i], pairs[i + 1]);
+      // A small site's pages, by Pagefind's page id: a result's card goes in as soon as it is
+      // ranked, its excerpt when its fragment is here (showMore).
+      const pages = new Map((rows || []).map(([id, url, title, date, topic, city]) => [id, { url: fullUrl(url), title, date, topic, city }]));
       // The words come in shards, by their first character (word_shards in search.py): those a
       // query's characters start are fetched before it is cut (wordsFor), once each.
-      return { words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, chunks: chunks || [] };
+      return { words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, chunks: chunks || [], pages };
     });
   // The query in the address is cut as soon as the word list is here, and the index chunks it
   // needs are fetched while Pagefind's script and WebAssembly are still arriving.
@@ -344,7 +348,7 @@ function excerptNodes(text, pieces, t2s) {
     const stop = Math.max(text.lastIndexOf("\u3002", first), text.lastIndexOf("\uff1b", first), text.lastIndexOf("\uff01", first));
     start = stop >= 0 && first - stop <= 40 ? stop + 1 : first - 16;
   }
-  const end = Math.min(text.length, start + 110);
+  const end = Math.min(text.length, start + EXCERPT_LENGTH);
   const passage = text.slice(start, end);
   const nodes = [];
   if (start > 0) nodes.push(document.createTextNode("\u2026"));
@@ -375,41 +379,70 @@ function dateText(iso) {
   return `${year}年${month}月${day}日`;
 }
 
-function card(data, pieces, t2s) {
+// A page's address as Pagefind gives it in a result's fragment (its fullUrl, with baseUrl).
+function fullUrl(raw) {
+  if (/^(https?:)?\/\//.test(raw)) return raw;
+  return `${list.dataset.base}/${raw}`.replace(/\/+/g, "/").replace(/^(https?:\/)/, "$1/");
+}
+
+// What a card shows of a page, from the head's page table or from the page's fragment.
+function facts(data) {
+  const { title, date, topic, city } = data.meta;
+  return { url: data.url, title: title || data.url, date, topic, city };
+}
+
+// A result's card. Its excerpt is filled in by `excerpt`, when the fragment is here: until
+// then the box holds a hidden placeholder as long as an excerpt, so that nothing moves.
+function card(page) {
   const item = document.createElement("li");
   item.className = "card";
   const link = document.createElement("a");
   link.className = "card-link";
-  link.href = data.url;
+  link.href = page.url;
   const title = document.createElement("h2");
   title.className = "card-title";
-  title.textContent = data.meta.title || data.url;
+  title.textContent = page.title;
   const excerpt = document.createElement("p");
-  excerpt.className = "card-excerpt";
-  excerpt.append(...excerptNodes(bodyText(data), pieces, t2s));
+  excerpt.className = "card-excerpt is-waiting";
+  const placeholder = document.createElement("span");
+  placeholder.className = "excerpt-placeholder";
+  placeholder.setAttribute("aria-hidden", "true");
+  placeholder.textContent = "\u4e00".repeat(EXCERPT_LENGTH); // wraps as Chinese text does
+  // Unseen in any theme, with a line clamp's ellipsis too (the CSP allows styles set from a
+  // script); site.css greys its lines.
+  excerpt.style.color = "transparent";
+  placeholder.style.userSelect = "none";
+  excerpt.append(placeholder);
   link.append(title, excerpt);
   const meta = document.createElement("p");
   meta.className = "card-meta";
-  if (data.meta.topic) {
+  if (page.topic) {
     const topic = document.createElement("span");
     topic.className = "label";
-    topic.textContent = data.meta.topic;
+    topic.textContent = page.topic;
     meta.append(topic);
   }
-  if (data.meta.city && data.meta.city !== "全国") {
+  if (page.city && page.city !== "全国") {
     const city = document.createElement("span");
     city.className = "card-city";
-    city.textContent = data.meta.city;
+    city.textContent = page.city;
     meta.append(city);
   }
-  if (data.meta.date) {
+  if (page.date) {
     const time = document.createElement("time");
-    time.dateTime = data.meta.date;
-    time.textContent = dateText(data.meta.date);
+    time.dateTime = page.date;
+    time.textContent = dateText(page.date);
     meta.append(time);
   }
   item.append(link, meta);
   return item;
+}
+
+function excerpt(item, data, pieces, t2s) {
+  const box = item.querySelector(".card-excerpt");
+  box.classList.remove("is-waiting");
+  box.style.color = "";
+  box.replaceChildren(...excerptNodes(bodyText(data), pieces, t2s));
 }
 
 function fillFilter(select, counts, chosen) {
@@ -433,17 +466,18 @@ function fillFilter(select, counts, chosen) {
   select.value = chosen;
 }
 
-// The next ten results. Only the fragments of the cards shown are fetched, all at once; each
-// card goes in as soon as its own fragment and those of the cards above it are here, so the first
-// results do not wait for the slowest of ten. Cards only ever go in below the last: nothing on
-// screen moves. A result whose article is already on the page (a 大家都在搜 page's built-in
-// cards) is passed over.
+// The next ten results. Only the fragments of the cards shown are fetched, all at once. With
+// the head's page table every card goes in at once and its excerpt when its fragment is here;
+// without one, each card goes in as soon as its own fragment and those of the cards above it
+// are here, so the first results do not wait for the slowest of ten. Cards only ever go in
+// below the last and excerpts only into boxes kept for them: nothing on screen moves. A result
+// whose article is already on the page (a 大家都在搜 page's built-in cards) is passed over.
 async function showMore(focusFirst) {
   const search = current;
   more.disabled = true;
   const found = await search.found;
   if (search !== current || !found) return;
-  const { t2s } = await loadEngine(); // loaded: it gave `found`
+  const { t2s, pages } = await loadEngine(); // loaded: it gave `found`
   if (search !== current) return;
   let first = null;
   let added = 0;
@@ -455,12 +489,20 @@ async function showMore(focusFirst) {
     const head = batch.slice(0, FIRST_FRAGMENTS).map((result) => result.data());
     const rest = head[0].catch(() => null).then(() => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()));
     const fragments = [...head, ...batch.slice(FIRST_FRAGMENTS).map((_, index) => rest.then((later) => later[index]))];
-    for (const fragment of fragments) {
-      const data = await fragment;
+    for (const [index, result] of batch.entries()) {
+      const known = pages.get(result.id);
+      const data = known ? null : await fragments[index];
       if (search !== current) return; // a newer search took over while these loaded
-      if (search.skip.has(data.url)) continue;
-      const item = card(data, search.pieces, t2s);
+      const page = known || facts(data);
+      if (search.skip.has(page.url)) continue;
+      const item = card(page);
       list.append(item);
+      if (data) excerpt(item, data, search.pieces, t2s);
+      else {
+        fragments[index]
+          .then((later) => search === current && excerpt(item, later, search.pieces, t2s))
+          .catch(() => item.querySelector(".card-excerpt").replaceChildren()); // the card stays, with no excerpt
+      }
       // The keyboard goes to the first new card as soon as it is there, not after the tenth.
       if (!first && focusFirst) item.querySelector("a").focus();
       first ||= item;
