@@ -151,15 +151,21 @@ def test_the_word_lists_head_holds_a_small_sites_page_table_that_follows_edits(s
     assert any(title.startswith("改过的标题：") for _, _, title, *_ in _head(index)["pages"])
 
 
-def test_a_page_table_over_its_budget_is_left_out(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_table_or_whole_index_over_its_budget_is_left_out(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past its budget the table would cost a phone more than the round trip it saves: cards
-    then wait for their fragments, as on a big site."""
+    then wait for their fragments, as on a big site. Past its own, the index is not fetched
+    whole after the first results."""
     index = site / "public" / PAGEFIND_DIR
     table = json.dumps(_head(index)["pages"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", len(gzip.compress(table)) - 1)
     search._add_chunk_table(index)
     head = _head(index)
     assert "pages" not in head and head["chunks"]  # the chunk table stays
+    assert head["index_whole"]  # the sample's chunks, 70 KB in all
+    chunks = sum(path.stat().st_size for path in (index / "index").iterdir())
+    monkeypatch.setattr(search, "_WHOLE_INDEX_BYTES", chunks - 1)
+    search._add_chunk_table(index)
+    assert not _head(index)["index_whole"]
     # Nor is a fragment read at all when the page count alone rules the table out.
     monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", 40 * 47 - 1)
     monkeypatch.setattr(search, "index_pages", lambda folder: pytest.fail("fragments read"))

@@ -197,6 +197,28 @@ def test_without_a_page_table_each_card_waits_for_its_fragment(browser, served, 
     tab.close()
 
 
+def test_a_small_index_is_fetched_whole_after_the_first_results_and_later_queries_download_no_chunk(tab: SearchPage, sample: Path) -> None:
+    """On a small site the page fetches every index chunk once the first cards have their
+    excerpts, so a later query's chunks come from the HTTP cache, not over the phone's link."""
+    finished: list = []
+    tab.page.on("requestfinished", lambda request: "/pagefind/index/" in request.url and finished.append(request))
+    tab.open("医保")
+    every = {path.name for path in (sample / "public" / "pagefind" / "index").iterdir()}
+    fetched = "performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('/pagefind/index/')).map((n) => n.split('/').pop())"
+    for _ in range(100):
+        if set(tab.page.evaluate(fetched)) == every:
+            break
+        tab.page.wait_for_timeout(50)
+    assert set(tab.page.evaluate(fetched)) == every and len(every) > 1
+    tab.page.wait_for_timeout(300)
+    count = len(finished)
+    for query in ("异地就医", "过敏性鼻炎", "心电图", "儿童", "胃镜", "社保"):
+        tab.search(query)
+    later = finished[count:]
+    assert later  # the worker asked for chunks it had not loaded for 医保 ...
+    assert all(request.sizes()["responseBodySize"] <= 0 for request in later), [r.url for r in later]  # ... from the cache
+
+
 def test_the_page_preloads_what_the_first_results_wait_for(tab: SearchPage) -> None:
     """search.js, Pagefind's script, the word list's head, and the WebAssembly and script that
     Pagefind's worker asks for first come from the page's head, at the very addresses then

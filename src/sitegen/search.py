@@ -63,6 +63,9 @@ _WHOLE_BYTES = 65536  # a list this small is fetched whole once a first search i
 # The head carries the index's page table while it is at most this big gzipped: at a phone's
 # 1.6 Mbit/s, 16 KiB take 80 ms, less than the round trip for the first fragments it saves.
 _PAGE_TABLE_BYTES = 16384
+# An index whose chunks are this small in all is fetched whole once the first results are shown
+# (search.js): a later query then waits on no chunk (70 KiB on the sample site).
+_WHOLE_INDEX_BYTES = 131072
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
 # Bump when the slim pages or the files beside the index would come out differently from the
 # same site (cutting, layout, the word list's head): a new version indexes again.
@@ -930,6 +933,8 @@ def _add_chunk_table(index_dir: Path) -> None:
     count = _page_count(index_dir)
     pages = index_pages(index_dir) if count is not None and count * 40 <= _PAGE_TABLE_BYTES else []
     table = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
+    sizes = [path.stat().st_size for path in (index_dir / "index").glob("*.pf_index")]
+    head["index_whole"] = bool(head["chunks"]) and len(sizes) == len(head["chunks"]) and sum(sizes) <= _WHOLE_INDEX_BYTES
     head.pop("pages", None)
     if pages and len(pages) == count and len(gzip.compress(table.encode("utf-8"))) <= _PAGE_TABLE_BYTES:
         head["pages"] = pages

@@ -83,7 +83,7 @@ async function makeEngine() {
   warmCache();
   const vocabulary = fetch(bundle + "sitegen-words/head.json")
     .then((response) => response.json())
-    .then(({ shards: count, longest, whole, t2s: table, meta, chunks, pages: rows }) => {
+    .then(({ shards: count, longest, whole, t2s: table, meta, chunks, pages: rows, index_whole: indexWhole }) => {
       if (meta) take(meta);
       const t2s = new Map();
       const pairs = Array.from(table);
@@ -93,7 +93,7 @@ async function makeEngine() {
       const pages = new Map((rows || []).map(([id, url, title, date, topic, city]) => [id, { url: fullUrl(url), title, date, topic, city }]));
       // The words come in shards, by their first character (word_shards in search.py): those a
       // query's characters start are fetched before it is cut (wordsFor), once each.
-      return { words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, chunks: chunks || [], pages };
+      return { words: new Set(), shards: new Map(), sorted: new Map(), count, longest, whole, t2s, chunks: chunks || [], pages, indexWhole };
     });
   // The query in the address is cut as soon as the word list is here, and the index chunks it
   // needs are fetched while Pagefind's script and WebAssembly are still arriving.
@@ -158,9 +158,10 @@ function chunksOf(word, chunks) {
 
 // A small site's whole list, once the first results are shown (or at once on an empty page):
 // later queries then wait for no shard. A big site's shards come only as queries need them.
+// A small index's chunks likewise, into the HTTP cache, where Pagefind's worker finds them.
 function wholeList(loaded) {
-  if (!loaded.whole) return;
-  for (let number = 0; number < loaded.count; number += 1) wordShard(number, loaded).catch(() => {});
+  if (loaded.whole) for (let number = 0; number < loaded.count; number += 1) wordShard(number, loaded).catch(() => {});
+  if (loaded.indexWhole) for (const [, , name] of loaded.chunks) take(`index/${name}.pf_index`);
 }
 
 // The query as the word list has it: NFKC, lower case, traditional characters as simplified.
@@ -481,6 +482,7 @@ async function showMore(focusFirst) {
   if (search !== current) return;
   let first = null;
   let added = 0;
+  const fetched = [];
   while (added < PAGE_SIZE && search.next < found.results.length) {
     const batch = found.results.slice(search.next, search.next + PAGE_SIZE - added);
     search.next += batch.length;
@@ -489,6 +491,7 @@ async function showMore(focusFirst) {
     const head = batch.slice(0, FIRST_FRAGMENTS).map((result) => result.data());
     const rest = head[0].catch(() => null).then(() => batch.slice(FIRST_FRAGMENTS).map((result) => result.data()));
     const fragments = [...head, ...batch.slice(FIRST_FRAGMENTS).map((_, index) => rest.then((later) => later[index]))];
+    fetched.push(...fragments);
     for (const [index, result] of batch.entries()) {
       const known = pages.get(result.id);
       const data = known ? null : await fragments[index];
@@ -513,6 +516,8 @@ async function showMore(focusFirst) {
   more.hidden = search.next >= found.results.length || left === 0;
   more.disabled = false;
   if (!more.hidden) more.textContent = `加载更多\uff08还有 ${left} 篇\uff09`;
+  // Wrapped: an async function's promise would wait for a promise it returns.
+  return { arrived: Promise.allSettled(fetched) };
 }
 
 async function search(query, topic, city) {
@@ -567,13 +572,14 @@ async function search(query, topic, city) {
     const where = [topic, city].filter(Boolean).join("\u3001");
     const scope = where ? `\uff08${where}\uff09` : "";
     more.hidden = true;
-    if (found.results.length) await showMore(false);
+    const shown = found.results.length ? await showMore(false) : null;
     if (token !== searchCount) return;
     // Said once the first cards are in: the status is what a screen reader announces.
     status.textContent = found.results.length
       ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}`
       : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
-    wholeList(loaded);
+    // Once the cards' excerpts are in: they are what the reader waits for now.
+    (shown ? shown.arrived : Promise.resolve()).then(() => wholeList(loaded));
     if (!counted) {
       await loadFilters();
       const again = await runSearch(loaded, groups, filters);
