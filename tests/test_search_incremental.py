@@ -167,7 +167,7 @@ def test_a_page_table_or_whole_index_over_its_budget_is_left_out(site: Path, mon
     search._add_chunk_table(index)
     assert not _head(index)["index_whole"]
     # Nor is a fragment read at all when the page count alone rules the table out.
-    monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", 40 * 47 - 1)
+    monkeypatch.setattr(search, "_PAGE_TABLE_BYTES", search._SMALLEST_ROW * 47 - 1)
     monkeypatch.setattr(search, "index_pages", lambda folder: pytest.fail("fragments read"))
     search._add_chunk_table(index)
     assert "pages" not in _head(index)

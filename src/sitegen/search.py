@@ -63,6 +63,7 @@ _WHOLE_BYTES = 65536  # a list this small is fetched whole once a first search i
 # The head carries the index's page table while it is at most this big gzipped: at a phone's
 # 1.6 Mbit/s, 16 KiB take 80 ms, less than the round trip for the first fragments it saves.
 _PAGE_TABLE_BYTES = 16384
+_SMALLEST_ROW = 24  # bytes a page's row takes in it gzipped, at the least (25-60 seen)
 # An index whose chunks are this small in all is fetched whole once the first results are shown
 # (search.js): a later query then waits on no chunk (70 KiB on the sample site).
 _WHOLE_INDEX_BYTES = 131072
@@ -928,10 +929,10 @@ def _add_chunk_table(index_dir: Path) -> None:
     head["chunks"] = [list(chunk) for chunk in index_chunks(index_dir, head["meta"])]
     # A small site's page table: search.js puts each result's card (title, topic, city, date)
     # on the page as soon as Pagefind has ranked it, and its excerpt in when its fragment is
-    # here, a round trip later. A row takes 50-60 bytes gzipped, so an index of over 400 pages is
-    # not read for one (its fragments would take seconds).
+    # here, a round trip later. An index of more pages than could fit is not read for one
+    # (10,000 fragments take seconds).
     count = _page_count(index_dir)
-    pages = index_pages(index_dir) if count is not None and count * 40 <= _PAGE_TABLE_BYTES else []
+    pages = index_pages(index_dir) if count is not None and count * _SMALLEST_ROW <= _PAGE_TABLE_BYTES else []
     table = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
     sizes = [path.stat().st_size for path in (index_dir / "index").glob("*.pf_index")]
     head["index_whole"] = bool(head["chunks"]) and len(sizes) == len(head["chunks"]) and sum(sizes) <= _WHOLE_INDEX_BYTES

@@ -383,7 +383,7 @@ function dateText(iso) {
 // A page's address as Pagefind gives it in a result's fragment (its fullUrl, with baseUrl).
 function fullUrl(raw) {
   if (/^(https?:)?\/\//.test(raw)) return raw;
-  return `${list.dataset.base}/${raw}`.replace(/\/+/g, "/").replace(/^(https?:\/)/, "$1/");
+  return `${list.dataset.base || "/"}/${raw}`.replace(/\/+/g, "/").replace(/^(https?:\/)/, "$1/");
 }
 
 // What a card shows of a page, from the head's page table or from the page's fragment.
