@@ -864,13 +864,24 @@ class IndexRun:
         shutil.rmtree(self.index_dir, ignore_errors=True)
 
 
-def index_meta(index_dir: Path) -> str | None:
-    """The file name of the metadata of the Pagefind index in `index_dir`, as its entry names it."""
+def _index_language(index_dir: Path) -> dict:
+    """What the entry of the Pagefind index in `index_dir` says of its one language (hash, page
+    count); empty if the entry is not in the shape Pagefind 1.5 writes."""
     try:
         entry = json.loads((index_dir / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return f"pagefind.{entry['languages'][LANGUAGE]['hash']}.pf_meta"
+        language = entry["languages"][LANGUAGE]
+        return language if isinstance(language, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return {}
+
+
+def _meta_name(language: dict) -> str | None:
+    return f"pagefind.{language['hash']}.pf_meta" if isinstance(language.get("hash"), str) else None
+
+
+def index_meta(index_dir: Path) -> str | None:
+    """The file name of the metadata of the Pagefind index in `index_dir`, as its entry names it."""
+    return _meta_name(_index_language(index_dir))
 
 
 def index_chunks(index_dir: Path, name: str | None = None) -> list[tuple[str, str, str]]:
@@ -908,14 +919,6 @@ def index_pages(index_dir: Path) -> list[list[str]]:
     return rows
 
 
-def _page_count(index_dir: Path) -> int | None:
-    try:
-        entry = json.loads((index_dir / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return int(entry["languages"][LANGUAGE]["page_count"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def _add_chunk_table(index_dir: Path) -> None:
     # search.js fetches the metadata and the chunks a query in the address needs as soon as the
     # head is here, while Pagefind's script and WebAssembly are still on their way, choosing the
@@ -925,14 +928,15 @@ def _add_chunk_table(index_dir: Path) -> None:
     # Pagefind wrote in another shape), search.js leaves them to Pagefind.
     head_path = index_dir / WORD_SHARDS_DIR / WORD_SHARDS_HEAD
     head = json.loads(head_path.read_text(encoding="utf-8"))
-    head["meta"] = index_meta(index_dir)
+    language = _index_language(index_dir)  # the entry, read once
+    head["meta"] = _meta_name(language)
     head["chunks"] = [list(chunk) for chunk in index_chunks(index_dir, head["meta"])]
     # A small site's page table: search.js puts each result's card (title, topic, city, date)
     # on the page as soon as Pagefind has ranked it, and its excerpt in when its fragment is
     # here, a round trip later. An index of more pages than could fit is not read for one
     # (10,000 fragments take seconds).
-    count = _page_count(index_dir)
-    pages = index_pages(index_dir) if count is not None and count * _SMALLEST_ROW <= _PAGE_TABLE_BYTES else []
+    count = language.get("page_count")
+    pages = index_pages(index_dir) if isinstance(count, int) and count * _SMALLEST_ROW <= _PAGE_TABLE_BYTES else []
     table = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
     sizes = [path.stat().st_size for path in (index_dir / "index").glob("*.pf_index")]
     head["index_whole"] = bool(head["chunks"]) and len(sizes) == len(head["chunks"]) and sum(sizes) <= _WHOLE_INDEX_BYTES
