@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sitegen
-from sitegen.search import JOIN_MARK, STAGING_DIR, WORDS_FILE, SearchDoc, _joins, medical_words, prepare_index
+from sitegen.search import JOIN_MARK, STAGING_DIR, WORDS_FILE, SearchDoc, _joins, cut, medical_words, prepare_index
 
 
 def doc(slug: str, title: str, body: str, tags: tuple[str, ...] = (), topic: str = "医保") -> SearchDoc:
@@ -46,11 +46,32 @@ def sections(folder: Path, slug: str) -> dict[str, list[str]]:
         (["要", "先", "控制", "血糖"], []),
         # punctuation and Latin words have no starts or ends; a Latin word beside one still joins
         (["。", "偏高时"], []),
-        (["做", "CT", "检查费"], ["CT 检查"]),
+        # after a letter or a number every start counts, one character too (X线, 14天 typed)
+        (["做", "CT", "检查费"], ["CT 检", "CT 检查"]),
+        (["胸部", "X", "线或", "CT"], ["X 线"]),
+        (["复位", "后", "14", "天内"], ["14 天"]),
+        (["14", "天", "后"], []),
     ],
 )
 def test_joins(words: list[str], expected: list[str]) -> None:
     assert sorted(_joins(words)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # words of jieba's dictionary that mix the scripts are cut where search.js cuts a query
+        ("做B超前空腹", ["做", "B", "超", "前", "空腹"]),
+        ("拍X光片", ["拍", "X", "光", "片"]),
+        ("O型血", ["O", "型", "血"]),
+        ("4S店", ["4S", "店"]),
+        # Latin words alone, and Latin with punctuation, stay as they were
+        ("查HbA1c和PM2.5", ["查", "HbA1c", "和", "PM2", "PM2.5"]),
+        ("ST-T改变", ["ST", "ST-T", "改变"]),
+    ],
+)
+def test_cut_splits_where_the_script_changes(text: str, expected: list[str]) -> None:
+    assert cut(text) == expected
 
 
 def test_a_phrase_whose_last_word_starts_a_longer_one_is_in_the_joins(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ _WHOLE_INDEX_BYTES = 131072
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
 # Bump when the slim pages or the files beside the index would come out differently from the
 # same site (cutting, layout, the word list's head): a new version indexes again.
-SEARCH_VERSION = 4
+SEARCH_VERSION = 5
 # Pagefind weighs words by the element they are in; the title and tags are what a reader names.
 TITLE_WEIGHT = 10
 TAGS_WEIGHT = 5
@@ -84,6 +84,8 @@ _PAIR = re.compile(f"([{_HAN_CLASS}]) (?=([{_HAN_CLASS}]))")
 _LONE_PAIR = re.compile(f"(?<!\\S)([{_HAN_CLASS}]) (?=([{_HAN_CLASS}])(?!\\S))")
 # A word of three Chinese characters or more in cut text.
 _LONG_HAN_WORD = re.compile(f"(?<!\\S)[{_HAN_CLASS}]{{3,}}(?!\\S)")
+# Where a Chinese character meets a letter or digit: search.js cuts a query there (its RUNS).
+_SCRIPT_CHANGE = re.compile(f"(?<=[{_HAN_CLASS}])(?=[0-9A-Za-z\u00c0-\u024f])|(?<=[0-9A-Za-z\u00c0-\u024f])(?=[{_HAN_CLASS}])")
 
 
 class SearchDoc(NamedTuple):
@@ -192,7 +194,15 @@ def cut(text: str) -> list[str]:
     spaces and punctuation dropped."""
     import rjieba  # imported here: it loads jieba's dictionary, which builds without search never need
 
-    return [word for word in rjieba.cut_for_search(text) if word[0].isalnum()]
+    return [word for word in _by_script(rjieba.cut_for_search(text)) if word[0].isalnum()]
+
+
+def _by_script(words: list[str]) -> list[str]:
+    """jieba's `words`, those of its dictionary that mix Chinese with letters or digits (B超, X光,
+    O型, 4S店) cut where the script changes, as search.js cuts a query: a reader's B超 is
+    searched as b and 超, which found no article that had B超 as one word."""
+    text = "\0".join(words)  # one pattern over the whole cut, in C: no word holds a NUL
+    return _SCRIPT_CHANGE.sub("\0", text).split("\0") if _SCRIPT_CHANGE.search(text) else words
 
 
 def _cut_doc(doc: SearchDoc, names: re.Pattern[str] | None = None) -> _Cut:
@@ -220,30 +230,30 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     Words the two scripts write alike are then counted twice, in the few articles this concerns."""
     import rjieba
 
-    body = [word for word in rjieba.cut(text) if not word.isspace()]
+    body = [word for word in _by_script(rjieba.cut(text)) if not word.isspace()]
     joins = _joins(body)
     shown = set(body)
-    extra = [word for word in rjieba.cut_for_search(text) if word not in shown and not word.isspace()]  # only Chinese words differ
+    extra = [word for word in _by_script(rjieba.cut_for_search(text)) if word not in shown and not word.isspace()]  # only Chinese words differ
     title = cut(doc.title)
     tags = [word for tag in doc.labels for word in cut(tag)]
-    cut_texts = [" ".join(body), *(" ".join(rjieba.cut(t)) for t in (doc.title, *doc.labels))]
+    cut_texts = [" ".join(body), *(" ".join(_by_script(rjieba.cut(t))) for t in (doc.title, *doc.labels))]
     simple_text, simple_title, *simple_tags = (simplified(t) for t in (text, doc.title, *doc.labels))
     if simple_text != text:
-        simple_body = [word for word in rjieba.cut(simple_text) if not word.isspace()]
+        simple_body = [word for word in _by_script(rjieba.cut(simple_text)) if not word.isspace()]
         had = shown | set(extra) | set(simple_body)
         # The whole text again, in order (a phrase typed must find its words side by side), and
         # the shorter words of search mode that neither cut has yet.
-        extra += [*simple_body, *(word for word in rjieba.cut_for_search(simple_text) if word not in had and not word.isspace())]
+        extra += [*simple_body, *(word for word in _by_script(rjieba.cut_for_search(simple_text)) if word not in had and not word.isspace())]
         had_joins = set(joins)  # a list's `in` made this quadratic in the body's length
         joins += (join for join in _joins(simple_body) if join not in had_joins)
         cut_texts.append(" ".join(simple_body))
     if simple_title != doc.title:
         title += cut(simple_title)
-        cut_texts.append(" ".join(rjieba.cut(simple_title)))
+        cut_texts.append(" ".join(_by_script(rjieba.cut(simple_title))))
     for tag, simple_tag in zip(doc.labels, simple_tags):
         if simple_tag != tag:
             tags += cut(simple_tag)
-            cut_texts.append(" ".join(rjieba.cut(simple_tag)))
+            cut_texts.append(" ".join(_by_script(rjieba.cut(simple_tag))))
     pairs: set[str] = set()  # once for each article: they only make a word findable
     lone: set[str] = set()
     for cut_text in cut_texts:
@@ -286,6 +296,11 @@ def _joins(body: list[str]) -> list[str]:
                         found[f"{end} {start}"] = None
             if len(second) == 2 and len(first) > 2 and _guessed(second):
                 found[f"{first} {second[0]}"] = None  # a query that ends inside jieba's guess: 孟鲁司|特钠 holds 孟鲁司特
+        if len(second) > 1 and first.isascii() and first[0].isalnum() and _han(second[0]):
+            # After a letter or a number every start counts, one character too: 胸部X线或CT is
+            # cut X|线或 and 14天内 14|天内, where a reader types X线 and 14天.
+            for size in range(1, len(second)):
+                found.setdefault(f"{first} {second[:size]}")
     return list(found)
 
 
