@@ -66,6 +66,30 @@ def test_results_come_ten_at_a_time_to_the_last(tab: SearchPage) -> None:
     assert tab.page.locator("#search-more").is_hidden()
 
 
+@pytest.mark.parametrize(
+    ("query", "left", "expected"),
+    [
+        # no article says 发烧 and 怎么办 both: the fever articles, and the status names what went
+        ("孩子发烧怎么办", "“怎么办”", {"/ertong/xian-ertong-yejian-jizhen/", "/jiuyi/chengdu-erke-kanbing-yiyuan/"}),
+        ("胃镜前要空腹吗", "“吗”", {"/shuqianjiancha/hangzhou-weijing-qian-jiancha/"}),
+        ("体检要空腹吗", "“要”“吗”", {"/tijian/wuhan-ruzhi-tijian/", "/tijian/ruzhi-tijian-xiangmu/"}),
+    ],
+)
+def test_a_question_no_article_answers_word_for_word_is_searched_without_its_question_words(
+    tab: SearchPage, query: str, left: str, expected: set[str]
+) -> None:
+    tab.open(query)
+    assert expected <= set(tab.all_results())
+    assert f"搜索时略去了{left}" in tab.page.inner_text("#search-status")
+
+
+def test_a_query_that_finds_articles_keeps_its_question_words(tab: SearchPage) -> None:
+    tab.open("怎么办")  # a question word alone is searched as itself
+    assert tab.shown() and "略去" not in tab.page.inner_text("#search-status")
+    tab.search("医保怎么报销")  # articles say all three: nothing is left out
+    assert tab.shown() and "略去" not in tab.page.inner_text("#search-status")
+
+
 def test_filters_narrow_the_results_and_keep_the_query(tab: SearchPage) -> None:
     tab.open("医保")
     options = tab.page.eval_on_selector_all("#search-city option", "os => os.map(o => o.value)")

@@ -9,6 +9,13 @@
 const PAGE_SIZE = 10;
 const FIRST_FRAGMENTS = 3; // cards whose fragments are fetched before the others (a phone's screen)
 const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
+// Words of a question, left out when a query finds nothing with them: readers type 孩子发烧怎么办
+// and 胃镜前要空腹吗, and few articles say 怎么办 or 吗.
+const QUESTION_WORDS = new Set(
+  ("怎么办 怎么样 怎么 怎样 如何 什么 为什么 为何 哪些 哪里 哪儿 哪个 哪家 哪种 多少 多久 " +
+    "吗 呢 吧 啊 呀 嘛 了 的 是否 能否 能不能 可不可以 是不是 要不要 会不会 有没有 需不需要 " +
+    "可以 需要 应该 还能 能 要 会 该").split(" "),
+);
 const EXCERPT_LENGTH = 110; // characters of the body a card shows (three lines on a phone)
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
@@ -550,6 +557,19 @@ async function search(query, topic, city) {
       const again = await runSearch(loaded, other, filters);
       if (again.results.length) [found, groups] = [again, other];
     }
+    // A question that no article answers word for word is searched again without its
+    // question words, and the status says which were left out.
+    let left = [];
+    if (groups && !found.results.length && token === searchCount) {
+      const kept = groups.map((group) => group.filter((word) => !QUESTION_WORDS.has(word))).filter((group) => group.length);
+      if (kept.length && kept.flat().length < groups.flat().length) {
+        const again = await runSearch(loaded, kept, filters);
+        if (again.results.length) {
+          left = groups.flat().filter((word) => QUESTION_WORDS.has(word));
+          [found, groups] = [again, kept];
+        }
+      }
+    }
     const pieces = groups ? groups.flat() : null;
     if (token !== searchCount) return;
     // Each list counts the results as they would be without its own choice, so a reader who
@@ -575,8 +595,9 @@ async function search(query, topic, city) {
     const shown = found.results.length ? await showMore(false) : null;
     if (token !== searchCount) return;
     // Said once the first cards are in: the status is what a screen reader announces.
+    const leftOut = left.length ? `\uff08搜索时略去了\u201c${[...new Set(left)].join("\u201d\u201c")}\u201d\uff09` : "";
     status.textContent = found.results.length
-      ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}`
+      ? `找到 ${found.results.length} 篇与\u201c${query}\u201d相关的文章${scope}${leftOut}`
       : `没有找到与\u201c${query}\u201d相关的文章${scope}\uff0c换个关键词试试\u3002`;
     // Once the cards' excerpts are in: they are what the reader waits for now.
     (shown ? shown.arrived : Promise.resolve()).then(() => wholeList(loaded));
