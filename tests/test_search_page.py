@@ -73,6 +73,10 @@ def test_results_come_ten_at_a_time_to_the_last(tab: SearchPage) -> None:
         ("孩子发烧怎么办", "“怎么办”", {"/ertong/xian-ertong-yejian-jizhen/", "/jiuyi/chengdu-erke-kanbing-yiyuan/"}),
         ("胃镜前要空腹吗", "“吗”", {"/shuqianjiancha/hangzhou-weijing-qian-jiancha/"}),
         ("体检要空腹吗", "“要”“吗”", {"/tijian/wuhan-ruzhi-tijian/", "/tijian/ruzhi-tijian-xiangmu/"}),
+        # 够 is in no article: left out with 不, the rest of its word, not searched as 不 alone
+        ("医保卡余额不够怎么办", "“不够”“怎么办”", {"/yibao/shenzhen-yibaoka-yue-yongwan/"}),
+        # 骨科 is in no article: 科 alone would find every 皮肤科 and 儿科 article
+        ("骨科怎么挂号", "“骨科”“怎么”", {"/jiuyi/beijing-sanjia-yiyuan-guahao/", "/jiuyi/wuhan-wangshang-yuyue-guahao/"}),
     ],
 )
 def test_a_question_no_article_answers_word_for_word_is_searched_without_its_question_words(
@@ -88,6 +92,12 @@ def test_a_query_that_finds_articles_keeps_its_question_words(tab: SearchPage) -
     assert tab.shown() and "略去" not in tab.page.inner_text("#search-status")
     tab.search("医保怎么报销")  # articles say all three: nothing is left out
     assert tab.shown() and "略去" not in tab.page.inner_text("#search-status")
+
+
+@pytest.mark.parametrize("query", ["医疗美容", "骨科", "孩子骨科"])
+def test_a_query_that_is_no_question_finds_nothing_rather_than_some_of_its_words(tab: SearchPage, query: str) -> None:
+    tab.open(query)
+    assert not tab.shown() and "没有找到" in tab.page.inner_text("#search-status")
 
 
 def test_filters_narrow_the_results_and_keep_the_query(tab: SearchPage) -> None:

@@ -12,7 +12,7 @@ const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
 // Words of a question, left out when a query finds nothing with them: readers type 孩子发烧怎么办
 // and 胃镜前要空腹吗, and few articles say 怎么办 or 吗.
 const QUESTION_WORDS = new Set(
-  ("怎么办 怎么样 怎么 怎样 如何 什么 为什么 为何 哪些 哪里 哪儿 哪个 哪家 哪种 多少 多久 " +
+  ("怎么办 怎么样 怎么 怎样 如何 什么 为什么 为何 哪些 哪里 哪儿 哪个 哪家 哪种 多少 多少钱 多久 几 " +
     "吗 呢 吧 啊 呀 嘛 了 的 是否 能否 能不能 可不可以 是不是 要不要 会不会 有没有 需不需要 " +
     "可以 需要 应该 还能 能 要 会 该").split(" "),
 );
@@ -233,6 +233,60 @@ function queryCuts(query, { words, longest, t2s }, limit) {
     if (pieces[0].length) cuts = cuts.flatMap((groups) => pieces.map((way) => [...groups, way])).slice(0, limit);
   }
   return cuts[0].length ? cuts : [];
+}
+
+// The query cut as queryCuts cuts it, the longest word first, but a character that starts no
+// word of the index is left out instead of failing the cut: [groups, the characters left out].
+// Only for a question that found nothing (search()): 疼 of 做胃镜疼吗 is in no article.
+function looseCut(query, { words, longest, t2s }) {
+  const groups = [];
+  const missing = [];
+  for (const typed of foldQuery(query, t2s).split(/[\s\p{P}\p{S}]+/u)) {
+    const group = [];
+    for (const [run] of typed.matchAll(RUNS)) {
+      if (!HAN.test(run)) {
+        group.push(run);
+        continue;
+      }
+      const pieces = []; // [text, in no word]
+      for (let at = 0; at < run.length; ) {
+        let size = Math.min(longest, run.length - at);
+        while (size > 0 && !words.has(run.slice(at, at + size))) size -= 1;
+        pieces.push([run.slice(at, at + (size || 1)), !size]);
+        at += size || 1;
+      }
+      // A lone character beside one that no article has is likely the rest of the same word
+      // (科 of 骨科): left out with it, so that no word is searched by half of it.
+      const out = pieces.map(
+        ([text, gone], i) => gone || (text.length === 1 && !isQuestionWord(text) && [pieces[i - 1], pieces[i + 1]].some((next) => next && next[1])),
+      );
+      pieces.forEach(([text], i) => {
+        if (!out[i]) group.push(text);
+        else if (i && out[i - 1]) missing[missing.length - 1] += text;
+        else missing.push(text);
+      });
+    }
+    if (group.length) groups.push(group);
+  }
+  return [groups, missing];
+}
+
+// A word of a question: 怎么办, 吗, 几针 (how many shots), 多少钱.
+function isQuestionWord(word) {
+  return QUESTION_WORDS.has(word) || /^(?:怎|哪|几|多少)/u.test(word);
+}
+
+// The query's groups without their shortest word (the last typed of those as short), and that word.
+function withoutShortest(groups) {
+  let [at, index] = [0, 0];
+  groups.forEach((group, g) =>
+    group.forEach((word, w) => {
+      if (word.length <= groups[at][index].length) [at, index] = [g, w];
+    }),
+  );
+  const word = groups[at][index];
+  const rest = groups.map((group, g) => (g === at ? group.filter((_, w) => w !== index) : group)).filter((group) => group.length);
+  return [word, rest];
 }
 
 // The ways to cut a run of Chinese characters into words of the index, longest words first,
@@ -557,17 +611,26 @@ async function search(query, topic, city) {
       const again = await runSearch(loaded, other, filters);
       if (again.results.length) [found, groups] = [again, other];
     }
-    // A question that no article answers word for word is searched again without its
-    // question words, and the status says which were left out.
+    // A question (a question word in it) that no article answers word for word is searched
+    // again without its question words and the characters no article has, then without its
+    // one-character words, the last typed first, while one word is left (疼 and 做 of 做胃镜疼吗,
+    // 打 of HPV疫苗打几针); the status says which were left out. Any other query finds nothing
+    // rather than articles with some of its words: 医疗美容 is in no article.
     let left = [];
-    if (groups && !found.results.length && token === searchCount) {
-      const kept = groups.map((group) => group.filter((word) => !QUESTION_WORDS.has(word))).filter((group) => group.length);
-      if (kept.length && kept.flat().length < groups.flat().length) {
+    const [typed, missing] = groups ? [groups, []] : looseCut(query, loaded);
+    if (typed.some((group) => group.some(isQuestionWord)) && !found.results.length && token === searchCount) {
+      let dropped = [...missing, ...typed.flat().filter(isQuestionWord)];
+      let kept = typed.map((group) => group.filter((word) => !isQuestionWord(word))).filter((group) => group.length);
+      while (kept.length) {
         const again = await runSearch(loaded, kept, filters);
+        if (token !== searchCount) return;
         if (again.results.length) {
-          left = groups.flat().filter((word) => QUESTION_WORDS.has(word));
-          [found, groups] = [again, kept];
+          [found, groups, left] = [again, kept, dropped];
+          break;
         }
+        const [word, rest] = withoutShortest(kept);
+        if (!rest.length || word.length > 1 || !HAN.test(word)) break;
+        [kept, dropped] = [rest, [...dropped, word]];
       }
     }
     const pieces = groups ? groups.flat() : null;
