@@ -74,6 +74,14 @@ def test_cut_splits_where_the_script_changes(text: str, expected: list[str]) -> 
     assert cut(text) == expected
 
 
+def test_a_body_with_a_mixed_word_is_cut_where_the_script_changes(tmp_path: Path) -> None:
+    # A body is looked at for a letter beside a Chinese character before its cut is: most have none.
+    prepare_index([doc("b", "腹部检查", "做B超前要空腹，14天内复查。"), doc("c", "胸片", "拍X光时")], tmp_path, jobs=1)
+    body = sections(tmp_path, "b")["body"]
+    assert body[:3] == ["做", "B", "超"] and "14" in body
+    assert sections(tmp_path, "c")["body"][:3] == ["拍", "X", "光"]
+
+
 def test_a_phrase_whose_last_word_starts_a_longer_one_is_in_the_joins(tmp_path: Path) -> None:
     docs = [doc("jingwai", "出国看病", "出国前买境外医疗保险。"), doc("xuetang", "血糖", "空腹血糖偏高时不要急。")]
     prepare_index(docs, tmp_path, jobs=1)
