@@ -156,6 +156,14 @@ def test_results_arriving_do_not_shift_the_page(browser, served, viewport) -> No
     tab.page.wait_for_timeout(300)
     assert tab.page.evaluate("window.__shift") < 0.05
     tab.close()
+    # A status of two lines on a phone (a long query, words left out) moves no card either: it is
+    # written before the cards are painted.
+    tab = SearchPage(browser, served, viewport=viewport)
+    tab.context.add_init_script(SHIFTS)
+    tab.open("医保卡余额不够怎么办")
+    tab.page.wait_for_timeout(300)
+    assert tab.page.evaluate("window.__shift") < 0.05
+    tab.close()
 
 
 CARD_FACTS = """() => [...document.querySelectorAll("#search-results .card")].map((card) => [
