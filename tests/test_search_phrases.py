@@ -46,9 +46,11 @@ def sections(folder: Path, slug: str) -> dict[str, list[str]]:
         (["要", "先", "控制", "血糖"], []),
         # punctuation and Latin words have no starts or ends; a Latin word beside one still joins
         (["。", "偏高时"], []),
-        # after a letter or a number every start counts, one character too (X线, 14天 typed)
-        (["做", "CT", "检查费"], ["CT 检", "CT 检查"]),
-        (["胸部", "X", "线或", "CT"], ["X 线"]),
+        # after a letter or a number every start counts, one character too (X线, 14天 typed),
+        # after a letter with the word before too (胸部X线), and after jieba's mixed X光 (X光片)
+        (["做", "CT", "检查费"], ["CT 检", "CT 检查", "做 CT 检", "做 CT 检查"]),
+        (["胸部", "X", "线或", "CT"], ["X 线", "胸部 X 线"]),
+        (["拍", "X", "光", "片要"], ["X 光 片"]),
         (["复位", "后", "14", "天内"], ["14 天"]),
         (["14", "天", "后"], []),
     ],

@@ -27,7 +27,7 @@ QUERIES = [
     "HPV疫苗", "hpv", "CT", "ct检查", "CT检查", "PET-CT", "MRI", "B超", "b超", "Hp", "EV71", "TCT", "C13",
     # jieba keeps B超, X光 and O型 as one word and cuts X线或 as X|线或: the index cuts where the
     # script changes, as the query is cut
-    "X光", "x光", "X线", "O型血", "Rh阴性", "骨折",
+    "X光", "x光", "X线", "X光片", "O型血", "Rh阴性", "骨折",
     # words jieba may or may not keep whole
     "核磁共振", "幽门螺杆菌", "胃镜", "无痛胃镜", "肠镜", "清肠", "惠民保", "百万医疗险", "商业保险", "理赔",
     "长护险", "长期护理保险", "失能评估", "失能", "居家护理", "安宁疗护", "疫苗", "流感疫苗", "狂犬病",

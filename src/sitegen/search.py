@@ -299,7 +299,7 @@ def _joins(body: list[str]) -> list[str]:
     not words of the vocabulary (most are no word at all): only a query made of the site's words
     can ask for them."""
     found: dict[str, None] = {}
-    for first, second in pairwise(body):
+    for at, (first, second) in enumerate(pairwise(body)):
         # Only words of three characters or more have starts and ends (_word_parts), and only
         # after one does a guessed word of two give its first character.
         if (len(first) > 2 or len(second) > 2) and first[0].isalnum() and second[0].isalnum():
@@ -309,11 +309,21 @@ def _joins(body: list[str]) -> list[str]:
                         found[f"{end} {start}"] = None
             if len(second) == 2 and len(first) > 2 and _guessed(second):
                 found[f"{first} {second[0]}"] = None  # a query that ends inside jieba's guess: 孟鲁司|特钠 holds 孟鲁司特
-        if len(second) > 1 and first.isascii() and first[0].isalnum() and _han(second[0]):
+        if first.isascii() and first[0].isalnum() and _han(second[0]):
             # After a letter or a number every start counts, one character too: 胸部X线或CT is
-            # cut X|线或 and 14天内 14|天内, where a reader types X线 and 14天.
+            # cut X|线或 and 14天内 14|天内, where a reader types X线 and 14天; with the word
+            # before too (胸部X线), and after a mixed word of jieba's (X光|片要: X光片).
+            # (Letters only: a number follows most words somewhere.)
+            lettered = first[0].isalpha()
+            before = body[at - 1] if lettered and at and _han(body[at - 1][-1]) else ""
             for size in range(1, len(second)):
                 found.setdefault(f"{first} {second[:size]}")
+                if before:
+                    found.setdefault(f"{before} {first} {second[:size]}")
+            after = body[at + 2] if lettered and len(second) == 1 and at + 2 < len(body) else ""
+            if len(after) > 1 and _han(after[0]):
+                for size in range(1, len(after)):
+                    found.setdefault(f"{first} {second} {after[:size]}")
     return list(found)
 
 
