@@ -11,10 +11,10 @@ const FIRST_FRAGMENTS = 3; // cards whose fragments are fetched before the other
 const OTHER_CUTS = 5; // ways to cut a query tried after the first finds nothing
 // Words of a question, left out when a query finds nothing with them: readers type 孩子发烧怎么办
 // and 胃镜前要空腹吗, and few articles say 怎么办 or 吗.
+// Beside these, every word that starts with 怎, 哪, 几 or 多少 (isQuestionWord).
 const QUESTION_WORDS = new Set(
-  ("怎么办 怎么样 怎么 怎样 如何 什么 为什么 为何 哪些 哪里 哪儿 哪个 哪家 哪种 多少 多少钱 多久 几 " +
-    "吗 呢 吧 啊 呀 嘛 了 的 是否 能否 能不能 可不可以 是不是 要不要 会不会 有没有 需不需要 " +
-    "可以 需要 应该 还能 能 要 会 该").split(" "),
+  ("如何 什么 为什么 为何 多久 吗 呢 吧 啊 呀 嘛 了 的 是否 能否 能不能 可不可以 是不是 要不要 " +
+    "会不会 有没有 需不需要 可以 需要 应该 还能 能 要 会 该").split(" "),
 );
 const EXCERPT_LENGTH = 110; // characters of the body a card shows (three lines on a phone)
 const form = document.getElementById("search-form");
@@ -134,8 +134,7 @@ async function warmChunks(query, loaded) {
   // At once, before the word list's shards are here: a word typed starts with the word of the
   // index that begins with its first character (its Latin run), and where a single chunk holds
   // every word that begins so, that chunk is needed whatever the cut.
-  for (const typed of foldQuery(query, loaded.t2s).split(/[\s\p{P}\p{S}]+/u)) {
-    const [run] = typed.match(RUNS) || [""];
+  for (const [run] of typedRuns(query, loaded.t2s)) {
     if (!run) continue;
     // A chunk's bounds are cut short (建 for 建议), but never below the first character of the
     // words in it: every chunk with a word that starts with `start` passes this test.
@@ -221,11 +220,10 @@ function cutQuery(query, engine) {
 // article as other words than the longest (不|知道 where the list has 不知道, 更|有利 where it
 // has 更有): when the first cut finds nothing, the others are tried (search()).
 function queryCuts(query, { words, longest, t2s }, limit) {
-  const text = foldQuery(query, t2s);
   let cuts = [[]];
-  for (const typed of text.split(/[\s\p{P}\p{S}]+/u)) {
+  for (const runs of typedRuns(query, t2s)) {
     let pieces = [[]]; // the ways to cut this word typed so far
-    for (const [run] of typed.matchAll(RUNS)) {
+    for (const run of runs) {
       const ways = HAN.test(run) ? runCuts(run, words, longest, limit) : [[run]];
       if (!ways.length) return [];
       pieces = pieces.flatMap((before) => ways.map((way) => [...before, ...way])).slice(0, limit);
@@ -235,15 +233,23 @@ function queryCuts(query, { words, longest, t2s }, limit) {
   return cuts[0].length ? cuts : [];
 }
 
+// Each word the reader typed (split at spaces and punctuation) as its runs of Chinese characters
+// and of letters and digits, in simplified characters and lower case.
+function typedRuns(query, t2s) {
+  return foldQuery(query, t2s)
+    .split(/[\s\p{P}\p{S}]+/u)
+    .map((typed) => Array.from(typed.matchAll(RUNS), ([run]) => run));
+}
+
 // The query cut as queryCuts cuts it, the longest word first, but a character that starts no
 // word of the index is left out instead of failing the cut: [groups, the characters left out].
 // Only for a question that found nothing (search()): 疼 of 做胃镜疼吗 is in no article.
 function looseCut(query, { words, longest, t2s }) {
   const groups = [];
   const missing = [];
-  for (const typed of foldQuery(query, t2s).split(/[\s\p{P}\p{S}]+/u)) {
+  for (const runs of typedRuns(query, t2s)) {
     const group = [];
-    for (const [run] of typed.matchAll(RUNS)) {
+    for (const run of runs) {
       if (!HAN.test(run)) {
         group.push(run);
         continue;
