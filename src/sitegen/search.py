@@ -70,7 +70,7 @@ _WHOLE_INDEX_BYTES = 131072
 LANGUAGE = "zz"  # a code Pagefind has no segmenter for: it splits on whitespace only
 # Bump when the slim pages or the files beside the index would come out differently from the
 # same site (cutting, layout, the word list's head): a new version indexes again.
-SEARCH_VERSION = 5
+SEARCH_VERSION = 6
 # Pagefind weighs words by the element they are in; the title and tags are what a reader names.
 TITLE_WEIGHT = 10
 TAGS_WEIGHT = 5
@@ -889,6 +889,7 @@ class IndexRun:
             self.seconds = time.perf_counter() - self._started
         shutil.copyfile(self.cache_dir / WORDS_FILE, self.index_dir / WORDS_FILE)
         shutil.copytree(self.cache_dir / WORD_SHARDS_DIR, self.index_dir / WORD_SHARDS_DIR)
+        _split_heavy_chunks(self.index_dir)
         _add_chunk_table(self.index_dir)
 
     def running(self) -> bool:
@@ -955,6 +956,20 @@ def index_pages(index_dir: Path) -> list[list[str]]:
         except (OSError, ValueError, LookupError, TypeError, AttributeError, zlib.error):
             return []
     return rows
+
+
+def _split_heavy_chunks(index_dir: Path) -> None:
+    # A word on much of the site gets an index chunk of its own (pagefind_chunks): looking up a
+    # word beside it in Pagefind's order no longer downloads its postings. An index in a shape
+    # this does not know is left as Pagefind wrote it.
+    import cbor2
+
+    from .pagefind_chunks import split_heavy_chunks
+
+    try:
+        split_heavy_chunks(index_dir, LANGUAGE)
+    except (OSError, ValueError, LookupError, TypeError, zlib.error, cbor2.CBORError):
+        pass
 
 
 def _add_chunk_table(index_dir: Path) -> None:

@@ -329,8 +329,9 @@ function runCuts(run, words, longest, limit) {
 // all of them, but it loads only the index chunk that holds the word itself: where the longer
 // words run on into the next chunk, a page's score depended on whether an earlier query had
 // loaded that chunk (the same query ranked two ways in one visit). So the chunks of the first
-// and the last word it begins are loaded too, which cover them all unless they span three.
-function extensions(word, sorted) {
+// and the last word it begins are loaded too, and every chunk between them (a word on much of
+// the site has a chunk of its own, pagefind_chunks.py), each by a word its bounds enclose.
+function extensions(word, sorted, chunks) {
   const lowest = (key) => {
     let [low, high] = [0, sorted.length];
     while (low < high) {
@@ -343,7 +344,11 @@ function extensions(word, sorted) {
   const start = lowest(word);
   const end = lowest(word + "\uffff");
   const first = sorted[start] === word ? start + 1 : start;
-  return first < end ? [sorted[first], sorted[end - 1]] : [];
+  if (first >= end) return [];
+  const [low, high] = [sorted[first], sorted[end - 1]];
+  const places = [low, high].flatMap((known) => chunksOf(known, chunks).map((chunk) => chunks.indexOf(chunk)));
+  const between = chunks.slice(Math.min(...places) + 1, Math.max(...places)).map(([bound]) => bound);
+  return [low, high, ...between];
 }
 
 // The words Pagefind is given for a cut query: its own, and those whose index chunks are loaded
@@ -351,7 +356,7 @@ function extensions(word, sorted) {
 function indexTerms(loaded, groups) {
   const words = groups.flat();
   const shardOf = (word) => loaded.sorted.get(shardNumber(word, loaded)) || [];
-  const reach = [...new Set(words.flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word)) : [])))];
+  const reach = [...new Set(words.flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word), loaded.chunks) : [])))];
   return [words, reach];
 }
 
