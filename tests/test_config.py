@@ -59,3 +59,22 @@ def test_config_errors_name_the_setting(tmp_path: Path, text: str, words: str) -
 def test_missing_config(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match=r"site\.toml"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ('paginate = 0\n' + MINIMAL, 1, "paginate 不能小于 1"),
+        ('title = "站点"\npaginate = "二十"\n' + MINIMAL.split("\n", 1)[1], 2, "paginate 应是整数"),
+        ('hot_searches = "医保"\n' + MINIMAL, 1, "hot_searches 应是列表"),
+        ('search_words = ["CT室"]\n' + MINIMAL, 1, "\u201cCT室\u201d不是两个或以上汉字的词"),
+        (MINIMAL + "[related]\ncount = -1\n", 6, "related.count 不能小于 0"),
+        ("legal = 3\n" + MINIMAL, 1, "legal 应是一个表"),
+    ],
+)
+def test_config_errors_are_chinese_and_name_the_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    with pytest.raises(SiteError) as raised:
+        load_config(write(tmp_path, text))
+    message = str(raised.value)
+    assert message.startswith(f"site.toml:{line}: ") and words in message, message
+    assert not any(english in message for english in ("Input should", "valid", "must", "Field")), message  # pydantic's own words

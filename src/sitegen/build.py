@@ -91,6 +91,7 @@ class BuildResult:
     images: int = 0  # local images the pages show, each published in its variants
     search_pending: bool = False  # the pages changed and the search index has not caught up yet
     search_docs: tuple = ()  # then: what to pass to refresh_search_index (search.SearchDoc)
+    search_words: tuple[str, ...] = ()  # and its words
 
 
 SEARCH_STEP = "search step"  # --profile's line for the search index's own time, stages overlapping
@@ -288,6 +289,7 @@ def _finish(
         cpu_timings=timer.cpu,
         search_pending=written.search_pending,
         search_docs=written.search_docs,
+        search_words=written.search_words,
     )
     if options.cache and saved and not written.search_pending:  # an index still to refresh: not done yet
         outputs = [(path, record.size, record.mtime_ns, record.inode) for path, record in records.items()]

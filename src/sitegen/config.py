@@ -216,6 +216,11 @@ class SiteConfig(_Strict):
     search: bool = Field(default=True, description="build a Pagefind search index and /search/ page")
     hot_searches: list[str] = []
     hot_searches_count: int = Field(default=12, ge=1)
+    # Out of model_dump_json(), like indexnow: no page shows them, only the search index holds
+    # them (search.prepare_index), so a word added re-renders no page.
+    search_words: list[str] = Field(
+        default=[], exclude=True, description="words the search index keeps whole wherever a text holds them (肠镜 in 胃肠镜, a hospital's name)"
+    )
     source_notice: SourceNotice
     disclaimer: Disclaimer = Disclaimer()
     related: RelatedSettings = RelatedSettings()
@@ -243,6 +248,14 @@ class SiteConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone = \"{name}\" 不是已知的时区\uff1b请写 IANA 时区名\uff0c例如 Asia/Shanghai") from None
         return name
+
+    @field_validator("search_words")
+    @classmethod
+    def _chinese_words(cls, words: list[str]) -> list[str]:
+        for word in words:
+            if len(word.strip()) < 2 or not all("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in word.strip()):
+                raise ValueError(f"\u201c{word}\u201d不是两个或以上汉字的词\uff1b请只写汉字\uff0c例如 search_words = [\"肠镜\", \"华西医院\"]")
+        return list(dict.fromkeys(word.strip() for word in words))
 
     @field_validator("callouts")
     @classmethod
@@ -382,7 +395,7 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
     try:
         config = SiteConfig.model_validate(raw)
     except ValidationError as exc:
-        raise SiteError([Problem(CONFIG_FILE, _indexnow_line(text, e["loc"]), describe_config_error(e)) for e in exc.errors()]) from None
+        raise SiteError([Problem(CONFIG_FILE, _setting_line(text, e["loc"]), describe_config_error(e)) for e in exc.errors()]) from None
     return _indexnow_from_environment(config)
 
 
@@ -397,20 +410,22 @@ def _indexnow_from_environment(config: SiteConfig) -> SiteConfig:
     return config.model_copy(update={"indexnow": IndexNow(key=key)})
 
 
-def _indexnow_line(text: str, loc: tuple) -> int | None:
-    """The line of the `[indexnow]` setting an error is about (pydantic knows only its name)."""
-    if loc[:1] != ("indexnow",):
+def _setting_line(text: str, loc: tuple) -> int | None:
+    """The line of the setting an error is about (pydantic knows only its name): one outside any
+    table, or one of a [table] (`[legal]` then `key =`, or `legal.key =`)."""
+    if not loc or not isinstance(loc[0], str):
         return None
-    name = re.escape(str(loc[1])) if len(loc) > 1 else None
-    inside = rf"\s*{name}\s*=" if name else None  # a line of the [indexnow] table
-    top = rf"\s*indexnow\s*(\.\s*{name}\s*)?=" if name else r"\s*indexnow\s*="  # indexnow.key = or indexnow = { ... }
-    table = None
+    table = re.escape(loc[0])
+    name = re.escape(loc[1]) if len(loc) > 1 and isinstance(loc[1], str) else None
+    inside = rf"\s*{name}\s*=" if name else None  # a line of the table
+    top = rf"\s*{table}\s*(\.\s*{name}\s*)?=" if name else rf"\s*{table}\s*="  # table.key = or table = { ... }
+    current = None
     for number, line in enumerate(text.splitlines(), 1):
         if header := re.match(r"\s*\[\[?\s*([^\[\]]+?)\s*\]", line):
-            table = header.group(1)
-            found = table == "indexnow" and name is None
+            current = header.group(1)
+            found = current == loc[0] and name is None
         else:
-            found = bool(re.match(inside, line)) if table == "indexnow" and inside else table is None and bool(re.match(top, line))
+            found = bool(re.match(inside, line)) if current == loc[0] and inside else current is None and bool(re.match(top, line))
         if found:
             return number
     return None
@@ -428,5 +443,24 @@ def describe_config_error(error: Mapping[str, Any]) -> str:
         return f"{field} 不能为空"
     if kind == "extra_forbidden":
         return f"{field} 是未知设置项，请检查拼写"
+    # pydantic's own messages are English: the kinds a hand-written site.toml runs into.
+    context = error.get("ctx") or {}
+    worded = {
+        "greater_than_equal": f"{field} 不能小于 {context.get('ge')}",
+        "greater_than": f"{field} 必须大于 {context.get('gt')}",
+        "less_than_equal": f"{field} 不能大于 {context.get('le')}",
+        "less_than": f"{field} 必须小于 {context.get('lt')}",
+        "int_parsing": f"{field} 应是整数\uff0c例如 {field.split('.')[-1]} = 20\uff08不加引号\uff09",
+        "int_type": f"{field} 应是整数\uff0c例如 {field.split('.')[-1]} = 20\uff08不加引号\uff09",
+        "int_from_float": f"{field} 应是整数\uff0c不能有小数",
+        "bool_parsing": f"{field} 应是 true 或 false\uff08不加引号\uff09",
+        "bool_type": f"{field} 应是 true 或 false\uff08不加引号\uff09",
+        "string_type": f"{field} 应是文字\uff0c请放在半角引号里",
+        "list_type": f"{field} 应是列表\uff0c例如 {field.split('.')[-1]} = [\"甲\", \"乙\"]",
+        "dict_type": f"{field} 应是一个表\uff08[{field}] 之下的键值\uff09",
+        "model_type": f"{field} 应是一个表\uff08[{field}] 之下的键值\uff09",
+    }.get(kind)
+    if worded:
+        return worded
     message = error["msg"].removeprefix("Value error, ")
     return f"{field}: {message}"

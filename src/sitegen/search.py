@@ -370,7 +370,7 @@ def _words(done: _Cut) -> set[str]:
     return {*done.title, *done.tags, *done.extra, *done.lone, *done.body}
 
 
-def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
+def _names_pattern(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> re.Pattern[str] | None:
     """The tag and topic names of the site, and the medical words, that jieba does not keep
     whole, longest first.
 
@@ -378,15 +378,18 @@ def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
     words, an article saying 医保 often and 职工医保 once ranked above one tagged 职工医保. As a
     word of their own, found wherever they occur, they rank by their own count and weight. A
     drug's name is cut by its context too (加用布地奈德 as 加|用布|地|奈德), so no query found it there.
+    The site's own search words (site.toml's `search_words`) are names whatever jieba makes of them.
     """
-    source = _names_source(_name_candidates(docs))
+    source = _names_source(_name_candidates(docs, words))
     return re.compile(source) if source else None
 
 
-def _name_candidates(docs: Sequence[SearchDoc]) -> tuple[str, ...]:
+def _name_candidates(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> tuple[str, ...]:
+    """The names to test with jieba, then "" and the site's search words, which are not tested."""
     named = {tag for doc in docs for tag in doc.tags} | {doc.topic for doc in docs}  # each name tested once, not once an article
     named |= medical_words()
-    return tuple(sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)}))
+    own = sorted({simplified(word) for word in words if len(word) > 1 and all(_han(c) for c in word)})
+    return (*sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)} - set(own)), "", *own)
 
 
 @lru_cache(maxsize=1)
@@ -397,11 +400,15 @@ def medical_words() -> frozenset[str]:
     return frozenset(word for line in text.splitlines() if not line.startswith("#") for word in line.split())
 
 
-def _names_source(candidates: Iterable[str]) -> str:
-    """The pattern of _names_pattern, as text: "" when jieba keeps every name whole."""
+def _names_source(candidates: Sequence[str]) -> str:
+    """The pattern of _names_pattern, as text: "" when jieba keeps every name whole and the site
+    has no search words of its own."""
     import rjieba
 
-    names = sorted((name for name in candidates if len(rjieba.cut(name)) > 1), key=lambda name: (-len(name), name))
+    tested, own = (candidates[: candidates.index("")], candidates[candidates.index("") + 1 :]) if "" in candidates else (candidates, ())
+    # A word of the site's is one wherever a text holds it: jieba keeps 肠镜 whole alone, but
+    # cuts 胃肠镜检查 as 胃肠|镜检查.
+    names = sorted({*(name for name in tested if len(rjieba.cut(name)) > 1), *own}, key=lambda name: (-len(name), name))
     return "|".join(map(re.escape, names))
 
 
@@ -554,18 +561,25 @@ def _write_new(target: str, data: bytes) -> None:
 
 
 def prepare_index(
-    docs: Sequence[SearchDoc], cache_dir: Path, *, jobs: int, reuse: bool = True, bodies: Callable[[SearchDoc], str] | None = None
+    docs: Sequence[SearchDoc],
+    cache_dir: Path,
+    *,
+    jobs: int,
+    reuse: bool = True,
+    bodies: Callable[[SearchDoc], str] | None = None,
+    site_words: Sequence[str] = (),
 ) -> str:
     """Write the slim pages and the word list under `cache_dir`; return their digest, the index's
     fingerprint (the same digest: the index Pagefind makes of them is the same).
 
     What jieba made of each document is kept in the cut cache, so only changed documents are cut
     again; `reuse=False` (a build with --no-cache) starts it anew. Paths are unique (routes).
-    A document without its body_html is given it by `bodies` when it must be cut."""
+    A document without its body_html is given it by `bodies` when it must be cut. `site_words` are
+    the site's own search words (site.toml), found wherever a text holds them."""
     docs = list(docs)
     salt = _cut_salt()
     cache = _CutCache.load(cache_dir / CUTS_DIR, salt) if reuse else _CutCache(cache_dir / CUTS_DIR, salt)
-    candidates = _name_candidates(docs)
+    candidates = _name_candidates(docs, site_words)
     last_names = cache.names
     if cache.names is None or cache.names[0] != candidates:
         cache.names = (candidates, _names_source(candidates))

@@ -641,8 +641,9 @@ class DevServer:
     def _refresh_search_index(self) -> None:
         started = time.perf_counter()
         try:
-            docs = self.last_result.search_docs if self.last_result is not None else ()
-            refresh_search_index(self.out_dir, self.options.build.site_dir, docs)
+            result = self.last_result
+            docs, words = (result.search_docs, result.search_words) if result is not None else ((), ())
+            refresh_search_index(self.out_dir, self.options.build.site_dir, docs, words)
         except SiteError as error:
             self._emit(ServeEvent("warning", f"搜索索引未能更新\uff1a{error.problems[0].message}", problems=tuple(error.problems)))
             return

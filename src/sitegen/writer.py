@@ -55,6 +55,7 @@ class Written:
     removed: int
     search_pending: bool  # pages were patched in and the search index has yet to catch up
     search_docs: tuple[SearchDoc, ...] = ()  # when pending: what refresh_search_index indexes
+    search_words: tuple[str, ...] = ()  # and the site's own search words (site.toml)
     # The index step's own wall time, the slim pages and then Pagefind's run, which overlaps the
     # pages stage: what the index would cost on its own, for --profile.
     index_seconds: float = 0.0
@@ -147,7 +148,8 @@ def write_site(
     finally:
         if index is not None:
             index.stop()
-    return Written(records, written, rendered, removed, index_later, pending, index.seconds if index else 0.0)
+    words = tuple(site.config.search_words) if pending else ()
+    return Written(records, written, rendered, removed, index_later, pending, words, index.seconds if index else 0.0)
 
 
 def _write_static(staged: StagedOutput | PatchedOutput, site_dir: Path, site: Site, noindex: bool, records: dict[str, OutputRecord]) -> int:
@@ -247,7 +249,9 @@ def _start_search_index(plan: OutputPlan, previous: dict[str, OutputRecord], cac
     assert plan.body_page is not None
     # Bodies are read only to be cut: the cut cache knows the rest by their keys.
     docs = search_docs(plan.site, plan.body_page, plan.renderer.prefix, plan.body_salt, read_bodies=False)
-    digest = prepare_index(docs, cache_dir, jobs=jobs, reuse=reuse, bodies=body_reader(plan.body_page))  # --no-cache: cut every article
+    digest = prepare_index(  # --no-cache: cut every article
+        docs, cache_dir, jobs=jobs, reuse=reuse, bodies=body_reader(plan.body_page), site_words=plan.site.config.search_words
+    )
 
     def start() -> IndexRun:
         return IndexRun(cache_dir, cache_dir / NEW_INDEX_DIR)
@@ -361,15 +365,15 @@ def _read_or_empty(path: Path) -> bytes:
         return b""
 
 
-def refresh_search_index(out_dir: Path, site_dir: Path, docs: Sequence[SearchDoc] = ()) -> None:
-    """Cut `docs` (a pending build's `search_docs`) into slim pages, index them and swap the new
-    index in: for builds with search_index_now off.
+def refresh_search_index(out_dir: Path, site_dir: Path, docs: Sequence[SearchDoc] = (), words: Sequence[str] = ()) -> None:
+    """Cut `docs` (a pending build's `search_docs`, with its `search_words`) into slim pages,
+    index them and swap the new index in: for builds with search_index_now off.
 
     It holds the site's build lock, so no build changes the slim pages while they are indexed.
     """
     with build_lock(site_dir / CACHE_DIR / LOCK_FILE, 1800.0):
         if docs:
-            prepare_index(docs, site_dir / CACHE_DIR, jobs=default_jobs())
+            prepare_index(docs, site_dir / CACHE_DIR, jobs=default_jobs(), site_words=words)
         refresh_index(out_dir.absolute(), site_dir / CACHE_DIR)
 
 
