@@ -45,6 +45,9 @@ QUERIES = [
     "医保", "报销", "医院", "费用",
     # several words
     "预约 接种", "医保 报销",
+    # a word of one character typed apart, which the articles hold at the end of longer words
+    # (退烧药, 抗过敏药): Pagefind matches a word by its start only
+    "孩子 药", "哮喘 药", "过敏 药", "儿童 药", "甲流 药",
     # traditional queries
     "醫院", "預約", "費用", "醫保",
 ]
