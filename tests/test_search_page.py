@@ -13,6 +13,7 @@ import pytest
 
 from conftest import build_site
 from search_site import SearchPage, build_sample, serving
+from sitegen.search import STAGING_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -97,6 +98,26 @@ def test_a_query_that_finds_articles_keeps_its_question_words(tab: SearchPage) -
 @pytest.mark.parametrize("query", ["医疗美容", "骨科", "孩子骨科"])
 def test_a_query_that_is_no_question_finds_nothing_rather_than_some_of_its_words(tab: SearchPage, query: str) -> None:
     tab.open(query)
+    assert not tab.shown() and "没有找到" in tab.page.inner_text("#search-status")
+
+
+def test_a_character_typed_alone_finds_the_words_it_begins(tab: SearchPage, sample: Path) -> None:
+    # 保 is no word of the sample site's index but starts 保险 and 保障: searched by the words it
+    # begins, as Pagefind searches a word still being typed. 们 starts none, and finds nothing.
+    words = set(json.loads((sample / "public/pagefind/sitegen-words.json").read_text(encoding="utf-8"))["words"].split(" "))
+    assert "保" not in words and any(word.startswith("保") for word in words)
+    assert "们" not in words and not any(word.startswith("们") for word in words)
+    holding = set()
+    for page in (sample / ".sitegen-cache" / STAGING_DIR).rglob("index.html"):
+        text = page.read_text(encoding="utf-8")
+        tokens = re.sub(r"<[^>]+>", " ", text).split() + re.findall(r'data-pagefind-meta="[a-z]+:([^"]*)"', text)
+        if any(token.startswith("保") for token in tokens):
+            holding.add(page.parent.relative_to(sample / ".sitegen-cache" / STAGING_DIR).as_posix())
+    tab.open()
+    tab.search("保")
+    assert tab.page.inner_text("#search-status").startswith(f"找到 {len(holding)} 篇")
+    assert {url.strip("/") for url in tab.all_results()} == holding
+    tab.search("们")
     assert not tab.shown() and "没有找到" in tab.page.inner_text("#search-status")
 
 

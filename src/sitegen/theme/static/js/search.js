@@ -219,12 +219,16 @@ function cutQuery(query, engine) {
 // first is cutQuery's. jieba cut each article by its own reckoning, so a run typed may be in an
 // article as other words than the longest (不|知道 where the list has 不知道, 更|有利 where it
 // has 更有): when the first cut finds nothing, the others are tried (search()).
-function queryCuts(query, { words, longest, t2s }, limit) {
+function queryCuts(query, engine, limit) {
+  const { words, longest, t2s } = engine;
   let cuts = [[]];
   for (const runs of typedRuns(query, t2s)) {
     let pieces = [[]]; // the ways to cut this word typed so far
     for (const run of runs) {
-      const ways = HAN.test(run) ? runCuts(run, words, longest, limit) : [[run]];
+      let ways = HAN.test(run) ? runCuts(run, words, longest, limit) : [[run]];
+      // A character typed alone that is no word of the index but starts some (医 of 医保 and
+      // 医院): searched by the words it begins, as Pagefind searches a word still being typed.
+      if (!ways.length && runs.length === 1 && Array.from(run).length === 1 && beginsWords(run, engine)) ways = [[run]];
       if (!ways.length) return [];
       pieces = pieces.flatMap((before) => ways.map((way) => [...before, ...way])).slice(0, limit);
     }
@@ -332,23 +336,32 @@ function runCuts(run, words, longest, limit) {
 // and the last word it begins are loaded too, and every chunk between them (a word on much of
 // the site has a chunk of its own, pagefind_chunks.py), each by a word its bounds enclose.
 function extensions(word, sorted, chunks) {
-  const lowest = (key) => {
-    let [low, high] = [0, sorted.length];
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (sorted[middle] < key) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
-  const start = lowest(word);
-  const end = lowest(word + "\uffff");
+  const start = lowest(sorted, word);
+  const end = lowest(sorted, word + "\uffff");
   const first = sorted[start] === word ? start + 1 : start;
   if (first >= end) return [];
   const [low, high] = [sorted[first], sorted[end - 1]];
   const places = [low, high].flatMap((known) => chunksOf(known, chunks).map((chunk) => chunks.indexOf(chunk)));
   const between = chunks.slice(Math.min(...places) + 1, Math.max(...places)).map(([bound]) => bound);
   return [low, high, ...between];
+}
+
+// Where `key` is, or would go, in the sorted list of words.
+function lowest(sorted, key) {
+  let [low, high] = [0, sorted.length];
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// Whether a word of the index starts with `char` (its shard is loaded: wordsFor).
+function beginsWords(char, loaded) {
+  const sorted = loaded.sorted.get(shardNumber(char, loaded)) || [];
+  const at = lowest(sorted, char);
+  return at < sorted.length && sorted[at].startsWith(char);
 }
 
 // The words Pagefind is given for a cut query: its own, and those whose index chunks are loaded
