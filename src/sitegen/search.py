@@ -648,7 +648,8 @@ def prepare_index(
     listed = cache.listed
     # A pair across a boundary, or a join, is written when the vocabulary has its words
     # (slim_page): pages whose pairs or joins' parts hold a word that came or went change too
-    # (they are Chinese; found within a longer one, a page is only made again as it was). And pages whose text holds a long word that came or went.
+    # (they are Chinese; found within a longer one, a page is only made again as it was). And
+    # pages whose text holds a long word that came or went.
     flipped = [re.escape(word.encode("utf-8")) for word in sorted(moved) if all(map(_han, word))]
     flips = re.compile(b"|".join(flipped)).search if flipped else None
     long_moved = [word for word in moved if is_long_word(word)]
