@@ -133,18 +133,18 @@ def test_a_word_of_two_inside_a_longer_one_is_a_word_where_the_site_has_it(tmp_p
     assert "甲流" not in sections(tmp_path, "kangshengsu")["extra"]
 
 
-def test_the_last_character_of_a_longer_word_is_a_word_where_the_site_has_it(tmp_path: Path) -> None:
+def test_a_one_character_word_ending_a_longer_one_is_a_word_of_the_page(tmp_path: Path) -> None:
     # 降压药 holds 药, which a reader types apart (高血压 药): Pagefind matches a word by its start.
-    pills = doc("jiangya", "高血压怎么吃降压药", "高血压患者按时吃降压药。")
-    prepare_index([pills], tmp_path, jobs=1)
-    assert "降压药" in sections(tmp_path, "jiangya")["body"]
-    assert "药" not in sections(tmp_path, "jiangya")["extra"]  # no article has 药 as a word
+    pills = doc("jiangya", "高血压怎么吃降压药", "高血压患者按时吃降压药，挂号费另算。")
     advice = doc("yongyao", "这种药怎么吃", "这种药饭后吃。")
     prepare_index([pills, advice], tmp_path, jobs=1)
-    assert sections(tmp_path, "jiangya")["extra"].count("药") == 1  # a page not edited gains it, once
-    assert sections(tmp_path, "yongyao")["extra"].count("药") == 0  # a page that has it as a word already
-    prepare_index([pills], tmp_path, jobs=1)
-    assert "药" not in sections(tmp_path, "jiangya")["extra"]
+    extra = sections(tmp_path, "jiangya")["extra"]
+    assert "降压药" in sections(tmp_path, "jiangya")["body"]
+    assert extra.count("药") == 1 and extra.count("费") == 1  # once each, whatever other articles say
+    assert "压" not in extra  # only ONE_CHARACTER_WORDS
+    assert "药" not in sections(tmp_path, "yongyao")["extra"]  # a page that has it as a word already
+    words = json.loads((tmp_path / WORDS_FILE).read_text(encoding="utf-8"))["words"].split(" ")
+    assert "费" in words  # so a query cuts 费 as a word
 
 
 def test_a_drug_name_jieba_cuts_by_its_context_is_one_word_of_the_index(tmp_path: Path) -> None:

@@ -46,8 +46,8 @@ QUERIES = [
     # several words
     "预约 接种", "医保 报销",
     # a word of one character typed apart, which the articles hold at the end of longer words
-    # (退烧药, 抗过敏药): Pagefind matches a word by its start only
-    "孩子 药", "哮喘 药", "过敏 药", "儿童 药", "甲流 药",
+    # (退烧药, 护理费, 宫颈癌): Pagefind matches a word by its start only
+    "孩子 药", "哮喘 药", "过敏 药", "儿童 药", "甲流 药", "护理 费", "住院 费", "保险 费", "检查 费", "宫颈 癌", "疫苗 针",
     # traditional queries
     "醫院", "預約", "費用", "醫保",
 ]
