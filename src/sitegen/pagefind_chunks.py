@@ -22,7 +22,9 @@ MARK = b"pagefind_dcd"  # what each of Pagefind's files starts with, once unzipp
 SPLIT_FROM = 32768
 
 
-def _unpacked(data: bytes) -> bytes:
+def unpacked(data: bytes) -> bytes:
+    """A file of Pagefind's (gzip of MARK and the content) as its content; ValueError if it is
+    not one (zlib.error if it is no gzip)."""
     data = zlib.decompress(data, wbits=31)
     if not data.startswith(MARK):
         raise ValueError("not a Pagefind file")
@@ -113,13 +115,13 @@ def split_heavy_chunks(index_dir: Path, language: str, smallest: int = SPLIT_FRO
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     old_hash = entry["languages"][language]["hash"]
     meta_path = index_dir / f"pagefind.{old_hash}.pf_meta"
-    meta = cbor2.loads(_unpacked(meta_path.read_bytes()))
+    meta = cbor2.loads(unpacked(meta_path.read_bytes()))
     chunks = meta[2]
     taken = {name for _, _, name in chunks}
     rewritten: list[list[str]] = []
     for first, last, name in chunks:
         path = index_dir / "index" / f"{name}.pf_index"
-        parts = split_chunk(_unpacked(path.read_bytes())) if path.stat().st_size >= smallest else None
+        parts = split_chunk(unpacked(path.read_bytes())) if path.stat().st_size >= smallest else None
         if parts is None:
             rewritten.append([first, last, name])
             continue

@@ -46,6 +46,7 @@ from .errors import Problem, SiteError
 from .markdown import BodyPage
 from .model import Site, output_path
 from .output import move_folder, swap_folder
+from .pagefind_chunks import split_heavy_chunks, unpacked
 from .text import simplified
 from .workers import run_chunks
 
@@ -58,7 +59,6 @@ WORDS_FILE = "sitegen-words.json"  # the whole word list, for tools and tests: i
 WORD_SHARDS_DIR = "sitegen-words"
 WORD_SHARDS_HEAD = "head.json"
 _SHARD_BYTES = 8192  # about this much of the list in a shard (256 shards at most)
-_PAGEFIND_MARK = b"pagefind_dcd"  # what each of Pagefind's files starts with, once unzipped
 _WHOLE_BYTES = 65536  # a list this small is fetched whole once a first search is done (search.js)
 # The head carries the index's page table while it is at most this big gzipped: at a phone's
 # 1.6 Mbit/s, 16 KiB take 80 ms, less than the round trip for the first fragments it saves.
@@ -288,7 +288,7 @@ def _cut_jieba(doc: SearchDoc, text: str) -> _Cut:
     # And, once, each of ONE_CHARACTER_WORDS that ends a longer word of the text but is never a
     # word of it alone: 降压药 holds 药, which a reader types apart (高血压 药), and Pagefind
     # matches a word by its start only.
-    said = {word for cut_text in cut_texts for word in cut_text.split(" ")}
+    said = shown.union(*(cut_text.split(" ") for cut_text in cut_texts[1:]))
     extra += sorted({word[-1] for word in said if len(word) > 1 and word[-1] in ONE_CHARACTER_WORDS and word[-1] not in said})
     parts = sorted({part for join in joins for part in join.split(" ") if part not in shown})
     return _Cut(body, title, tags, extra, sorted(pairs), sorted(lone), joins, parts)
@@ -381,7 +381,7 @@ def _words(done: _Cut) -> set[str]:
     return {*done.title, *done.tags, *done.extra, *done.lone, *done.body}
 
 
-def _names_pattern(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> re.Pattern[str] | None:
+def _names_pattern(docs: Sequence[SearchDoc]) -> re.Pattern[str] | None:
     """The tag and topic names of the site, and the medical words, that jieba does not keep
     whole, longest first.
 
@@ -391,16 +391,16 @@ def _names_pattern(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> re.P
     drug's name is cut by its context too (加用布地奈德 as 加|用布|地|奈德), so no query found it there.
     The site's own search words (site.toml's `search_words`) are names whatever jieba makes of them.
     """
-    source = _names_source(_name_candidates(docs, words))
+    source = _names_source(_name_candidates(docs))
     return re.compile(source) if source else None
 
 
-def _name_candidates(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> tuple[str, ...]:
-    """The names to test with jieba, then "" and the site's search words, which are not tested."""
+def _name_candidates(docs: Sequence[SearchDoc], words: Sequence[str] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names to test with jieba, and the site's search words, which are names untested."""
     named = {tag for doc in docs for tag in doc.tags} | {doc.topic for doc in docs}  # each name tested once, not once an article
     named |= medical_words()
-    own = sorted({simplified(word) for word in words if len(word) > 1 and all(_han(c) for c in word)})
-    return (*sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)} - set(own)), "", *own)
+    own = {simplified(word) for word in words if len(word) > 1 and all(_han(c) for c in word)}
+    return tuple(sorted({simplified(name) for name in named if len(name) > 1 and all(_han(c) for c in name)} - own)), tuple(sorted(own))
 
 
 @lru_cache(maxsize=1)
@@ -411,12 +411,12 @@ def medical_words() -> frozenset[str]:
     return frozenset(word for line in text.splitlines() if not line.startswith("#") for word in line.split())
 
 
-def _names_source(candidates: Sequence[str]) -> str:
+def _names_source(candidates: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
     """The pattern of _names_pattern, as text: "" when jieba keeps every name whole and the site
     has no search words of its own."""
     import rjieba
 
-    tested, own = (candidates[: candidates.index("")], candidates[candidates.index("") + 1 :]) if "" in candidates else (candidates, ())
+    tested, own = candidates
     # A word of the site's is one wherever a text holds it: jieba keeps 肠镜 whole alone, but
     # cuts 胃肠镜检查 as 胃肠|镜检查.
     names = sorted({*(name for name in tested if len(rjieba.cut(name)) > 1), *own}, key=lambda name: (-len(name), name))
@@ -745,7 +745,7 @@ class _CutCache:
         self.folder, self.salt = folder, salt
         self.entries: dict[str, _Entry] = {}
         self.counts: dict[str, int] = {}  # word → how many entries hold it
-        self.names: tuple[tuple[str, ...], str] | None = None  # the candidate names → _names_source's pattern
+        self.names: tuple[tuple[tuple[str, ...], tuple[str, ...]], str] | None = None  # the candidate names → _names_source's pattern
         self.listed: str | None = None  # the word list of `counts`
         self.trusted = False  # every staged file is as its entry records, and no other is there
         self._shards: list[dict[str, _Entry]] = [{} for _ in range(_CUT_SHARDS)]
@@ -956,10 +956,9 @@ def index_chunks(index_dir: Path, name: str | None = None) -> list[tuple[str, st
 
     name = name or index_meta(index_dir)
     try:
-        meta = zlib.decompress((index_dir / name).read_bytes(), wbits=31) if name else b""
-        if not meta.startswith(_PAGEFIND_MARK):
+        if not name:
             return []
-        chunks = cbor2.loads(meta[len(_PAGEFIND_MARK) :])[2]
+        chunks = cbor2.loads(unpacked((index_dir / name).read_bytes()))[2]
         return [(first, last, file) for first, last, file in chunks if isinstance(first, str) and isinstance(last, str) and isinstance(file, str)]
     except (OSError, ValueError, LookupError, TypeError, zlib.error, cbor2.CBORDecodeError):
         return []
@@ -972,10 +971,7 @@ def index_pages(index_dir: Path) -> list[list[str]]:
     rows = []
     for path in sorted((index_dir / "fragment").glob("*.pf_fragment")):
         try:
-            data = zlib.decompress(path.read_bytes(), wbits=31)
-            if not data.startswith(_PAGEFIND_MARK):
-                return []
-            fragment = json.loads(data[len(_PAGEFIND_MARK) :])
+            fragment = json.loads(unpacked(path.read_bytes()))
             meta = fragment["meta"]
             rows.append([path.stem, fragment["url"], *(str(meta.get(key, "")) for key in ("title", "date", "topic", "city"))])
         except (OSError, ValueError, LookupError, TypeError, AttributeError, zlib.error):
@@ -988,8 +984,6 @@ def _split_heavy_chunks(index_dir: Path) -> None:
     # word beside it in Pagefind's order no longer downloads its postings. An index in a shape
     # this does not know is left as Pagefind wrote it.
     import cbor2
-
-    from .pagefind_chunks import split_heavy_chunks
 
     try:
         split_heavy_chunks(index_dir, LANGUAGE)

@@ -357,9 +357,14 @@ function lowest(sorted, key) {
   return low;
 }
 
+// The loaded shard of the word list that holds the words starting as `word` does, sorted.
+function shardOf(word, loaded) {
+  return loaded.sorted.get(shardNumber(word, loaded)) || [];
+}
+
 // Whether a word of the index starts with `char` (its shard is loaded: wordsFor).
 function beginsWords(char, loaded) {
-  const sorted = loaded.sorted.get(shardNumber(char, loaded)) || [];
+  const sorted = shardOf(char, loaded);
   const at = lowest(sorted, char);
   return at < sorted.length && sorted[at].startsWith(char);
 }
@@ -368,8 +373,7 @@ function beginsWords(char, loaded) {
 // beside theirs (the first and last word each Chinese word begins, see extensions).
 function indexTerms(loaded, groups) {
   const words = groups.flat();
-  const shardOf = (word) => loaded.sorted.get(shardNumber(word, loaded)) || [];
-  const reach = [...new Set(words.flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word), loaded.chunks) : [])))];
+  const reach = [...new Set(words.flatMap((word) => (HAN.test(word) ? extensions(word, shardOf(word, loaded), loaded.chunks) : [])))];
   return [words, reach];
 }
 
